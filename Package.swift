@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Modules, lowest first; each depends only on those above it:
+//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat
+//   -> SavepointKit (operations) -> SavepointCLI (the `savepoint` binary).
+let package = Package(
+    name: "savepoint",
+    products: [
+        .executable(name: "savepoint", targets: ["SavepointCLI"]),
+        .library(name: "SavepointKit", targets: ["SavepointKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+                       providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .target(name: "Bytes"),
+        .target(name: "Compression", dependencies: ["Bytes", "CSnappy", "CLZ4", "CZstd"]),
+        .target(name: "FlinkSerialization", dependencies: ["Bytes"]),
+        .target(name: "SavepointMetadata", dependencies: ["Bytes"]),
+        .target(name: "CanonicalFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization"]),
+        .target(name: "SavepointKit", dependencies: [
+            "Bytes", "Compression", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat",
+        ]),
+        .executableTarget(name: "SavepointCLI", dependencies: [
+            "SavepointKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
+        .testTarget(name: "FlinkSerializationTests", dependencies: ["FlinkSerialization"]),
+        .testTarget(name: "SavepointMetadataTests", dependencies: ["SavepointMetadata"]),
+        .testTarget(name: "CanonicalFormatTests", dependencies: ["CanonicalFormat"]),
+        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit"]),
+    ]
+)
