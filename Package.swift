@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Modules, lowest first; each depends only on those above it:
-//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat
+//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat, LSMFormat
 //   -> SavepointKit (operations) -> SavepointCLI (the `savepoint` binary).
 let package = Package(
     name: "savepoint",
@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "FlinkSerialization", dependencies: ["Bytes"]),
         .target(name: "SavepointMetadata", dependencies: ["Bytes"]),
         .target(name: "CanonicalFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization"]),
+        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression"]),
         .target(name: "SavepointKit", dependencies: [
             "Bytes", "Compression", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat",
+            "LSMFormat",
         ]),
         .executableTarget(name: "SavepointCLI", dependencies: [
             "SavepointKit",
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "FlinkSerializationTests", dependencies: ["FlinkSerialization"]),
         .testTarget(name: "SavepointMetadataTests", dependencies: ["SavepointMetadata"]),
         .testTarget(name: "CanonicalFormatTests", dependencies: ["CanonicalFormat"]),
+        .testTarget(name: "LSMFormatTests", dependencies: ["LSMFormat"]),
         .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit"]),
     ]
 )
