@@ -1,0 +1,62 @@
+import Bytes
+
+/// The entries of one key group in the canonical (unified savepoint) layout, as raw bytes:
+///
+///     i16 kvStateId
+///     repeat { i32 keyLen, key, i32 valueLen, value,
+///              if key[0] & 0x80: i16 next kvStateId, or 0xFFFF = end of key group }
+///
+/// The flag bit lives in the high bit of the key-group prefix; `key` is handed out with it cleared
+/// (as `keyGroup` plus the bytes after the prefix).
+public struct CanonicalKeyGroupBlock {
+    public static let firstBitInByteMask: UInt8 = 0x80
+    public static let endOfKeyGroupMark: UInt16 = 0xFFFF
+
+    /// One raw entry: the state it belongs to, the key group from its prefix, and readers over
+    /// the key bytes after the prefix and over the value bytes (both share the block's storage).
+    public struct RawEntry {
+        public var stateIndex: Int
+        public var keyGroup: Int
+        public var keyAfterPrefix: ByteReader
+        public var value: ByteReader
+    }
+
+    /// Calls `body` for each entry of the block in `r` (already decompressed), until the end mark.
+    public static func forEachEntry(
+        in r: inout ByteReader, keyGroupPrefixBytes: Int, stateCount: Int,
+        _ body: (RawEntry) throws -> Void
+    ) throws {
+        var stateIndex = try readStateIndex(&r, stateCount: stateCount)
+        while true {
+            let keyAt = r.fileOffset
+            let keyLength = try r.readCount("a key length")
+            guard keyLength >= keyGroupPrefixBytes else {
+                throw FormatError(offset: keyAt, "expected a key of at least \(keyGroupPrefixBytes) prefix bytes, found length \(keyLength)")
+            }
+            var key = try r.readSlice(keyLength, what: "a key")
+            let first = try key.readU8()
+            var keyGroup = Int(first & ~firstBitInByteMask)
+            if keyGroupPrefixBytes == 2 { keyGroup = keyGroup << 8 | Int(try key.readU8()) }
+            let valueLength = try r.readCount("a value length")
+            let value = try r.readSlice(valueLength, what: "a value")
+            try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, keyAfterPrefix: key, value: value))
+            guard first & firstBitInByteMask != 0 else { continue }
+            let markAt = r.fileOffset
+            let next = try r.readU16("the next state id or the end-of-key-group mark")
+            if next == endOfKeyGroupMark { return }
+            guard Int(next) < stateCount else {
+                throw FormatError(offset: markAt, "expected a state id below \(stateCount) or 0xFFFF, found \(next)")
+            }
+            stateIndex = Int(next)
+        }
+    }
+
+    static func readStateIndex(_ r: inout ByteReader, stateCount: Int) throws -> Int {
+        let at = r.fileOffset
+        let id = Int(try r.readU16("a state id"))
+        guard id < stateCount else {
+            throw FormatError(offset: at, "expected a state id below \(stateCount), found \(id)")
+        }
+        return id
+    }
+}

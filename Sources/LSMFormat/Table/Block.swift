@@ -1,0 +1,171 @@
+import Bytes
+
+/// One decoded (decompressed) block in RocksDB's generic block format (`table/block_based/block.cc`,
+/// `block_builder.cc`), used for data, index, metaindex, properties and range-deletion blocks:
+///
+/// ```
+/// entry*   : varint32 shared ‖ varint32 non_shared ‖ varint32 value_len ‖ key[shared..] ‖ value
+/// restarts : fixed32 offset × num_restarts          (entries that store their whole key)
+/// [hash index bytes ‖ u16 num_buckets]               (data blocks with a hash index only)
+/// footer   : fixed32 num_restarts | index_type << 31
+/// ```
+/// Keys are prefix-compressed against the previous entry. Index blocks with value delta encoding
+/// (format_version ≥ 4) drop value_len; see `BlockCursor.nextIndexEntry`.
+public struct Block: Sendable {
+    /// The whole decoded block.
+    public let contents: ByteReader
+    /// Bytes of entries (before the restart array).
+    public let entriesLength: Int
+    public let restartCount: Int
+    /// File offset of the block, for error messages (offsets inside compressed blocks are not file offsets).
+    public let blockOffset: UInt64
+    /// What the block is, for messages ("data", "index", …).
+    public let kind: String
+
+    static let hashIndexFlag: UInt32 = 1 << 31
+
+    public init(_ bytes: [UInt8], blockOffset: UInt64, kind: String) throws {
+        self.blockOffset = blockOffset
+        self.kind = kind
+        contents = ByteReader(bytes)
+        do {
+            (entriesLength, restartCount) = try Self.layout(contents)
+        } catch let error as FormatError {
+            throw Self.locate(error, kind: kind, blockOffset: blockOffset)
+        }
+    }
+
+    /// Finds the restart array from the block footer; returns where entries end.
+    private static func layout(_ block: ByteReader) throws -> (entriesLength: Int, restarts: Int) {
+        let size = block.remaining
+        guard size >= 4 else { throw block.error("expected a block of at least 4 bytes, found \(size)") }
+        var footer = try block.slice(from: size - 4)
+        let packed = try footer.readU32LE("the block footer")
+        let restarts = Int(packed & ~hashIndexFlag)
+        var end = size - 4
+        if packed & hashIndexFlag != 0 {
+            guard end >= 2 else { throw block.error("block too short for its hash index") }
+            var bucketsReader = try block.slice(from: end - 2)
+            let buckets = Int(try bucketsReader.readU16("the hash index bucket count").byteSwapped)
+            end -= 2 + buckets
+        }
+        guard restarts >= 1, end >= 0, restarts <= end / 4 else {
+            throw block.error("block of \(size) bytes cannot hold \(restarts) restart points", at: size - 4)
+        }
+        return (end - 4 * restarts, restarts)
+    }
+
+    /// Offsets of the restart entries.
+    public func restartOffsets() throws -> [Int] {
+        var r = try contents.slice(from: entriesLength)
+        return try (0..<restartCount).map { _ in Int(try r.readU32LE("a restart offset")) }
+    }
+
+    public func cursor() -> BlockCursor {
+        BlockCursor(block: self)
+    }
+
+    static func locate(_ error: FormatError, kind: String, blockOffset: UInt64) -> FormatError {
+        FormatError(file: error.file, offset: Int(blockOffset),
+                    "\(kind) block at offset \(blockOffset): at byte \(error.offset) of its contents: \(error.message)")
+    }
+}
+
+/// Walks a block's entries in order, rebuilding prefix-compressed keys.
+public struct BlockCursor: Sendable {
+    private var reader: ByteReader
+    private let block: Block
+    /// The current key (shared prefix plus this entry's suffix).
+    public private(set) var key: [UInt8] = []
+    private var previousHandle: BlockHandle?
+
+    init(block: Block) {
+        self.block = block
+        // The range is valid by construction of `Block`.
+        var r = block.contents
+        reader = (try? r.readSlice(block.entriesLength)) ?? ByteReader([])
+    }
+
+    public var isAtEnd: Bool { reader.isAtEnd }
+
+    /// The next `(key, value)`; the value is a slice of the block (no copy). `nil` at the end.
+    public mutating func next() throws -> (key: [UInt8], value: ArraySlice<UInt8>)? {
+        guard !reader.isAtEnd else { return nil }
+        do {
+            let (shared, nonShared) = try readKeyLengths()
+            let valueLength = Int(try reader.readVarUInt32("an entry value length"))
+            try extendKey(shared: shared, nonShared: nonShared)
+            let value = try reader.readSlice(valueLength, what: "an entry value")
+            return (key, value.storage[value.start..<value.end])
+        } catch let error as FormatError {
+            throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
+        }
+    }
+
+    /// The next entry of an index block: separator key, the data block's handle and, for
+    /// `kBinarySearchWithFirstKey`, that block's first key. With value delta encoding an entry
+    /// that shares key bytes stores only `size − previous size` (zigzag varint); its offset
+    /// follows the previous block and its trailer.
+    public mutating func nextIndexEntry(
+        valueDeltaEncoded: Bool, hasFirstKey: Bool
+    ) throws -> (key: [UInt8], handle: BlockHandle, firstKey: [UInt8]?)? {
+        guard !reader.isAtEnd else { return nil }
+        do {
+            let (shared, nonShared) = try readKeyLengths()
+            if !valueDeltaEncoded {
+                let valueLength = Int(try reader.readVarUInt32("an index value length"))
+                try extendKey(shared: shared, nonShared: nonShared)
+                var value = try reader.readSlice(valueLength, what: "an index value")
+                let (handle, firstKey) = try Self.decodeIndexValue(
+                    &value, delta: false, previous: previousHandle, hasFirstKey: hasFirstKey)
+                previousHandle = handle
+                return (key, handle, firstKey)
+            }
+            try extendKey(shared: shared, nonShared: nonShared)
+            var r = reader
+            let (handle, firstKey) = try Self.decodeIndexValue(
+                &r, delta: shared != 0, previous: previousHandle, hasFirstKey: hasFirstKey)
+            reader = r
+            previousHandle = handle
+            return (key, handle, firstKey)
+        } catch let error as FormatError {
+            throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
+        }
+    }
+
+    private static func decodeIndexValue(
+        _ r: inout ByteReader, delta: Bool, previous previousHandle: BlockHandle?, hasFirstKey: Bool
+    ) throws -> (handle: BlockHandle, firstKey: [UInt8]?) {
+        let handle: BlockHandle
+        if delta {
+            guard let previous = previousHandle else {
+                throw r.error("index entry shares key bytes but has no previous handle to delta from")
+            }
+            let zigzag = try r.readVarUInt64("an index size delta")
+            let sizeDelta = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+            handle = BlockHandle(offset: previous.end, size: UInt64(bitPattern: Int64(bitPattern: previous.size) &+ sizeDelta))
+        } else {
+            handle = try BlockHandle.read(from: &r)
+        }
+        var firstKey: [UInt8]?
+        if hasFirstKey {
+            let length = Int(try r.readVarUInt32("a first-key length"))
+            firstKey = try r.readBytes(length, what: "a block's first key")
+        }
+        return (handle, firstKey)
+    }
+
+    private mutating func readKeyLengths() throws -> (Int, Int) {
+        let shared = Int(try reader.readVarUInt32("an entry's shared key length"))
+        let nonShared = Int(try reader.readVarUInt32("an entry's key length"))
+        return (shared, nonShared)
+    }
+
+    private mutating func extendKey(shared: Int, nonShared: Int) throws {
+        guard shared <= key.count else {
+            throw reader.error("entry shares \(shared) key bytes but the previous key has \(key.count)")
+        }
+        key.removeSubrange(shared...)
+        try reader.withBytes(nonShared, what: "an entry's key bytes") { key.append(contentsOf: $0) }
+    }
+}

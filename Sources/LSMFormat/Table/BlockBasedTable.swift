@@ -1,0 +1,225 @@
+import Bytes
+
+/// A block-based SST opened for reading (`BlockBasedTable`, `table/block_based/block_based_table_reader.cc`).
+///
+/// Opening reads only the footer, metaindex, properties and index; data blocks are read one at a
+/// time while iterating, so memory follows the block size, not the table size. Every block's
+/// trailer checksum is verified before it is decompressed and parsed.
+public final class BlockBasedTable: Sendable {
+    public struct Options: Sendable {
+        /// Refuse a block that claims to decompress to more than this.
+        public var maxBlockSize: Int
+        public var verifyChecksums: Bool
+        public init(maxBlockSize: Int = 256 << 20, verifyChecksums: Bool = true) {
+            self.maxBlockSize = maxBlockSize
+            self.verifyChecksums = verifyChecksums
+        }
+    }
+
+    public let source: any ByteSource
+    public let options: Options
+    public let footer: Footer
+    /// Meta block name → handle (`rocksdb.properties`, `rocksdb.range_del`, filters, …).
+    public let metaindex: [(name: String, handle: BlockHandle)]
+    public let properties: TableProperties
+    public let indexHandle: BlockHandle
+    /// One handle per data block, in key order.
+    public let dataBlocks: [BlockHandle]
+
+    public init(source: any ByteSource, options: Options = Options()) throws {
+        self.source = source
+        self.options = options
+        do {
+            let tailStart = max(0, source.size - Footer.encodedLength)
+            footer = try Footer.read(tail: try source.reader(tailStart..<source.size), fileSize: source.size)
+            metaindex = try Self.readMetaindex(source, footer, options)
+            guard let propertiesHandle = metaindex.first(where: { $0.name == Self.propertiesBlockName })?.handle else {
+                throw FormatError(offset: Int(footer.metaindexHandle.offset), "metaindex has no rocksdb.properties block")
+            }
+            properties = try TableProperties.read(
+                try Self.readBlock(source, footer, options, propertiesHandle, kind: "properties"))
+            guard let index = footer.indexHandle ?? metaindex.first(where: { $0.name == Self.indexBlockName })?.handle else {
+                throw FormatError(offset: Int(footer.metaindexHandle.offset), "table has no index block handle")
+            }
+            indexHandle = index
+            dataBlocks = try Self.readDataBlockHandles(source, footer, options, properties, index)
+        } catch let error as FormatError {
+            throw error.located(in: source.name)
+        }
+    }
+
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(source: try FileByteSource(path: path), options: options)
+    }
+
+    static let propertiesBlockName = "rocksdb.properties"
+    static let rangeDeletionBlockName = "rocksdb.range_del"
+    /// format_version ≥ 6 moves the index handle from the footer into the metaindex.
+    static let indexBlockName = "rocksdb.index"
+
+    // MARK: iteration
+
+    /// A cursor over all entries, block by block.
+    public func makeCursor() -> TableCursor { TableCursor(table: self) }
+
+    /// Calls `body` with every entry in order; return `false` to stop early.
+    public func forEachEntry(_ body: (TableEntry) throws -> Bool) throws {
+        var cursor = makeCursor()
+        while let entry = try cursor.next() {
+            if try !body(entry) { return }
+        }
+    }
+
+    /// All entries (for small tables and tests).
+    public func entries() throws -> [TableEntry] {
+        var out: [TableEntry] = []
+        try forEachEntry { out.append($0); return true }
+        return out
+    }
+
+    /// The range tombstones of the `rocksdb.range_del` meta block (empty when there is none).
+    public func rangeTombstones() throws -> [RangeTombstone] {
+        guard let handle = metaindex.first(where: { $0.name == Self.rangeDeletionBlockName })?.handle else { return [] }
+        let block = try readBlock(handle, kind: "range deletion")
+        var cursor = block.cursor()
+        var out: [RangeTombstone] = []
+        while let (key, value) = try cursor.next() {
+            let start = try InternalKey(encoded: key, at: Int(handle.offset))
+            out.append(RangeTombstone(start: start.userKey, end: Array(value), sequence: start.sequence))
+        }
+        return out
+    }
+
+    /// Reads, verifies and decodes the block at `handle`.
+    public func readBlock(_ handle: BlockHandle, kind: String) throws -> Block {
+        do {
+            return try Self.readBlock(source, footer, options, handle, kind: kind)
+        } catch let error as FormatError {
+            throw error.located(in: source.name)
+        }
+    }
+
+    // MARK: opening
+
+    private static func readMetaindex(_ source: any ByteSource, _ footer: Footer, _ options: Options) throws
+        -> [(name: String, handle: BlockHandle)]
+    {
+        let block = try readBlock(source, footer, options, footer.metaindexHandle, kind: "metaindex")
+        var cursor = block.cursor()
+        var out: [(String, BlockHandle)] = []
+        while let (key, value) = try cursor.next() {
+            var r = ByteReader(Array(value))
+            let handle = try BlockHandle.read(from: &r)
+            out.append((String(decoding: key, as: UTF8.self), handle))
+        }
+        return out
+    }
+
+    private static func readDataBlockHandles(
+        _ source: any ByteSource, _ footer: Footer, _ options: Options,
+        _ properties: TableProperties, _ indexHandle: BlockHandle
+    ) throws -> [BlockHandle] {
+        let delta = footer.formatVersion >= 4 && properties.indexValueIsDeltaEncoded
+        let index = try readBlock(source, footer, options, indexHandle, kind: "index")
+        switch properties.indexType {
+        case .binarySearch, .hashSearch:
+            return try handles(in: index, delta: delta, firstKey: false)
+        case .binarySearchWithFirstKey:
+            return try handles(in: index, delta: delta, firstKey: true)
+        case .twoLevel:
+            // The top level points at index partitions; each partition is an ordinary index block.
+            return try handles(in: index, delta: delta, firstKey: false).flatMap { partition in
+                try handles(in: try readBlock(source, footer, options, partition, kind: "index partition"),
+                            delta: delta, firstKey: false)
+            }
+        case .unknown:
+            throw FormatError(offset: Int(indexHandle.offset), "unknown index type in the table properties")
+        }
+    }
+
+    private static func handles(in block: Block, delta: Bool, firstKey: Bool) throws -> [BlockHandle] {
+        var cursor = block.cursor()
+        var out: [BlockHandle] = []
+        while let entry = try cursor.nextIndexEntry(valueDeltaEncoded: delta, hasFirstKey: firstKey) {
+            out.append(entry.handle)
+        }
+        return out
+    }
+
+    static func readBlock(
+        _ source: any ByteSource, _ footer: Footer, _ options: Options, _ handle: BlockHandle, kind: String
+    ) throws -> Block {
+        let size = Int(clamping: handle.size)
+        let start = Int(clamping: handle.offset)
+        guard start <= source.size, size <= source.size - start - BlockHandle.trailerSize else {
+            throw FormatError(
+                offset: start,
+                "\(kind) \(handle) with its 5-byte trailer lies outside the file of \(source.size) bytes (truncated?)")
+        }
+        let stored = try source.reader(start..<(start + size + BlockHandle.trailerSize))
+        var trailer = try stored.slice(from: size)
+        let typeByte = try trailer.readU8("the block compression type")
+        let storedChecksum = try trailer.readU32LE("the block checksum")
+        var body = stored
+        body = try body.readSlice(size, what: "the block")
+        if options.verifyChecksums, footer.checksumType != .none {
+            try verify(body, typeByte: typeByte, storedChecksum: storedChecksum, footer: footer, handle: handle, kind: kind)
+        }
+        guard let compression = BlockCompression(rawValue: typeByte) else {
+            throw FormatError(offset: start + size, "\(kind) block at offset \(start) has unknown compression type \(typeByte)")
+        }
+        let decoded = try compression.decompress(body, formatVersion: footer.formatVersion, limit: options.maxBlockSize)
+        return try Block(decoded, blockOffset: handle.offset, kind: kind)
+    }
+
+    private static func verify(
+        _ body: ByteReader, typeByte: UInt8, storedChecksum: UInt32, footer: Footer, handle: BlockHandle, kind: String
+    ) throws {
+        var body = body
+        let computed = try body.withBytes(body.remaining) { footer.checksumType.checksum($0, lastByte: typeByte) }
+            &+ ChecksumType.contextModifier(base: footer.baseContextChecksum, offset: handle.offset)
+        guard computed == storedChecksum else {
+            throw FormatError(
+                offset: Int(handle.offset),
+                "\(footer.checksumType) checksum mismatch in the \(kind) block at offset \(handle.offset) "
+                    + "(\(handle.size) bytes): stored \(hex(storedChecksum)), computed \(hex(computed))")
+        }
+    }
+}
+
+func hex(_ v: UInt32) -> String {
+    let digits = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}
+
+/// Iterates a table's entries one data block at a time.
+public struct TableCursor: Sendable {
+    let table: BlockBasedTable
+    private var nextBlock = 0
+    private var current: BlockCursor?
+    private var currentOffset: UInt64 = 0
+
+    init(table: BlockBasedTable) { self.table = table }
+
+    public mutating func next() throws -> TableEntry? {
+        while true {
+            if var cursor = current {
+                let entry = try cursor.next()
+                current = cursor
+                if let (key, value) = entry {
+                    do {
+                        return TableEntry(key: try InternalKey(encoded: key), value: value, blockOffset: currentOffset)
+                    } catch let error as FormatError {
+                        throw FormatError(file: table.source.name, offset: Int(currentOffset),
+                                          "data block at offset \(currentOffset): \(error.message)")
+                    }
+                }
+            }
+            guard nextBlock < table.dataBlocks.count else { return nil }
+            let handle = table.dataBlocks[nextBlock]
+            nextBlock += 1
+            current = try table.readBlock(handle, kind: "data").cursor()
+            currentOffset = handle.offset
+        }
+    }
+}
