@@ -54,7 +54,7 @@ extension Value {
         case .float: "a float"
         case .double: "a double"
         case .char: "a char"
-        case .string: "a string"
+        case .string, .utf16String: "a string"
         case .bytes: "a byte array"
         case .list: "a list"
         case .tuple: "a tuple"

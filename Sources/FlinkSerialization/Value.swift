@@ -14,6 +14,10 @@ public indirect enum Value: Sendable, Equatable {
     /// A Java `char` (one UTF-16 unit).
     case char(UInt16)
     case string(String)
+    /// A Java `String` that is not well-formed UTF-16 (it holds an unpaired surrogate), as its UTF-16
+    /// units: Swift strings cannot carry it, and the exact units matter for keys and round trips.
+    /// Well-formed strings are always `.string`.
+    case utf16String([UInt16])
     case bytes([UInt8])
     /// `List` values, primitive and object arrays, list state contents.
     case list([Value])

@@ -19,6 +19,7 @@ public enum ValueJSON {
         case .double(let d): appendFloatingPoint(d, to: &out)
         case .char(let c): appendUTF16([c], to: &out)
         case .string(let s): appendString(s, to: &out)
+        case .utf16String(let units): appendUTF16(units, to: &out)
         case .bytes(let b): appendTagged("{\"$bytes\":\"", b, to: &out)
         case .raw(let b): appendTagged("{\"$raw\":\"", b, to: &out)
         case .list(let items), .tuple(let items), .row(_, let items): appendArray(items, to: &out)
@@ -90,17 +91,36 @@ public enum ValueJSON {
         }
     }
 
-    /// UTF-16 units as a JSON string; a lone surrogate becomes a `\uXXXX` escape.
+    /// UTF-16 units as a JSON string; an unpaired surrogate becomes a `\uXXXX` escape (as the
+    /// oracle writes it), everything else is escaped as in `appendString`.
     static func appendUTF16(_ units: [UInt16], to out: inout [UInt8]) {
-        let isLone = units.count == 1 && (0xD800...0xDFFF).contains(units[0])
-        if isLone {
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: "\\"))
-            appendUnicodeEscape(units[0], to: &out)
-            out.append(UInt8(ascii: "\""))
-        } else {
-            appendString(String(decoding: units, as: UTF16.self), to: &out)
+        out.append(UInt8(ascii: "\""))
+        var i = 0
+        while i < units.count {
+            let u = units[i]
+            let pairs = UTF16.isLeadSurrogate(u) && i + 1 < units.count && UTF16.isTrailSurrogate(units[i + 1])
+            if pairs {
+                appendScalarUTF8(units[i], units[i + 1], to: &out)
+                i += 2
+                continue
+            }
+            if UTF16.isLeadSurrogate(u) || UTF16.isTrailSurrogate(u) {
+                out.append(UInt8(ascii: "\\"))
+                appendUnicodeEscape(u, to: &out)
+            } else if u < 0x20 || u == 0x22 || u == 0x5C {
+                appendEscape(UInt8(u), to: &out)
+            } else {
+                appendScalarUTF8(u, nil, to: &out)
+            }
+            i += 1
         }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// UTF-8 of one BMP unit or one surrogate pair.
+    static func appendScalarUTF8(_ a: UInt16, _ b: UInt16?, to out: inout [UInt8]) {
+        let scalar: UInt32 = b.map { 0x10000 + (UInt32(a) - 0xD800) << 10 + (UInt32($0) - 0xDC00) } ?? UInt32(a)
+        if let s = Unicode.Scalar(scalar) { out.append(contentsOf: UTF8.encode(s)!) }
     }
 
     @inline(__always)

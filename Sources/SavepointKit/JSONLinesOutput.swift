@@ -14,6 +14,10 @@ public final class JSONLinesOutput {
     /// Lines written so far.
     public private(set) var lineCount = 0
 
+    /// Everything written, when the output collects in memory (`fileDescriptor` -1; for tests and
+    /// for callers that compare dumps).
+    public private(set) var collected: [UInt8] = []
+
     public init(fileDescriptor: Int32, flushThreshold: Int = 1 << 20) {
         fd = fileDescriptor
         self.flushThreshold = flushThreshold
@@ -28,7 +32,15 @@ public final class JSONLinesOutput {
         if buffer.count >= flushThreshold { try flush() }
     }
 
+    /// An output that keeps its lines in `collected`.
+    public static func inMemory() -> JSONLinesOutput { JSONLinesOutput(fileDescriptor: -1) }
+
     public func flush() throws {
+        if fd < 0 {
+            collected.append(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         var done = 0
         while done < buffer.count {
             let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
