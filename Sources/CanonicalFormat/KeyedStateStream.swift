@@ -88,6 +88,22 @@ public struct KeyedStateStream: Sendable {
         }
     }
 
+    /// Calls `body` with every raw entry (undecoded key and value bytes) of a canonical stream: what a
+    /// byte-for-byte copy into another form needs.
+    public func forEachRawEntry(_ body: (CanonicalKeyGroupBlock.RawEntry) throws -> Void) throws {
+        guard layout == .canonical else {
+            throw FormatError(file: source.name, offset: 0, "raw entries exist only in the canonical layout")
+        }
+        for (keyGroup, range) in keyGroupRanges() {
+            var r = try blockReader(keyGroup: keyGroup, range: range)
+            try CanonicalKeyGroupBlock.forEachEntry(
+                in: &r, keyGroupPrefixBytes: keyGroupPrefixBytes, stateCount: schemas.count, body)
+        }
+    }
+
+    /// The header bytes exactly as stored.
+    public func headerBytes() throws -> [UInt8] { try source.read(0..<headerLength) }
+
     func forEachEntry(inKeyGroup keyGroup: Int, range: Range<Int>, _ body: (KeyedStateEntry) throws -> Void) throws {
         do {
             var r = try blockReader(keyGroup: keyGroup, range: range)

@@ -102,7 +102,7 @@ public enum OuterSnapshot: Sendable, Equatable {
             let padding = try r.readI32("the null padding length")
             guard padding >= 0 else { throw r.error("expected a null padding length >= 0, found \(padding)", at: at) }
             return .nullPadding(padding)
-        case .list, .arrayList, .set, .map, .ttl, .timer, .either:
+        case .list, .arrayList, .set, .map, .ttl, .timer, .either, .bufferEntry, .streamElement, .taggedUnion:
             return .none
         }
     }

@@ -88,3 +88,25 @@ public struct EitherSerializer: TypeSerializer {
         w.writeBytes(bytes)
     }
 }
+
+/// `IntervalJoinOperator.BufferEntrySerializer`: a "has been joined" flag, then the element. There is
+/// no model case, so an entry is the tuple `[element, joined]`.
+public struct BufferEntrySerializer: TypeSerializer {
+    public let element: any TypeSerializer
+    public init(element: any TypeSerializer) { self.element = element }
+
+    public var flinkLength: Int { element.flinkLength >= 0 ? 1 + element.flinkLength : -1 }
+
+    public func read(from r: inout ByteReader) throws -> Value {
+        let joined = try r.readBool("the buffer entry joined flag")
+        return .tuple([try element.read(from: &r), .bool(joined)])
+    }
+
+    public func write(_ value: Value, to w: inout ByteWriter) throws {
+        guard case .tuple(let fields) = value, fields.count == 2, case .bool(let joined) = fields[1] else {
+            throw mismatch(value, expected: "BufferEntry", at: w)
+        }
+        w.writeBool(joined)
+        try element.write(fields[0], to: &w)
+    }
+}

@@ -96,21 +96,58 @@ public struct StringSerializer: TypeSerializer {
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
-        guard let s = try r.readStringValue() else { return .null }
-        return .string(s)
+        var probe = r
+        let lengthPlusOne = try probe.readVarUInt32("a string length")
+        if lengthPlusOne == 0 { r = probe; return .null }
+        let count = Int(lengthPlusOne) - 1
+        // Fast path: an ASCII string's StringValue bytes are its UTF-8 bytes.
+        if count <= probe.remaining, let s = try asciiString(count, &probe) {
+            r = probe
+            return .string(s)
+        }
+        guard let units = try r.readStringValueUnits() else { return .null }
+        return Self.value(of: units)
+    }
+
+    func asciiString(_ count: Int, _ r: inout ByteReader) throws -> String? {
+        let isASCII = r.storage.withUnsafeBufferPointer { b in
+            !b[r.index..<(r.index + count)].contains { $0 >= 0x80 }
+        }
+        guard isASCII else { return nil }
+        return try r.withBytes(count, what: "a string") { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `.string` for well-formed UTF-16, `.utf16String` when an unpaired surrogate must be kept.
+    static func value(of units: [UInt16]) -> Value {
+        var i = 0
+        while i < units.count {
+            let u = units[i]
+            if UTF16.isLeadSurrogate(u), i + 1 < units.count, UTF16.isTrailSurrogate(units[i + 1]) {
+                i += 2
+            } else if UTF16.isLeadSurrogate(u) || UTF16.isTrailSurrogate(u) {
+                return .utf16String(units)
+            } else {
+                i += 1
+            }
+        }
+        return .string(String(decoding: units, as: UTF16.self))
     }
 
     public func write(_ value: Value, to w: inout ByteWriter) throws {
         switch value {
         case .string(let s): w.writeStringValue(s)
+        case .utf16String(let units): w.writeStringValueUnits(units)
         case .null: w.writeStringValue(nil)
         default: throw mismatch(value, expected: "String", at: w)
         }
     }
 
     public func javaHashCode(of value: Value) -> Int32? {
-        guard case .string(let s) = value else { return nil }
-        return FlinkHashing.javaHashCode(s)
+        switch value {
+        case .string(let s): return FlinkHashing.javaHashCode(s)
+        case .utf16String(let units): return units.reduce(Int32(0)) { $0 &* 31 &+ Int32($1) }
+        default: return nil
+        }
     }
 }
 

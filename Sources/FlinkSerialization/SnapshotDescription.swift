@@ -10,6 +10,7 @@ extension SerializerSnapshot {
             return "POJO \(p.pojoClassName){\(fields.joined(separator: ", "))}"
         case .enumeration(let cls, _): return "Enum \(cls)"
         case .kryo(let k): return "Kryo \(k.typeClassName)"
+        case .typeClass(let name): return "Value \(name)"
         case .avro(let strings): return "Avro \(strings.count > 1 ? strings[1] : "record")"
         case .ttlAware(_, let inner): return inner.typeDescription
         case .empty, .legacySerializerClass:
@@ -36,6 +37,9 @@ extension CompositeSnapshot {
         case .ttl: return "TTL<\(at(1))>"
         case .timer: return "Timer<\(at(0)), \(at(1))>"
         case .either: return "Either<\(at(0)), \(at(1))>"
+        case .bufferEntry: return "BufferEntry<\(at(0))>"
+        case .streamElement: return "StreamElement<\(at(0))>"
+        case .taggedUnion: return "TaggedUnion<\(d.joined(separator: ", "))>"
         }
     }
 }

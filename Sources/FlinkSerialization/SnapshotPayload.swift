@@ -10,6 +10,8 @@ public indirect enum SnapshotPayload: Sendable, Equatable {
     case pojo(PojoSnapshot)
     /// `EnumSerializerSnapshot`: the enum class and its constants; data stores an index into them.
     case enumeration(enumClass: String, constants: [String])
+    /// `GenericTypeSerializerSnapshot` (version 2): the type class name.
+    case typeClass(String)
     case kryo(KryoSnapshot)
     /// `AvroSerializerSnapshot`: its UTF strings in stored order (v2: schema and runtime class; v1: schema).
     case avro(strings: [String])
@@ -27,6 +29,8 @@ public indirect enum SnapshotPayload: Sendable, Equatable {
             return .pojo(try PojoSnapshot.read(version: version, from: &r))
         case .enumeration:
             return try readEnum(from: &r)
+        case .genericType:
+            return .typeClass(try r.readModifiedUTF8("a type class name"))
         case .kryo:
             return .kryo(try KryoSnapshot.read(version: version, from: &r))
         case .avro:
@@ -69,6 +73,7 @@ public indirect enum SnapshotPayload: Sendable, Equatable {
             try w.writeModifiedUTF8(enumClass)
             w.writeCount(constants.count)
             for c in constants { try w.writeModifiedUTF8(c) }
+        case .typeClass(let name): try w.writeModifiedUTF8(name)
         case .kryo(let k): try k.write(to: &w)
         case .avro(let strings): for s in strings { try w.writeModifiedUTF8(s) }
         case .ttlAware(let enabled, let inner):

@@ -10,6 +10,8 @@ public enum SnapshotLayout: Sendable, Equatable {
     case composite(CompositeType)
     case pojo
     case enumeration
+    /// `GenericTypeSerializerSnapshot` (`ValueSerializer`, `CopyableValueSerializer`): the type class.
+    case genericType
     case kryo
     case avro
     /// 2.x `TtlAwareSerializerSnapshot`: a TTL flag and the wrapped snapshot.
@@ -31,6 +33,8 @@ public enum SimpleType: String, Sendable, CaseIterable {
     case doubleValue = "DoubleValue", charValue = "CharValue", nullValue = "NullValue"
     case voidNamespace = "VoidNamespace", timeWindow = "TimeWindow", globalWindow = "GlobalWindow"
     case tuple0 = "Tuple0"
+    /// `JavaSerializer`: Java serialization, opaque to the toolkit.
+    case javaSerialized = "Java-serialized"
 }
 
 /// Serializers whose snapshot is a `CompositeTypeSerializerSnapshot`.
@@ -38,6 +42,10 @@ public enum CompositeType: String, Sendable, CaseIterable {
     case list = "List", arrayList = "ArrayList", set = "Set", map = "Map"
     case genericArray = "GenericArray", tuple = "Tuple", row = "Row", nullable = "Nullable"
     case ttl = "TTL", timer = "Timer", either = "Either"
+    /// `IntervalJoinOperator.BufferEntrySerializer`: a joined flag, then the element.
+    case bufferEntry = "BufferEntry"
+    /// `StreamElementSerializer` and `CoGroupedStreams.UnionSerializer`: tagged values, kept opaque.
+    case streamElement = "StreamElement", taggedUnion = "TaggedUnion"
 }
 
 public enum SnapshotRegistry {
@@ -100,6 +108,7 @@ public enum SnapshotRegistry {
         simple(.timeWindow, windows + "TimeWindow$Serializer$TimeWindowSerializerSnapshot")
         simple(.globalWindow, windows + "GlobalWindow$Serializer$GlobalWindowSerializerSnapshot")
         simple(.tuple0, runtime + "Tuple0SerializerSnapshot")
+        simple(.javaSerialized, "org.apache.flink.runtime.state.JavaSerializer$JavaSerializerSnapshot")
 
         t[base + "ListSerializerSnapshot"] = .composite(.list)
         t["org.apache.flink.runtime.state.ArrayListSerializerSnapshot"] = .composite(.arrayList)
@@ -113,6 +122,13 @@ public enum SnapshotRegistry {
         t["org.apache.flink.runtime.state.ttl.TtlStateFactory$TtlSerializerSnapshot"] = .composite(.ttl)
         t["org.apache.flink.runtime.state.v2.ttl.TtlStateFactory$TtlSerializerSnapshot"] = .composite(.ttl)
         t["org.apache.flink.streaming.api.operators.TimerSerializerSnapshot"] = .composite(.timer)
+        let streaming = "org.apache.flink.streaming."
+        t[streaming + "api.operators.co.IntervalJoinOperator$BufferEntrySerializerSnapshot"] = .composite(.bufferEntry)
+        t[streaming + "runtime.streamrecord.StreamElementSerializer$StreamElementSerializerSnapshot"] =
+            .composite(.streamElement)
+        t[streaming + "api.datastream.CoGroupedStreams$UnionSerializerSnapshot"] = .composite(.taggedUnion)
+        t[runtime + "ValueSerializer$ValueSerializerSnapshot"] = .genericType
+        t[runtime + "CopyableValueSerializer$CopyableValueSerializerSnapshot"] = .genericType
 
         t[runtime + "PojoSerializerSnapshot"] = .pojo
         t[base + "EnumSerializer$EnumSerializerSnapshot"] = .enumeration

@@ -11,7 +11,7 @@ extension SerializerSnapshot {
         case .empty, .legacySerializerClass:
             guard case .simple(let type)? = layout else { break }
             return type.serializer
-        case .kryo, .avro: break
+        case .kryo, .avro, .typeClass: break
         }
         return OpaqueSerializer(typeDescription: typeDescription)
     }
@@ -53,6 +53,7 @@ extension SimpleType {
         case .timeWindow: TimeWindowSerializer()
         case .globalWindow: GlobalWindowSerializer()
         case .tuple0: TupleSerializer(tupleClass: "org.apache.flink.api.java.tuple.Tuple0", fields: [])
+        case .javaSerialized: OpaqueSerializer(typeDescription: rawValue)
         }
     }
 }
@@ -74,6 +75,7 @@ extension CompositeSnapshot {
         case (.ttl, _): return TtlSerializer(timestamp: at(0), user: at(1))
         case (.timer, _): return TimerSerializer(key: at(0), namespace: at(1))
         case (.either, _): return EitherSerializer(left: at(0), right: at(1))
+        case (.bufferEntry, _): return BufferEntrySerializer(element: at(0))
         default: return OpaqueSerializer(typeDescription: typeDescription)
         }
     }

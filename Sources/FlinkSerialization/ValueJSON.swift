@@ -120,7 +120,7 @@ public enum ValueJSON {
     /// UTF-8 of one BMP unit or one surrogate pair.
     static func appendScalarUTF8(_ a: UInt16, _ b: UInt16?, to out: inout [UInt8]) {
         let scalar: UInt32 = b.map { 0x10000 + (UInt32(a) - 0xD800) << 10 + (UInt32($0) - 0xDC00) } ?? UInt32(a)
-        if let s = Unicode.Scalar(scalar) { out.append(contentsOf: UTF8.encode(s)!) }
+        if let s = Unicode.Scalar(scalar), let bytes = UTF8.encode(s) { out.append(contentsOf: bytes) }
     }
 
     @inline(__always)

@@ -24,3 +24,10 @@ enum KeyedStreams {
         }
     }
 }
+
+extension Savepoint {
+    /// The keyed state stream behind `handle` (canonical or heap layout).
+    public func openKeyedStream(_ handle: KeyedStateHandle, of op: OperatorState) throws -> KeyedStateStream {
+        try KeyedStreams.open(handle, of: op, in: self)
+    }
+}

@@ -196,6 +196,17 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
         try expectRoundTrip(FlinkBytes.simple(stringSnapshotClass), hex(encoded), .string(text))
     }
 
+    /// A Java string with an unpaired surrogate keeps its exact UTF-16 units (a Swift `String` cannot).
+    @Test func loneSurrogateStringsAreExact() throws {
+        // "a", U+D800 (unpaired), "b": length+1 = 4; D800 as LEB128 = 80 b0 03.
+        let data = hex("04 61 80b003 62")
+        try expectRoundTrip(FlinkBytes.simple(stringSnapshotClass), data, .utf16String([0x61, 0xD800, 0x62]))
+        let expectedHash: Int32 = (0x61 * 31 + 0xD800) * 31 + 0x62
+        #expect(StringSerializer().javaHashCode(of: .utf16String([0x61, 0xD800, 0x62])) == expectedHash)
+        #expect(ValueJSON.text(.utf16String([0x61, 0xD800, 0x62])) == "\"a\\ud800b\"")
+        #expect(ValueJSON.text(.utf16String([0xDC00, 0x22, 0xD83D, 0xDE00])) == "\"\\udc00\\\"😀\"")
+    }
+
     @Test func stringNullAndHash() throws {
         try expectRoundTrip(FlinkBytes.simple(stringSnapshotClass), hex("00"), .null)
         // §11.1: "k132" is in key group 0 of 128.

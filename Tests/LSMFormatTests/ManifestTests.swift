@@ -133,6 +133,14 @@ struct ManifestAgainstLDBTests {
         #expect(try reader.readAll() == records)
     }
 
+    /// A file that ends inside a block trailer (the last 1–6 bytes of a block) simply ends.
+    @Test func fileEndingInABlockTrailerEnds() throws {
+        var writer = LogWriter()
+        writer.add(Array(repeating: 3, count: LogFormat.blockSize - LogFormat.headerSize - 3))
+        var reader = LogReader(writer.bytes + [0, 0])
+        #expect(try reader.readAll().count == 1)
+    }
+
     @Test func flippedBitIsAChecksumErrorAtTheRecord() throws {
         var writer = LogWriter()
         writer.add(Array(repeating: 1, count: 50))

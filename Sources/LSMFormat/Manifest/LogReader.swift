@@ -56,13 +56,13 @@ public struct LogReader: Sendable {
     /// The next physical record, skipping block trailers and zero padding.
     private mutating func nextFragment() throws -> (LogFormat.RecordType, [UInt8], Int)? {
         while true {
+            if input.isAtEnd { return nil }
             let inBlock = LogFormat.blockSize - input.position % LogFormat.blockSize
             if inBlock < LogFormat.headerSize {
                 // Block trailer: zero-filled, too small for a header.
                 try input.skip(min(inBlock, input.remaining))
                 continue
             }
-            if input.isAtEnd { return nil }
             let at = input.fileOffset
             guard input.remaining >= LogFormat.headerSize else {
                 throw FormatError(offset: at, "log ends inside a record header (\(input.remaining) of 7 bytes; truncated file?)")

@@ -203,16 +203,13 @@ public struct TableCursor: Sendable {
 
     public mutating func next() throws -> TableEntry? {
         while true {
-            if var cursor = current {
-                let entry = try cursor.next()
-                current = cursor
-                if let (key, value) = entry {
-                    do {
-                        return TableEntry(key: try InternalKey(encoded: key), value: value, blockOffset: currentOffset)
-                    } catch let error as FormatError {
-                        throw FormatError(file: table.source.name, offset: Int(currentOffset),
-                                          "data block at offset \(currentOffset): \(error.message)")
-                    }
+            // Mutate the block cursor in place: a copy would share (and then copy) its key buffer.
+            if current != nil, let (key, value) = try current!.next() {
+                do {
+                    return TableEntry(key: try InternalKey(encoded: key), value: value, blockOffset: currentOffset)
+                } catch let error as FormatError {
+                    throw FormatError(file: table.source.name, offset: Int(currentOffset),
+                                      "data block at offset \(currentOffset): \(error.message)")
                 }
             }
             guard nextBlock < table.dataBlocks.count else { return nil }

@@ -59,6 +59,20 @@ public struct InternalKey: Sendable, Hashable, CustomStringConvertible {
         typeByte = UInt8(truncatingIfNeeded: trailer)
     }
 
+    /// Splits an encoded internal key held in an array (the fast path for table scans).
+    public init(encoded: [UInt8], at offset: Int = 0) throws {
+        let n = encoded.count
+        guard n >= Self.trailerSize else {
+            throw FormatError(offset: offset, "expected an internal key of at least 8 bytes, found \(n) bytes")
+        }
+        let trailer = encoded.withUnsafeBytes {
+            UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: n - Self.trailerSize, as: UInt64.self))
+        }
+        userKey = Array(encoded[..<(n - Self.trailerSize)])
+        sequence = trailer >> 8
+        typeByte = UInt8(truncatingIfNeeded: trailer)
+    }
+
     /// The encoded form: user key ‖ fixed64LE(seq << 8 | type).
     public var encoded: [UInt8] {
         var out = userKey
