@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Modules, lowest first; each depends only on those above it:
-//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat, LSMFormat
+//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat
+//   -> LSMFormat (RocksDB files, and Flink's state layout in them)
 //   -> SavepointKit (operations) -> SavepointCLI (the `savepoint` binary).
 let package = Package(
     name: "savepoint",
@@ -25,7 +26,7 @@ let package = Package(
         .target(name: "FlinkSerialization", dependencies: ["Bytes"]),
         .target(name: "SavepointMetadata", dependencies: ["Bytes"]),
         .target(name: "CanonicalFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization"]),
-        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression"]),
+        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization", "CanonicalFormat"]),
         .target(name: "SavepointKit", dependencies: [
             "Bytes", "Compression", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat",
             "LSMFormat",

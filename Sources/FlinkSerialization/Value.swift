@@ -4,7 +4,9 @@ import Bytes
 ///
 /// Cases keep what is needed to re-encode the exact bytes Flink wrote (a `Row`'s kind, a POJO's
 /// field order, a `Float` as a `Float`), so decode → encode is byte-identical.
-public indirect enum Value: Sendable, Equatable {
+/// Only the two directly recursive cases are `indirect`: boxing every value would cost an allocation
+/// per decoded scalar on the dump hot path.
+public enum Value: Sendable, Equatable {
     case null
     case bool(Bool)
     /// Byte, Short, Integer and Long values.
@@ -37,9 +39,9 @@ public indirect enum Value: Sendable, Equatable {
     case timeWindow(start: Int64, end: Int64)
     case globalWindow
     /// A TTL-wrapped value: last-access timestamp (ms) and the user's value.
-    case ttl(timestamp: Int64, value: Value)
+    indirect case ttl(timestamp: Int64, value: Value)
     /// A timer: timestamp (already un-flipped), key and namespace.
-    case timer(timestamp: Int64, key: Value, namespace: Value)
+    indirect case timer(timestamp: Int64, key: Value, namespace: Value)
     /// Bytes of a serializer the toolkit does not decode (Kryo, unknown classes), kept verbatim.
     case raw([UInt8])
 }
