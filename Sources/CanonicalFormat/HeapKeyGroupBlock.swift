@@ -20,25 +20,35 @@ public enum HeapKeyGroupBlock {
 
     /// Decodes every state part in `r` until it is exhausted.
     public static func forEachEntry(
-        in r: inout ByteReader, keyGroup: Int, schemas: [KeyedStateSchema],
+        in r: inout ByteReader, keyGroup: Int, maxParallelism: Int, schemas: [KeyedStateSchema],
         _ body: (KeyedStateEntry) throws -> Void
     ) throws {
+        let context = Context(keyGroup: keyGroup, maxParallelism: maxParallelism, schemas: schemas)
         while !r.isAtEnd {
             let stateIndex = try CanonicalKeyGroupBlock.readStateIndex(&r, stateCount: schemas.count)
             let schema = schemas[stateIndex]
             let count = try r.readCount("an entry count")
             try r.require(count, for: "\(count) entries")
-            for _ in 0..<count {
-                try schema.decodeHeapEntry(&r, stateIndex: stateIndex, keyGroup: keyGroup, body)
+            for i in 0..<count {
+                try schema.decodeHeapEntry(&r, stateIndex: stateIndex, context: context,
+                                           entriesAfter: count - 1 - i, body)
             }
         }
+    }
+
+    struct Context {
+        let keyGroup: Int
+        let maxParallelism: Int
+        let schemas: [KeyedStateSchema]
     }
 }
 
 extension KeyedStateSchema {
     func decodeHeapEntry(
-        _ r: inout ByteReader, stateIndex: Int, keyGroup: Int, _ body: (KeyedStateEntry) throws -> Void
+        _ r: inout ByteReader, stateIndex: Int, context: HeapKeyGroupBlock.Context, entriesAfter: Int,
+        _ body: (KeyedStateEntry) throws -> Void
     ) throws {
+        let keyGroup = context.keyGroup
         guard let stateSerializer else { throw r.error("state '\(metaInfo.name)' has no value serializer") }
         if kind == .timer {
             try body(try decodeTimer(from: &r, stateIndex: stateIndex, keyGroup: keyGroup))
@@ -46,7 +56,13 @@ extension KeyedStateSchema {
         }
         let namespace = try namespaceSerializer?.read(from: &r) ?? .voidNamespace
         let key = try keySerializer.read(from: &r)
-        let value = try stateSerializer.read(from: &r)
+        let value: Value
+        if stateSerializer is OpaqueSerializer {
+            var slice = try r.readSlice(try opaqueValueLength(r, context: context, entriesAfter: entriesAfter))
+            value = try stateSerializer.read(from: &slice)
+        } else {
+            value = try stateSerializer.read(from: &r)
+        }
         guard kind == .map, case let .map(entries) = value else {
             try body(KeyedStateEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, namespace: namespace, value: value))
             return
@@ -55,5 +71,48 @@ extension KeyedStateSchema {
             try body(KeyedStateEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, namespace: namespace,
                                      userKey: e.key, value: e.value))
         }
+    }
+
+    /// The heap layout stores values without a length, and Kryo bytes cannot be parsed without the
+    /// job's classes. The value ends at the first position where what follows reads as what must
+    /// follow: the next entry (whose key hashes into this key group), the next state's part, or the
+    /// end of the block.
+    func opaqueValueLength(_ r: ByteReader, context: HeapKeyGroupBlock.Context, entriesAfter: Int) throws -> Int {
+        for length in 1...max(1, r.remaining) where length <= r.remaining {
+            var probe = try r.slice(from: r.position + length)
+            let plausible = entriesAfter > 0
+                ? (try? nextEntryIsPlausible(&probe, context: context)) == true
+                : (try? HeapKeyGroupBlock.nextPartIsPlausible(probe, context: context)) == true
+            if plausible { return length }
+        }
+        throw r.error("cannot find the end of an opaque (Kryo) value of state '\(metaInfo.name)' in the heap layout")
+    }
+
+    /// Whether `r` starts with an entry of this state whose key belongs to the key group.
+    func nextEntryIsPlausible(_ r: inout ByteReader, context: HeapKeyGroupBlock.Context) throws -> Bool {
+        let key: Value
+        if kind == .timer {
+            guard case let .timer(_, k, _)? = try stateSerializer?.read(from: &r) else { return false }
+            key = k
+        } else {
+            _ = try namespaceSerializer?.read(from: &r)
+            key = try keySerializer.read(from: &r)
+        }
+        guard let hash = keySerializer.javaHashCode(of: key) else { return true }
+        return FlinkHashing.keyGroup(forHashCode: hash, maxParallelism: context.maxParallelism) == context.keyGroup
+    }
+}
+
+extension HeapKeyGroupBlock {
+    /// Whether `r` is empty or starts with a state part whose first entry is plausible.
+    static func nextPartIsPlausible(_ r: ByteReader, context: Context) throws -> Bool {
+        var r = r
+        if r.isAtEnd { return true }
+        let id = Int(try r.readU16())
+        guard id < context.schemas.count else { return false }
+        let count = try r.readCount("an entry count")
+        guard count <= r.remaining else { return false }
+        if count == 0 { return try nextPartIsPlausible(r, context: context) }
+        return try context.schemas[id].nextEntryIsPlausible(&r, context: context)
     }
 }

@@ -22,6 +22,7 @@ public struct KeyedStateStream: Sendable {
     public let startKeyGroup: Int
     public let offsets: [Int64]
     public let keyGroupPrefixBytes: Int
+    public let maxParallelism: Int
     /// Byte length of the header (where the first key group starts, or the stream's end).
     public let headerLength: Int
 
@@ -31,6 +32,7 @@ public struct KeyedStateStream: Sendable {
         self.source = source
         self.startKeyGroup = startKeyGroup
         self.offsets = offsets
+        self.maxParallelism = maxParallelism
         keyGroupPrefixBytes = FlinkHashing.keyGroupPrefixBytes(maxParallelism: maxParallelism)
         for (i, o) in offsets.enumerated() where o < 0 || o > Int64(source.size) {
             throw FormatError(file: source.name, offset: 0,
@@ -118,7 +120,8 @@ public struct KeyedStateStream: Sendable {
                     try body(try schemas[raw.stateIndex].decodeCanonical(raw))
                 }
             case .heap:
-                try HeapKeyGroupBlock.forEachEntry(in: &r, keyGroup: keyGroup, schemas: schemas, body)
+                try HeapKeyGroupBlock.forEachEntry(
+                    in: &r, keyGroup: keyGroup, maxParallelism: maxParallelism, schemas: schemas, body)
             }
         } catch let e as FormatError {
             // Offsets inside decompressed blocks are relative to the block; say which block it was.

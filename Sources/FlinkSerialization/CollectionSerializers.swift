@@ -14,6 +14,7 @@ public struct ListSerializer: TypeSerializer {
         self.nullFlags = nullFlags
     }
 
+    public var readsToEnd: Bool { element.readsToEnd }
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
@@ -72,6 +73,7 @@ public struct MapSerializer: TypeSerializer {
         self.value = value
     }
 
+    public var readsToEnd: Bool { key.readsToEnd || value.readsToEnd }
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {

@@ -8,6 +8,7 @@ public struct OpaqueSerializer: TypeSerializer {
     public let typeDescription: String
     public init(typeDescription: String) { self.typeDescription = typeDescription }
 
+    public var readsToEnd: Bool { true }
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
@@ -74,6 +75,7 @@ public struct EitherSerializer: TypeSerializer {
         self.right = right
     }
 
+    public var readsToEnd: Bool { left.readsToEnd || right.readsToEnd }
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
@@ -95,6 +97,7 @@ public struct BufferEntrySerializer: TypeSerializer {
     public let element: any TypeSerializer
     public init(element: any TypeSerializer) { self.element = element }
 
+    public var readsToEnd: Bool { element.readsToEnd }
     public var flinkLength: Int { element.flinkLength >= 0 ? 1 + element.flinkLength : -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {

@@ -24,6 +24,7 @@ public struct PojoSerializer: TypeSerializer {
     /// `PojoSerializer` flag bits.
     static let isNull: UInt8 = 1, noSubclass: UInt8 = 2, isSubclass: UInt8 = 4, isTaggedSubclass: UInt8 = 8
 
+    public var readsToEnd: Bool { fieldSerializers.contains { $0?.readsToEnd ?? false } }
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {

@@ -16,10 +16,17 @@ public protocol TypeSerializer: Sendable {
     /// tuples, lists…); nil when it is an identity hash or user code (enums, POJOs, Kryo types).
     /// Flink assigns a key to its key group from this hash.
     func javaHashCode(of value: Value) -> Int32?
+    /// True when a value's end cannot be found without the rest of the input: an opaque serializer
+    /// (Kryo, Avro, unknown) takes everything left, so it is exact only where Flink frames the value
+    /// by length (canonical keyed-state values, operator-state elements), never inside the heap
+    /// backend's unframed layout. Composites report it when any nested serializer does. (A POJO
+    /// subclass missing from its snapshot is also read to the end; that is not reported here.)
+    var readsToEnd: Bool { get }
 }
 
 extension TypeSerializer {
     public func javaHashCode(of value: Value) -> Int32? { nil }
+    public var readsToEnd: Bool { false }
 
     /// Decodes one value that must span `bytes` exactly (a key, a value of a key-value entry).
     public func decode(_ bytes: [UInt8]) throws -> Value {

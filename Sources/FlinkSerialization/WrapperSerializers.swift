@@ -11,6 +11,7 @@ public struct NullableSerializer: TypeSerializer {
         self.nullPaddingLength = nullPaddingLength
     }
 
+    public var readsToEnd: Bool { original.readsToEnd }
     public var flinkLength: Int { nullPaddingLength > 0 ? 1 + nullPaddingLength : -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
@@ -42,6 +43,7 @@ public struct TtlSerializer: TypeSerializer {
     }
 
     /// `CompositeSerializer`: the sum of the fields' lengths, or -1 when one is variable.
+    public var readsToEnd: Bool { user.readsToEnd }
     public var flinkLength: Int {
         let a = timestamp.flinkLength, b = user.flinkLength
         return a >= 0 && b >= 0 ? a + b : -1
@@ -75,6 +77,7 @@ public struct TimerSerializer: TypeSerializer {
 
     static let signBit = UInt64(1) << 63
 
+    public var readsToEnd: Bool { key.readsToEnd || namespace.readsToEnd }
     public var flinkLength: Int {
         let k = key.flinkLength, n = namespace.flinkLength
         return k >= 0 && n >= 0 ? 8 + k + n : -1

@@ -168,6 +168,22 @@ import Testing
         #expect(try serializer.decode(hex("570158")) == .raw(hex("570158")))
     }
 
+    /// Opaque serializers take the rest of the input; composites that nest one say so.
+    @Test func readsToEndPropagates() throws {
+        let kryo = FlinkBytes.versioned(runtimePackage + "kryo.KryoSerializerSnapshot", 2,
+                                        payload: FlinkBytes.utfBytes("com.example.Thing")
+                                            + FlinkBytes.optionalMap([]) + FlinkBytes.optionalMap([])
+                                            + FlinkBytes.optionalMap([]))
+        let pojo = FlinkBytes.pojoSnapshot("com.example.P", fields: [("thing", kryo),
+                                                                     ("id", FlinkBytes.simple(longSnapshotClass))])
+        let list = FlinkBytes.composite(basePackage + "ListSerializerSnapshot", outerVersion: 1, nested: [kryo])
+        #expect(try readVersioned(kryo).restoreSerializer().readsToEnd)
+        #expect(try readVersioned(pojo).restoreSerializer().readsToEnd)
+        #expect(try readVersioned(list).restoreSerializer().readsToEnd)
+        #expect(try !readVersioned(SnapshotTests.orderPojo()).restoreSerializer().readsToEnd)
+        #expect(try !readVersioned(FlinkBytes.simple(stringSnapshotClass)).restoreSerializer().readsToEnd)
+    }
+
     @Test func ttlAwareWrapsAndRestoresTheInnerSerializer() throws {
         let bytes = FlinkBytes.versioned("org.apache.flink.runtime.state.ttl.TtlAwareSerializerSnapshot", 1,
                                          payload: hex("01") + FlinkBytes.simple(longSnapshotClass))
@@ -176,6 +192,23 @@ import Testing
         #expect(s.nestedSnapshots.map(\.className) == [longSnapshotClass])
         #expect(try writeVersioned(s) == bytes)
         #expect(try s.restoreSerializer().decode(hex("0000000000000007")) == .int(7))
+    }
+
+    @Test func genericTypeAndStreamingSnapshots() throws {
+        let value = FlinkBytes.versioned(runtimePackage + "ValueSerializer$ValueSerializerSnapshot", 2,
+                                         payload: FlinkBytes.utfBytes("com.example.MyValue"))
+        let s = try readVersioned(value)
+        #expect(s.payload == .typeClass("com.example.MyValue"))
+        #expect(s.typeDescription == "Value com.example.MyValue")
+        #expect(try writeVersioned(s) == value)
+
+        let entry = FlinkBytes.composite(
+            "org.apache.flink.streaming.api.operators.co.IntervalJoinOperator$BufferEntrySerializerSnapshot",
+            outerVersion: 2, nested: [FlinkBytes.simple(stringSnapshotClass)])
+        let e = try readVersioned(entry)
+        #expect(e.typeDescription == "BufferEntry<String>")
+        #expect(try writeVersioned(e) == entry)
+        try expectRoundTrip(entry, hex("01 026b"), .tuple([.string("k"), .bool(true)]))
     }
 
     @Test func unknownClassIsAClearError() throws {
