@@ -35,6 +35,10 @@ let package = Package(
             "SavepointKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer targets over every reader (scripts/fuzz); a corpus replayer when built normally.
+        .executableTarget(name: "SavepointFuzz", dependencies: [
+            "Bytes", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat", "LSMFormat",
+        ]),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "FlinkSerializationTests", dependencies: ["FlinkSerialization"]),

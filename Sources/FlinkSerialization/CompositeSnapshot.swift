@@ -29,7 +29,8 @@ public struct CompositeSnapshot: Sendable, Equatable {
     /// Snapshot versions up to this one were written without the outer header.
     static let highestLegacyVersion: Int32 = 2
 
-    static func read(type: CompositeType, version: Int32, from r: inout ByteReader) throws -> CompositeSnapshot {
+    static func read(type: CompositeType, version: Int32, depth: Int,
+                     from r: inout ByteReader) throws -> CompositeSnapshot {
         let hasHeader = version > highestLegacyVersion
         var outerVersion = version
         if hasHeader {
@@ -37,12 +38,12 @@ public struct CompositeSnapshot: Sendable, Equatable {
             outerVersion = try r.readI32("the outer snapshot version")
         }
         let outer = try OuterSnapshot.read(type: type, outerVersion: outerVersion, from: &r)
-        let nested = try readNested(from: &r)
+        let nested = try readNested(depth: depth, from: &r)
         return CompositeSnapshot(type: type, outerVersion: outerVersion, hasOuterHeader: hasHeader,
                                  outer: outer, nested: nested)
     }
 
-    static func readNested(from r: inout ByteReader) throws -> [SerializerSnapshot] {
+    static func readNested(depth: Int, from r: inout ByteReader) throws -> [SerializerSnapshot] {
         try expect(nestedMagic, "the nested serializers magic number", in: &r)
         let at = r.index
         let format = try r.readI32("the nested serializers format version")
@@ -54,7 +55,7 @@ public struct CompositeSnapshot: Sendable, Equatable {
         try r.require(count * 6, for: "\(count) nested serializer snapshots")
         var nested = [SerializerSnapshot]()
         nested.reserveCapacity(count)
-        for _ in 0..<count { nested.append(try SerializerSnapshot.readVersioned(from: &r)) }
+        for _ in 0..<count { nested.append(try SerializerSnapshot.readVersioned(from: &r, depth: depth)) }
         return nested
     }
 

@@ -41,6 +41,28 @@ public struct FixedRawSerializer: TypeSerializer {
     }
 }
 
+/// Values written as i32 lengths followed by that many bytes each (`Bitmap`: one; `Variant`: value
+/// and metadata), kept as their exact bytes.
+public struct LengthPrefixedRawSerializer: TypeSerializer {
+    public let lengthCount: Int
+    public init(lengthCount: Int) { self.lengthCount = lengthCount }
+
+    public var flinkLength: Int { -1 }
+
+    public func read(from r: inout ByteReader) throws -> Value {
+        let start = r.index
+        var total = 0
+        for _ in 0..<lengthCount { total += try r.readCount("a byte length") }
+        try r.skip(total)
+        return .raw(Array(r.storage[start..<r.index]))
+    }
+
+    public func write(_ value: Value, to w: inout ByteWriter) throws {
+        guard case .raw(let bytes) = value else { throw mismatch(value, expected: "length-prefixed", at: w) }
+        w.writeBytes(bytes)
+    }
+}
+
 /// `BigIntSerializer` / `BigDecSerializer`, kept as their exact bytes. A big integer is an i32
 /// (0 null; 1, 2, 3 the constants 0, 1, 10; else 4 + the two's-complement byte count) and the
 /// bytes; a non-null big decimal adds an i32 scale.
@@ -98,7 +120,7 @@ public struct BufferEntrySerializer: TypeSerializer {
     public init(element: any TypeSerializer) { self.element = element }
 
     public var readsToEnd: Bool { element.readsToEnd }
-    public var flinkLength: Int { element.flinkLength >= 0 ? 1 + element.flinkLength : -1 }
+    public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
         let joined = try r.readBool("the buffer entry joined flag")

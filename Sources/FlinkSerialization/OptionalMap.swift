@@ -65,10 +65,10 @@ enum OptionalMap {
     }
 
     /// Parses a frame that holds one versioned snapshot; nil when absent or not readable (kept opaque).
-    static func snapshot(in frame: [UInt8]?) -> SerializerSnapshot? {
+    static func snapshot(in frame: [UInt8]?, depth: Int) -> SerializerSnapshot? {
         guard let frame else { return nil }
         var r = ByteReader(frame)
-        guard let s = try? SerializerSnapshot.readVersioned(from: &r), r.isAtEnd else { return nil }
+        guard let s = try? SerializerSnapshot.readVersioned(from: &r, depth: depth), r.isAtEnd else { return nil }
         return s
     }
 

@@ -32,25 +32,25 @@ public struct PojoSnapshot: Sendable, Equatable {
         public var snapshot: SerializerSnapshot?
     }
 
-    static func read(version: Int32, from r: inout ByteReader) throws -> PojoSnapshot {
+    static func read(version: Int32, depth: Int, from r: inout ByteReader) throws -> PojoSnapshot {
         guard version == 2 else {
             throw r.error("expected POJO serializer snapshot version 2, found \(version)")
         }
         let pojoClass = try r.readModifiedUTF8("the POJO class name")
         let fields = try OptionalMap.read("the POJO fields", from: &r).map {
             Field(name: $0.name, keyFrame: $0.keyFrame, valueFrame: $0.valueFrame,
-                  snapshot: OptionalMap.snapshot(in: $0.valueFrame))
+                  snapshot: OptionalMap.snapshot(in: $0.valueFrame, depth: depth))
         }
-        let registered = try readSubclasses("the registered subclasses", from: &r)
-        let nonRegistered = try readSubclasses("the non-registered subclasses", from: &r)
+        let registered = try readSubclasses("the registered subclasses", depth: depth, from: &r)
+        let nonRegistered = try readSubclasses("the non-registered subclasses", depth: depth, from: &r)
         return PojoSnapshot(pojoClassName: pojoClass, fields: fields, registeredSubclasses: registered,
                             nonRegisteredSubclasses: nonRegistered)
     }
 
-    static func readSubclasses(_ what: StaticString, from r: inout ByteReader) throws -> [Subclass] {
+    static func readSubclasses(_ what: StaticString, depth: Int, from r: inout ByteReader) throws -> [Subclass] {
         try OptionalMap.read(what, from: &r).map {
             Subclass(className: $0.name, keyFrame: $0.keyFrame, valueFrame: $0.valueFrame,
-                     snapshot: OptionalMap.snapshot(in: $0.valueFrame))
+                     snapshot: OptionalMap.snapshot(in: $0.valueFrame, depth: depth))
         }
     }
 

@@ -96,15 +96,13 @@ public struct StringSerializer: TypeSerializer {
     public var flinkLength: Int { -1 }
 
     public func read(from r: inout ByteReader) throws -> Value {
-        var probe = r
-        let lengthPlusOne = try probe.readVarUInt32("a string length")
-        if lengthPlusOne == 0 { r = probe; return .null }
+        let start = r.position
+        let lengthPlusOne = try r.readVarUInt32("a string length")
+        if lengthPlusOne == 0 { return .null }
         let count = Int(lengthPlusOne) - 1
         // Fast path: an ASCII string's StringValue bytes are its UTF-8 bytes.
-        if count <= probe.remaining, let s = try asciiString(count, &probe) {
-            r = probe
-            return .string(s)
-        }
+        if count <= r.remaining, let s = try asciiString(count, &r) { return .string(s) }
+        try r.seek(to: start)
         guard let units = try r.readStringValueUnits() else { return .null }
         return Self.value(of: units)
     }

@@ -33,14 +33,25 @@ public struct SerializerSnapshot: Sendable, Equatable {
 
     /// A nested snapshot: UTF className, i32 version, payload (no leading i32 2).
     public static func readVersioned(from r: inout ByteReader) throws -> SerializerSnapshot {
+        try readVersioned(from: &r, depth: 0)
+    }
+
+    /// Nesting deeper than this is refused: real types are a few levels deep, and a crafted file
+    /// must not exhaust the stack.
+    public static let maxNestingDepth = 64
+
+    static func readVersioned(from r: inout ByteReader, depth: Int) throws -> SerializerSnapshot {
         let at = r.index
+        guard depth <= maxNestingDepth else {
+            throw r.error("serializer snapshots nested deeper than \(maxNestingDepth) levels")
+        }
         let className = try r.readModifiedUTF8("a serializer snapshot class name")
         guard let layout = SnapshotRegistry.layout(ofClass: className) else {
             throw r.error("unsupported serializer snapshot class \(className) at byte \(r.baseOffset + at)"
                 + " (its payload has no length, so it cannot be skipped)", at: at)
         }
         let version = try r.readI32("a serializer snapshot version")
-        let payload = try SnapshotPayload.read(layout: layout, className: className, version: version, from: &r)
+        let payload = try SnapshotPayload.read(layout: layout, version: version, depth: depth + 1, from: &r)
         return SerializerSnapshot(className: className, version: version, payload: payload)
     }
 

@@ -11,7 +11,7 @@ extension SerializerSnapshot {
         case .enumeration(let cls, _): return "Enum \(cls)"
         case .kryo(let k): return "Kryo \(k.typeClassName)"
         case .typeClass(let name): return "Value \(name)"
-        case .avro(let strings): return "Avro \(strings.count > 1 ? strings[1] : "record")"
+        case .avro(let strings): return "Avro \(strings.count > 1 ? strings[0] : "record")"
         case .ttlAware(_, let inner): return inner.typeDescription
         case .empty, .legacySerializerClass:
             if case .simple(let type)? = layout { return type.rawValue }

@@ -13,20 +13,21 @@ public indirect enum SnapshotPayload: Sendable, Equatable {
     /// `GenericTypeSerializerSnapshot` (version 2): the type class name.
     case typeClass(String)
     case kryo(KryoSnapshot)
-    /// `AvroSerializerSnapshot`: its UTF strings in stored order (v2: schema and runtime class; v1: schema).
+    /// `AvroSerializerSnapshot`: its UTF strings in stored order (v2: runtime class, then schema JSON;
+    /// v1: the schema only).
     case avro(strings: [String])
     /// `TtlAwareSerializerSnapshot` (2.x): whether TTL was enabled, and the wrapped snapshot.
     case ttlAware(ttlEnabled: Bool, inner: SerializerSnapshot)
 
-    static func read(layout: SnapshotLayout, className: String, version: Int32,
+    static func read(layout: SnapshotLayout, version: Int32, depth: Int,
                      from r: inout ByteReader) throws -> SnapshotPayload {
         switch layout {
         case .simple:
             return try readSimple(version: version, from: &r)
         case .composite(let type):
-            return .composite(try CompositeSnapshot.read(type: type, version: version, from: &r))
+            return .composite(try CompositeSnapshot.read(type: type, version: version, depth: depth, from: &r))
         case .pojo:
-            return .pojo(try PojoSnapshot.read(version: version, from: &r))
+            return .pojo(try PojoSnapshot.read(version: version, depth: depth, from: &r))
         case .enumeration:
             return try readEnum(from: &r)
         case .genericType:
@@ -40,7 +41,7 @@ public indirect enum SnapshotPayload: Sendable, Equatable {
             return .avro(strings: strings)
         case .ttlAware:
             let enabled = try r.readBool("the TTL-enabled flag")
-            return .ttlAware(ttlEnabled: enabled, inner: try SerializerSnapshot.readVersioned(from: &r))
+            return .ttlAware(ttlEnabled: enabled, inner: try SerializerSnapshot.readVersioned(from: &r, depth: depth))
         }
     }
 

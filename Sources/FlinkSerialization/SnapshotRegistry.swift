@@ -33,6 +33,8 @@ public enum SimpleType: String, Sendable, CaseIterable {
     case doubleValue = "DoubleValue", charValue = "CharValue", nullValue = "NullValue"
     case voidNamespace = "VoidNamespace", timeWindow = "TimeWindow", globalWindow = "GlobalWindow"
     case tuple0 = "Tuple0"
+    /// 2.x `Bitmap` (i32 length, bytes) and `Variant` (two i32 lengths, value and metadata bytes).
+    case bitmap = "Bitmap", variant = "Variant"
     /// `JavaSerializer`: Java serialization, opaque to the toolkit.
     case javaSerialized = "Java-serialized"
 }
@@ -91,6 +93,8 @@ public enum SnapshotRegistry {
         simple(.doubleValue, inner(base, "DoubleValueSerializer"))
         simple(.charValue, inner(base, "CharValueSerializer"))
         simple(.nullValue, inner(base, "NullValueSerializer"))
+        simple(.bitmap, inner(base, "BitmapSerializer"))
+        simple(.variant, inner(base, "VariantSerializer"))
         let array = base + "array."
         simple(.booleanArray, inner(array, "BooleanPrimitiveArraySerializer"))
         simple(.byteArray, inner(array, "BytePrimitiveArraySerializer"))

@@ -54,6 +54,8 @@ extension SimpleType {
         case .globalWindow: GlobalWindowSerializer()
         case .tuple0: TupleSerializer(tupleClass: "org.apache.flink.api.java.tuple.Tuple0", fields: [])
         case .javaSerialized: OpaqueSerializer(typeDescription: rawValue)
+        case .bitmap: LengthPrefixedRawSerializer(lengthCount: 1)
+        case .variant: LengthPrefixedRawSerializer(lengthCount: 2)
         }
     }
 }

@@ -87,7 +87,7 @@ public struct FlinkRocksDBState {
         let families = columnFamilies.compactMap { cf in cf.stateIndex.map { ($0, cf) } }.sorted { $0.0 < $1.0 }
         for (stateIndex, family) in families where stateFilter?(stateIndex) ?? true {
             var entries = try visibleEntries(of: family)
-            while let entry = try entries.next() {
+            while let entry = try Self.naming(family.name, { try entries.next() }) {
                 guard let keyGroup = keyGroup(of: entry.userKey), keyGroups.contains(keyGroup) else {
                     if entry.userKey.count < keyGroupPrefixBytes {
                         throw FormatError(file: name, offset: 0,
@@ -97,6 +97,16 @@ public struct FlinkRocksDBState {
                 }
                 try body(try decode(entry, stateIndex: stateIndex, family: family.name))
             }
+        }
+    }
+
+    /// Puts the column family on errors of the table reader (checksums, truncation), which name
+    /// the file and block offset but not the family.
+    static func naming<T>(_ family: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as FormatError where !e.message.hasPrefix("column family") {
+            throw FormatError(file: e.file, offset: e.offset, "column family \"\(family)\": \(e.message)")
         }
     }
 

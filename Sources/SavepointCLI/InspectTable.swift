@@ -33,6 +33,13 @@ enum InspectTable {
             }
             out += table(header: ["state", "kind", "type", "namespace", "size"], rows: rows)
         }
+        if let families = op.columnFamilies, !families.isEmpty {
+            let rows = families.map { cf in
+                [cf.name, "\(cf.sstCount)", bytes(cf.totalSize), "\(cf.entryCount)",
+                 cf.compression.joined(separator: ","), cf.levels.map(String.init).joined(separator: ",")]
+            }
+            out += table(header: ["column family", "SSTs", "size", "entries", "compression", "levels"], rows: rows)
+        }
         let sizes = op.subtasks.map { st -> String in
             let kg = st.keyGroups.map { " kg \($0)" } ?? ""
             return st.finished ? "#\(st.index) finished" : "#\(st.index)\(kg) \(bytes(st.keyedStateSize + st.operatorStateSize))"

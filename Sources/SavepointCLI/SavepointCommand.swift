@@ -14,11 +14,11 @@ struct SavepointCommand: ParsableCommand {
 
             Exit codes:
               0  success
-              1  findings (validate, diff: reserved for those commands)
+              1  findings at error level (validate; diff reserved)
               2  unreadable input, or a usage error
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Dump.self]
+        subcommands: [Inspect.self, Dump.self, Validate.self]
     )
 
     /// Parses, runs, and maps every failure onto the documented exit codes.
@@ -26,6 +26,9 @@ struct SavepointCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as ExitCode {
+            // A command that printed its own result and chose its status (validate: 1 = findings).
+            Foundation.exit(error.rawValue)
         } catch let error as CommandFailure {
             Terminal.error(error.message)
             Foundation.exit(error.exitCode)

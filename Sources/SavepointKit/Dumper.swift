@@ -45,6 +45,7 @@ public struct Dumper {
     // MARK: keyed state
 
     mutating func dumpKeyed(_ handle: KeyedStateHandle, of op: OperatorState, into output: JSONLinesOutput) throws {
+        if case let .incrementalRemote(h) = handle { return try dumpLSM(h, of: op, into: output) }
         let stream = try KeyedStreams.open(handle, of: op, in: savepoint)
         let names = stream.schemas.map(\.metaInfo.name)
         if let wanted = filter.stateName, !names.contains(wanted) { return }
@@ -53,6 +54,24 @@ public struct Dumper {
             try stream.forEachEntry { entry in
                 let schema = stream.schemas[entry.stateIndex]
                 if let wanted = filter.stateName, schema.metaInfo.name != wanted { return }
+                try emit(output) { out in
+                    DumpLine.keyed(entry, schema: schema, operatorName: operatorName, into: &out)
+                } keyMatches: { filter.keyJSON.map { DumpLine.jsonEquals(entry.key, $0) } ?? true }
+            }
+        }
+    }
+
+    /// LSM (RocksDB native) keyed state: the visible entries of each state's column family.
+    mutating func dumpLSM(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState,
+                          into output: JSONLinesOutput) throws {
+        let db = try LSMKeyedState.open(handle, of: op, in: savepoint)
+        let names = db.schemas.map(\.metaInfo.name)
+        if let wanted = filter.stateName, !names.contains(wanted) { return }
+        let operatorName = op.displayName
+        try attributing(to: db.name) {
+            let wanted = filter.stateName
+            try db.forEachEntry(stateFilter: { i in wanted == nil || names[i] == wanted }) { entry in
+                let schema = db.schemas[entry.stateIndex]
                 try emit(output) { out in
                     DumpLine.keyed(entry, schema: schema, operatorName: operatorName, into: &out)
                 } keyMatches: { filter.keyJSON.map { DumpLine.jsonEquals(entry.key, $0) } ?? true }

@@ -32,6 +32,24 @@ public struct InspectReport: Codable, Sendable {
         public var keyedLayout: String?
         public var states: [State]
         public var subtasks: [Subtask]
+        /// LSM (RocksDB native) keyed state only: each column family, summed over the subtasks.
+        public var columnFamilies: [ColumnFamily]? = nil
+    }
+
+    /// One RocksDB column family of an LSM operator, from the MANIFEST and the tables' properties.
+    public struct ColumnFamily: Codable, Sendable {
+        public var name: String
+        /// The state stored in it (nil for `default`).
+        public var state: String?
+        public var sstCount: Int
+        /// Bytes of its live tables, as the MANIFEST records them.
+        public var totalSize: Int64
+        /// Entries in its tables (puts, merge operands, deletes), before merging.
+        public var entryCount: Int64
+        /// Compression names from the tables' properties (e.g. `Snappy`, `NoCompression`).
+        public var compression: [String]
+        /// Levels holding its live tables.
+        public var levels: [Int]
     }
 
     public struct State: Codable, Sendable {
@@ -108,6 +126,13 @@ extension InspectReport.Operator {
             keyGroupCompression = header.proxy.usingKeyGroupCompression
             keyedLayout = header.layout
             states += header.proxy.states.map(InspectReport.State.init(keyed:))
+            if case .incrementalRemote = keyed {
+                let instances = try op.subtaskStates.compactMap(\.state?.managedKeyedState).compactMap { handle in
+                    if case let .incrementalRemote(h) = handle { return try LSMKeyedState.open(h, of: op, in: savepoint) }
+                    return nil
+                }
+                columnFamilies = InspectReport.ColumnFamily.summarize(instances)
+            }
         }
         states += try OperatorStateHeaders.states(of: present, in: savepoint)
     }

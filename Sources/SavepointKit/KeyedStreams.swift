@@ -17,7 +17,7 @@ enum KeyedStreams {
             }
         case .incrementalRemote:
             throw SavepointError.unsupported(
-                "operator \(op.displayName) keeps its keyed state in the LSM (RocksDB native) form, which this version reads only in `inspect`")
+                "operator \(op.displayName) keeps its keyed state in the LSM (RocksDB native) form, which has no single stream; open it with `Savepoint.openLSMState`")
         case .changelogBackend, .changelogInMemory, .changelogStream:
             throw SavepointError.unsupported(
                 "operator \(op.displayName) keeps its keyed state in changelog handles, which this version cannot read yet")

@@ -11,15 +11,7 @@ struct KeyedStateHeader {
         switch handle {
         case let .incrementalRemote(h):
             // Native (LSM) handles keep the proxy in their own meta-data stream.
-            guard let meta = h.metaDataState else {
-                throw SavepointError.notASavepoint(path: savepoint.metadataPath,
-                                                   reason: "operator \(op.displayName): LSM handle without its meta-data stream")
-            }
-            let source = try savepoint.openStream(meta)
-            let proxy = try attributing(to: source.name) {
-                var r = try source.reader(0..<source.size)
-                return try KeyedBackendSerializationProxy.read(from: &r)
-            }
+            let proxy = try LSMKeyedState.readProxy(h, of: op, in: savepoint)
             return KeyedStateHeader(proxy: proxy, layout: "LSM")
         default:
             let stream = try KeyedStreams.open(handle, of: op, in: savepoint)

@@ -48,6 +48,8 @@ public struct CheckpointMetadata: Sendable, Equatable {
         var metadata = CheckpointMetadata(version: layout.version, checkpointId: 0)
         try metadata.readBody(from: &reader, layout: layout)
         if layout.hasCheckpointProperties {
+            // Checked like Flink's readObject would (a cut trailer is an error); kept verbatim.
+            _ = try JavaSerializationStream.read(from: reader)
             metadata.checkpointProperties = reader.remainingBytes
         } else if !reader.isAtEnd {
             throw reader.error("expected the end of a version \(layout.version) file, found \(reader.remaining) trailing bytes")

@@ -421,8 +421,8 @@ private struct JavaStreamParser {
     mutating func readProxyClassDescriptor() throws -> ClassDescriptor {
         let handle = assign(.pendingDescriptor, .null)
         let count = try reader.readCount("the number of proxy interfaces")
-        try reader.require(count.multipliedReportingOverflow(by: 2).overflow ? Int.max : count * 2,
-                           for: "\(count) proxy interface names")
+        // Each name takes at least its 2-byte length, so a corrupt count fails before the loop.
+        try reader.require(count * 2, for: "\(count) proxy interface names")
         var interfaces: [String] = []
         for _ in 0..<count { interfaces.append(try readUTF("a proxy interface name")) }
         try readAnnotation(of: "the class annotation of a proxy class")
@@ -499,7 +499,7 @@ private struct JavaStreamParser {
         let handle = try reader.readI32("a back-reference handle")
         let index = Int(handle) - Int(JavaSerializationStream.baseWireHandle)
         guard entries.indices.contains(index) else {
-            throw reader.error("expected a back-reference handle between 0x7e0000 and 0x\(hex(UInt32(0x7E_0000 + entries.count)))(exclusive), found 0x\(hex(UInt32(bitPattern: handle)))", at: at)
+            throw reader.error("expected a back-reference handle to one of the \(entries.count) values read so far (from 0x7e0000), found 0x\(hex(UInt32(bitPattern: handle)))", at: at)
         }
         return (index, at)
     }
@@ -547,4 +547,60 @@ private func describe(_ code: UInt8) -> String {
     let byte = "0x" + (code < 0x10 ? "0" : "") + hex(code)
     if let name = names[code] { return "\(name) (\(byte))" }
     return "unknown type code \(byte)"
+}
+
+// MARK: - CheckpointProperties
+
+/// What the `CheckpointProperties` trailer of a V4+ `_metadata` says, for `inspect`: whether the
+/// snapshot is a savepoint, in which format (`CANONICAL` / `NATIVE`), and its discard policy.
+public struct CheckpointPropertiesSummary: Sendable, Equatable {
+    public static let className = "org.apache.flink.runtime.checkpoint.CheckpointProperties"
+
+    /// Every boolean field (`forced`, `unclaimed`, `discardSubsumed`, …) by name.
+    public var booleanFields: [String: Bool]
+    /// The class of `checkpointType`: `…checkpoint.SavepointType` / `…checkpoint.CheckpointType`
+    /// (an enum class in Flink versions before 1.15).
+    public var checkpointTypeClass: String?
+    /// `SnapshotType.getName()` (`"Savepoint"`, `"Checkpoint"`), or the constant of an old enum type.
+    public var checkpointTypeName: String?
+    /// `SavepointType.formatType`: `CANONICAL` or `NATIVE` (savepoints only).
+    public var savepointFormatType: String?
+
+    public var forced: Bool? { booleanFields["forced"] }
+    public var isSavepoint: Bool {
+        checkpointTypeClass == "org.apache.flink.runtime.checkpoint.SavepointType"
+            || checkpointTypeName?.uppercased().contains("SAVEPOINT") == true
+    }
+
+    /// Nil unless the stream's top-level object is a `CheckpointProperties`.
+    public init?(_ stream: JavaSerializationStream) {
+        guard case .object(let properties) = stream.resolve(stream.root),
+              properties.className == Self.className
+        else { return nil }
+        booleanFields = [:]
+        for field in properties.fields {
+            if case .primitive(.boolean(let value)) = field.value { booleanFields[field.name] = value }
+        }
+        switch stream.resolve(properties.field("checkpointType") ?? .null) {
+        case .object(let type):
+            checkpointTypeClass = type.className
+            if case .string(let name) = stream.resolve(type.field("name") ?? .null) { checkpointTypeName = name }
+            if case .enumConstant(_, let format) = stream.resolve(type.field("formatType") ?? .null) {
+                savepointFormatType = format
+            }
+        case .enumConstant(let className, let name):
+            checkpointTypeClass = className
+            checkpointTypeName = name
+        default:
+            break
+        }
+    }
+}
+
+extension CheckpointMetadata {
+    /// The parsed `CheckpointProperties` trailer (nil before V4, or when it holds another object).
+    public func checkpointPropertiesSummary() throws -> CheckpointPropertiesSummary? {
+        guard let checkpointProperties else { return nil }
+        return CheckpointPropertiesSummary(try JavaSerializationStream.read(checkpointProperties))
+    }
 }

@@ -211,6 +211,17 @@ import Testing
         try expectRoundTrip(entry, hex("01 026b"), .tuple([.string("k"), .bool(true)]))
     }
 
+    @Test func avroSnapshotKeepsSchemaAndClass() throws {
+        let schema = "{\"type\":\"record\",\"name\":\"User\",\"fields\":[]}"
+        let bytes = FlinkBytes.versioned("org.apache.flink.formats.avro.typeutils.AvroSerializerSnapshot", 2,
+                                         payload: FlinkBytes.utfBytes("com.example.User") + FlinkBytes.utfBytes(schema))
+        let s = try readVersioned(bytes)
+        #expect(s.payload == .avro(strings: ["com.example.User", schema]))
+        #expect(s.typeDescription == "Avro com.example.User")
+        #expect(try writeVersioned(s) == bytes)
+        #expect(s.restoreSerializer().readsToEnd)
+    }
+
     @Test func unknownClassIsAClearError() throws {
         let bytes = FlinkBytes.topLevel(FlinkBytes.versioned("com.example.MySnapshot", 1, payload: hex("00")))
         var r = ByteReader(bytes, baseOffset: 100)

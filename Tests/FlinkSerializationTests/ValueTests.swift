@@ -85,6 +85,31 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
         try expectRoundTrip(snapshot, named, .raw(named))
     }
 
+    @Test func pojoNonRegisteredSubclassByName() throws {
+        let sub = FlinkBytes.pojoSnapshot("com.example.Special",
+                                          fields: [("level", FlinkBytes.simple(intSnapshotClass))])
+        let snapshot = FlinkBytes.pojoSnapshot("com.example.Base",
+                                               fields: [("id", FlinkBytes.simple(longSnapshotClass))],
+                                               nonRegistered: [("com.example.Special", sub)])
+        let data = hex("04") + FlinkBytes.utfBytes("com.example.Special") + hex("02 00 00000009")
+        try expectRoundTrip(snapshot, data, .pojo(className: "com.example.Special",
+                                                  fields: [PojoField(name: "level", value: .int(9))]))
+    }
+
+    @Test func eitherKeepsItsExactBytes() throws {
+        let snapshot = FlinkBytes.composite(runtimePackage + "JavaEitherSerializerSnapshot", outerVersion: 1,
+                                            nested: [FlinkBytes.simple(stringSnapshotClass),
+                                                     FlinkBytes.simple(longSnapshotClass)])
+        #expect(try readVersioned(snapshot).typeDescription == "Either<String, Long>")
+        try expectRoundTrip(snapshot, hex("01 026c"), .raw(hex("01 026c")))
+        try expectRoundTrip(snapshot, hex("00 0000000000000003"), .raw(hex("00 0000000000000003")))
+        // Bytes after the value are not taken: the Either value is self-delimiting.
+        let s = try readVersioned(snapshot).restoreSerializer()
+        var r = ByteReader(hex("01 026c ff"))
+        #expect(try s.read(from: &r) == .raw(hex("01 026c")))
+        #expect(r.remaining == 1)
+    }
+
     @Test func ttlValueFromRealBytes() throws {
         let snapshot = FlinkBytes.composite(
             "org.apache.flink.runtime.state.ttl.TtlStateFactory$TtlSerializerSnapshot", outerVersion: 2,
@@ -160,6 +185,9 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
             ("BigIntSerializer$BigIntSerializerSnapshot", "00000006 0100", .raw(hex("00000006 0100"))),
             ("BigDecSerializer$BigDecSerializerSnapshot", "00000005 7f 00000002", .raw(hex("00000005 7f 00000002"))),
             ("LocalDateSerializer$LocalDateSerializerSnapshot", "000007e8 01 02", .raw(hex("000007e8 01 02"))),
+            ("BitmapSerializer$BitmapSerializerSnapshot", "00000002 abcd", .raw(hex("00000002 abcd"))),
+            ("VariantSerializer$VariantSerializerSnapshot", "00000001 00000002 0c 0102",
+             .raw(hex("00000001 00000002 0c 0102"))),
             ("array.BytePrimitiveArraySerializer$BytePrimitiveArraySerializerSnapshot", "00000003 010203",
              .bytes([1, 2, 3])),
             ("array.IntPrimitiveArraySerializer$IntPrimitiveArraySerializerSnapshot", "00000002 00000001 ffffffff",

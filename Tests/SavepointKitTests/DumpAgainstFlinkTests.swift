@@ -5,7 +5,7 @@ import Testing
 /// `savepoint dump` must list exactly what real Flink restored from each fixture (its oracle's
 /// `expected.jsonl`), for every form the toolkit reads.
 @Suite struct DumpAgainstFlinkTests {
-    static let readable = Fixture.all.filter { !$0.isLSM }
+    static let readable = Fixture.all
 
     @Test func fixturesArePresent() {
         #expect(Self.readable.count >= 5, "expected committed real-Flink fixtures under \(Fixture.root.path)")

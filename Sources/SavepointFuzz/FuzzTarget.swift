@@ -1,0 +1,74 @@
+import Bytes
+import CanonicalFormat
+import FlinkSerialization
+import LSMFormat
+import SavepointMetadata
+
+/// The readers exposed to fuzzing. Each takes arbitrary bytes and must either decode them or throw
+/// a `FormatError`: a crash, a hang or a huge allocation is a bug.
+enum FuzzTarget: String, CaseIterable {
+    case metadata, keyedStream = "keyed-stream", operatorStream = "operator-stream"
+    case serializerSnapshot = "serializer-snapshot", sstTable = "sst-table", manifest
+
+    func run(_ bytes: [UInt8]) {
+        do {
+            switch self {
+            case .metadata: try Self.metadata(bytes)
+            case .keyedStream: try Self.keyedStream(bytes)
+            case .operatorStream: try Self.operatorStream(bytes)
+            case .serializerSnapshot: try Self.serializerSnapshot(bytes)
+            case .sstTable: try Self.sstTable(bytes)
+            case .manifest: _ = try Manifest.read(bytes)
+            }
+        } catch is FormatError {
+        } catch {
+            // Readers promise FormatError for bad input; anything else is a finding.
+            fatalError("\(rawValue): unexpected error type \(type(of: error)): \(error)")
+        }
+    }
+
+    /// Whatever reads must also write back to the same bytes.
+    static func metadata(_ bytes: [UInt8]) throws {
+        let m = try CheckpointMetadata.read(from: bytes)
+        let again = try m.serialized()
+        precondition(again == bytes, "metadata read → write changed the bytes")
+    }
+
+    /// A keyed stream: the proxy header, then one key-group block in each layout.
+    static func keyedStream(_ bytes: [UInt8]) throws {
+        var r = ByteReader(bytes)
+        let proxy = try KeyedBackendSerializationProxy.read(from: &r)
+        let schemas = proxy.states.map { KeyedStateSchema(metaInfo: $0, keySerializer: proxy.keySerializer) }
+        var canonical = try r.slice(from: r.position)
+        try? CanonicalKeyGroupBlock.forEachEntry(in: &canonical, keyGroupPrefixBytes: 1, stateCount: schemas.count) {
+            _ = try schemas[$0.stateIndex].decodeCanonical($0)
+        }
+        var heap = try r.slice(from: r.position)
+        try HeapKeyGroupBlock.forEachEntry(in: &heap, keyGroup: 0, maxParallelism: 128, schemas: schemas) { _ in }
+    }
+
+    static func operatorStream(_ bytes: [UInt8]) throws {
+        var r = ByteReader(bytes)
+        let proxy = try OperatorBackendSerializationProxy.read(from: &r)
+        for meta in proxy.listStates + proxy.broadcastStates {
+            var rest = try r.slice(from: r.position)
+            if let s = meta.valueSerializer?.restoreSerializer() { _ = try? s.read(from: &rest) }
+        }
+    }
+
+    /// A top-level snapshot, then a value of its type from the remaining bytes; both must round-trip.
+    static func serializerSnapshot(_ bytes: [UInt8]) throws {
+        var r = ByteReader(bytes)
+        let snapshot = try SerializerSnapshot.readTopLevel(from: &r)
+        var w = ByteWriter()
+        try snapshot.writeTopLevel(to: &w)
+        precondition(w.bytes == Array(bytes[0..<r.position]), "snapshot read → write changed the bytes")
+        _ = snapshot.typeDescription
+        _ = try snapshot.restoreSerializer().read(from: &r)
+    }
+
+    static func sstTable(_ bytes: [UInt8]) throws {
+        let table = try BlockBasedTable(source: InMemoryByteSource(name: "fuzz.sst", bytes: bytes))
+        try table.forEachEntry { _ in true }
+    }
+}

@@ -1,0 +1,79 @@
+import Bytes
+import CanonicalFormat
+import LSMFormat
+import SavepointMetadata
+
+/// Opens the RocksDB/ForSt instance behind an incremental (LSM) keyed state handle: native
+/// savepoints and incremental checkpoints. Every shared and private file is opened through
+/// `Savepoint.openStream`, so inlined files come from `_metadata` and the absolute paths of a
+/// moved checkpoint are mapped onto the folder it was copied to.
+enum LSMKeyedState {
+    static func open(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState,
+                     in savepoint: Savepoint) throws -> FlinkRocksDBState {
+        let proxy = try readProxy(handle, of: op, in: savepoint)
+        var files: [String: any ByteSource] = [:]
+        for entry in handle.sharedState + handle.privateState {
+            guard let stream = entry.handle else {
+                throw SavepointError.notASavepoint(
+                    path: savepoint.metadataPath,
+                    reason: "operator \(op.displayName): LSM file \(entry.localPath) has no state handle (an unresolved placeholder?)")
+            }
+            files[entry.localPath] = try savepoint.openStream(stream)
+        }
+        let range = handle.keyGroupRange
+        let label = "\(savepoint.metadataPath) (operator \(op.displayName), key groups \(range.startKeyGroup)-\(range.endKeyGroup))"
+        return try attributing(to: label) {
+            try FlinkRocksDBState(files: files, proxy: proxy,
+                                  keyGroups: range.startKeyGroup...max(range.startKeyGroup, range.endKeyGroup),
+                                  maxParallelism: op.maxParallelism, name: label)
+        }
+    }
+
+    /// The `KeyedBackendSerializationProxy` in the handle's meta-data stream.
+    static func readProxy(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState,
+                          in savepoint: Savepoint) throws -> KeyedBackendSerializationProxy {
+        guard let meta = handle.metaDataState else {
+            throw SavepointError.notASavepoint(path: savepoint.metadataPath,
+                                               reason: "operator \(op.displayName): LSM handle without its meta-data stream")
+        }
+        let source = try savepoint.openStream(meta)
+        return try attributing(to: source.name) {
+            var r = try source.reader(0..<source.size)
+            return try KeyedBackendSerializationProxy.read(from: &r)
+        }
+    }
+}
+
+extension Savepoint {
+    /// The RocksDB/ForSt instance behind an incremental (LSM) keyed state handle.
+    public func openLSMState(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState) throws -> FlinkRocksDBState {
+        try LSMKeyedState.open(handle, of: op, in: self)
+    }
+}
+
+extension InspectReport.ColumnFamily {
+    /// Sums one column family over the instances (subtasks) of an operator, from the MANIFEST and
+    /// the tables' properties.
+    static func summarize(_ instances: [FlinkRocksDBState]) -> [InspectReport.ColumnFamily] {
+        var order: [String] = []
+        var byName: [String: InspectReport.ColumnFamily] = [:]
+        for instance in instances {
+            for cf in instance.columnFamilies {
+                var s = byName[cf.name] ?? InspectReport.ColumnFamily(
+                    name: cf.name, state: cf.stateIndex.map { instance.proxy.states[$0].name },
+                    sstCount: 0, totalSize: 0, entryCount: 0, compression: [], levels: [])
+                if byName[cf.name] == nil { order.append(cf.name) }
+                s.sstCount += cf.files.count
+                s.totalSize += cf.files.reduce(Int64(0)) { $0 + Int64(clamping: $1.file.size) }
+                s.entryCount += cf.tables.reduce(Int64(0)) { $0 + Int64(clamping: $1.properties.entryCount ?? 0) }
+                for table in cf.tables {
+                    if let c = table.properties.compression, !s.compression.contains(c) { s.compression.append(c) }
+                }
+                for (level, _) in cf.files where !s.levels.contains(level) { s.levels.append(level) }
+                s.levels.sort()
+                byName[cf.name] = s
+            }
+        }
+        return order.compactMap { byName[$0] }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import SavepointKit
+import SavepointMetadata
+import Testing
+
+/// The LSM (RocksDB native) form read like the others: same dump as the canonical savepoint of
+/// the same job, a retained checkpoint readable from a copy, and `inspect`'s column families.
+@Suite struct LSMDumpTests {
+    static let native = Fixture.all.filter { $0.form == "rocksdb-native" }
+    static let checkpoints = Fixture.all.filter { $0.form.contains("incremental-checkpoint") }
+    static let lsm = Fixture.all.filter(\.isLSM)
+
+    static func dump(_ path: String) throws -> [UInt8] {
+        let output = JSONLinesOutput.inMemory()
+        try Dumper(savepoint: try Savepoint.open(path), filter: DumpFilter()).run(into: output)
+        try output.flush()
+        return output.collected
+    }
+
+    @Test func nativeAndCheckpointFixturesArePresent() {
+        #expect(!Self.native.isEmpty, "expected rocksdb-native fixtures under \(Fixture.root.path)")
+        #expect(!Self.checkpoints.isEmpty, "expected a retained incremental checkpoint fixture")
+    }
+
+    @Test(arguments: native)
+    func nativeDumpEqualsCanonicalDump(_ fixture: Fixture) throws {
+        let canonical = Fixture(directory: fixture.directory.deletingLastPathComponent()
+            .appendingPathComponent("rocksdb-canonical"))
+        guard let canonicalPath = canonical.readablePath else {
+            Issue.record("no rocksdb-canonical savepoint beside \(fixture)")
+            return
+        }
+        let nativeDump = try Self.dump(try #require(fixture.readablePath))
+        let canonicalDump = try Self.dump(canonicalPath)
+        #expect(!nativeDump.isEmpty)
+        let diff = DumpComparison.difference(actual: nativeDump, expected: canonicalDump)
+        #expect(diff == nil, "\(fixture) vs rocksdb-canonical: \(diff ?? "")")
+    }
+
+    /// Copies the whole job folder (`chk-N`, `shared/`, `taskowned/`) somewhere else and reads only
+    /// the copy: every file the checkpoint references must resolve inside it.
+    @Test(arguments: checkpoints)
+    func copiedCheckpointDumpsTheSame(_ fixture: Fixture) throws {
+        let original = try #require(fixture.readablePath)
+        let chk = (original as NSString).lastPathComponent
+        let jobFolder = (original as NSString).deletingLastPathComponent
+        let temp = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lsm-copy-\(UUID().uuidString)").appendingPathComponent("0123abcd-job")
+        try FileManager.default.createDirectory(at: temp.deletingLastPathComponent(), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp.deletingLastPathComponent()) }
+        try FileManager.default.copyItem(atPath: jobFolder, toPath: temp.path)
+        let copy = temp.appendingPathComponent(chk).path
+
+        let savepoint = try Savepoint.open(copy)
+        for ref in savepoint.location.referencedStreams(of: savepoint.metadata) {
+            if case let .success(.file(range)) = ref.resolved {
+                #expect(range.path.hasPrefix(temp.path), "\(range.path) lies outside the copy")
+            }
+        }
+        let fromCopy = try Self.dump(copy)
+        let expected = Array(try Data(contentsOf: URL(fileURLWithPath: fixture.expectedPath)))
+        #expect(DumpComparison.difference(actual: fromCopy, expected: expected) == nil)
+        #expect(DumpComparison.difference(actual: fromCopy, expected: try Self.dump(original)) == nil)
+    }
+
+    @Test(arguments: lsm)
+    func inspectReportsColumnFamilies(_ fixture: Fixture) throws {
+        let savepoint = try Savepoint.open(try #require(fixture.readablePath))
+        let report = try InspectReport(savepoint)
+        for op in savepoint.metadata.operatorStates {
+            let handles = op.subtaskStates.compactMap(\.state?.managedKeyedState).compactMap { h -> IncrementalRemoteKeyedStateHandle? in
+                if case let .incrementalRemote(i) = h { return i } else { return nil }
+            }
+            guard !handles.isEmpty else { continue }
+            let entry = try #require(report.operators.first { $0.operatorId == op.operatorID.hex })
+            #expect(entry.keyedLayout == "LSM")
+            let families = try #require(entry.columnFamilies, "no column families for \(op.displayName)")
+            // Every keyed state has its column family, and so does `default`.
+            let stateNames = Set(entry.states.filter { !$0.kind.hasPrefix("operator") && $0.kind != "broadcast" }.map(\.name))
+            #expect(stateNames.isSubset(of: Set(families.compactMap(\.state))))
+            #expect(families.contains { $0.name == "default" && $0.state == nil })
+            // Live tables are exactly the handle's `.sst` files.
+            let sstFiles = handles.reduce(0) { $0 + ($1.sharedState + $1.privateState).filter { $0.localPath.hasSuffix(".sst") }.count }
+            #expect(families.reduce(0) { $0 + $1.sstCount } == sstFiles)
+            for cf in families where cf.sstCount > 0 {
+                #expect(cf.totalSize > 0 && cf.entryCount > 0 && !cf.compression.isEmpty && !cf.levels.isEmpty, "\(cf.name)")
+            }
+        }
+    }
+}
