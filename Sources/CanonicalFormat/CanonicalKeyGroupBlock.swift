@@ -19,6 +19,13 @@ public struct CanonicalKeyGroupBlock {
         public var keyGroup: Int
         public var keyAfterPrefix: ByteReader
         public var value: ByteReader
+
+        public init(stateIndex: Int, keyGroup: Int, keyAfterPrefix: ByteReader, value: ByteReader) {
+            self.stateIndex = stateIndex
+            self.keyGroup = keyGroup
+            self.keyAfterPrefix = keyAfterPrefix
+            self.value = value
+        }
     }
 
     /// Calls `body` for each entry of the block in `r` (already decompressed), until the end mark.

@@ -119,7 +119,7 @@ public struct FlinkRocksDBState {
     func decode(_ entry: VisibleEntry, stateIndex: Int, family: String) throws -> KeyedStateEntry {
         do {
             return try CanonicalRawEntryBridge.decode(
-                key: entry.userKey, value: entry.value, stateIndex: stateIndex, stateCount: schemas.count,
+                key: entry.userKey, value: entry.value, stateIndex: stateIndex,
                 keyGroupPrefixBytes: keyGroupPrefixBytes, schema: schemas[stateIndex])
         } catch let e as FormatError {
             throw FormatError(file: name, offset: e.offset,

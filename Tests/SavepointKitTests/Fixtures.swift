@@ -27,7 +27,9 @@ struct Fixture: CustomStringConvertible, Sendable {
     }
 
     /// Forms whose keyed state is in the LSM (RocksDB native) layout.
-    var isLSM: Bool { form.contains("rocksdb-native") || form.contains("incremental") || form.contains("forst") }
+    var isLSM: Bool {
+        (form.hasPrefix("rocksdb") && form.hasSuffix("native")) || form.contains("incremental") || form.contains("forst")
+    }
 
     static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

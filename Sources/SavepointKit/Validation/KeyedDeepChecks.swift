@@ -40,6 +40,7 @@ extension Validator {
     // MARK: canonical and heap streams
 
     mutating func checkKeyGroupsStream(_ h: KeyGroupsStateHandle, op: OperatorState, subtask: Int) {
+        lastHashedKey = nil
         let stream: KeyedStateStream
         do {
             stream = try savepoint.openKeyedStream(.keyGroups(h), of: op)
@@ -92,6 +93,8 @@ extension Validator {
                            subtask: Int, file: String) {
         checked.keyedEntries += 1
         let maxP = op.maxParallelism
+        if let last = lastHashedKey, last.keyGroup == entry.keyGroup, last.key == entry.key { return }
+        lastHashedKey = (entry.key, entry.keyGroup)
         guard maxP >= 1, let hash = schema.keySerializer.javaHashCode(of: entry.key) else { return }
         checked.keysHashChecked += 1
         let expected = FlinkHashing.keyGroup(forHashCode: hash, maxParallelism: maxP)
@@ -104,6 +107,7 @@ extension Validator {
     // MARK: LSM instances
 
     mutating func checkLSMInstance(_ h: IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int) {
+        lastHashedKey = nil
         let instance: FlinkRocksDBState
         do {
             instance = try savepoint.openLSMState(h, of: op)

@@ -14,7 +14,8 @@ public struct ValidationReport: Sendable, Codable {
         /// Deep only: key-group blocks (or LSM instances' states) read.
         public var keyGroups = 0
         public var keyedEntries = 0
-        /// Deep only: keys whose key group was recomputed from their Java hashCode.
+        /// Deep only: keys whose key group was recomputed from their Java hashCode (once per run of
+        /// entries with the same key, as map and list entries repeat it).
         public var keysHashChecked = 0
         public var operatorStateElements = 0
         public init() {}

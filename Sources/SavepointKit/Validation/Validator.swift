@@ -1,3 +1,4 @@
+import FlinkSerialization
 import SavepointMetadata
 
 /// `savepoint validate`: is this savepoint intact and complete, before a restore finds out?
@@ -22,6 +23,9 @@ public struct Validator {
     var checked = ValidationReport.Checked()
     /// Resolved paths already reported missing, too small or unsafe: deep checks skip streams in them.
     var badPaths: Set<String> = []
+    /// The last key whose key group was recomputed: map and list entries repeat their key, and
+    /// one finding per key (not per entry) says it.
+    var lastHashedKey: (key: Value, keyGroup: Int)?
 
     public init(savepoint: Savepoint, options: Options = Options()) {
         self.savepoint = savepoint
