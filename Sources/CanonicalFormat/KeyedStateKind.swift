@@ -24,8 +24,9 @@ public enum KeyedStateKind: String, Sendable, Codable {
 }
 
 /// Everything needed to decode one keyed state's entries: its kind and the serializers of its
-/// key, namespace, (map) user key and value or list element.
-public struct KeyedStateSchema: Sendable {
+/// key, namespace, (map) user key and value or list element. A class: it is shared by every entry
+/// of its state, so passing it around must not copy (and retain) its serializers.
+public final class KeyedStateSchema: Sendable {
     public let metaInfo: StateMetaInfoSnapshot
     public let kind: KeyedStateKind
     public let keySerializer: any TypeSerializer

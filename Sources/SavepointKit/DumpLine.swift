@@ -3,14 +3,30 @@ import FlinkSerialization
 
 /// Builds one line of dump schema v1 straight into the output buffer.
 enum DumpLine {
-    static func keyed(_ e: KeyedStateEntry, schema: KeyedStateSchema, operatorName: String, into out: inout [UInt8]) {
-        header(operatorName: operatorName, state: schema.metaInfo.name, kind: schema.kind.rawValue, into: &out)
-        field("key", e.key, into: &out)
-        field("namespace", e.namespace, into: &out)
-        if let userKey = e.userKey { field("userKey", userKey, into: &out) }
+    /// Field names with their punctuation, as bytes: built once, appended per line.
+    static let keyField = Array(#","key":"#.utf8)
+    static let namespaceField = Array(#","namespace":"#.utf8)
+    static let userKeyField = Array(#","userKey":"#.utf8)
+    static let valueField = Array(#","value":"#.utf8)
+    static let ttlField = Array(#","ttlTimestamp":"#.utf8)
+
+    static func keyed(_ e: KeyedStateEntry, header: [UInt8], into out: inout [UInt8]) {
+        out.append(contentsOf: header)
+        out.append(contentsOf: keyField)
+        ValueJSON.append(e.key, to: &out)
+        out.append(contentsOf: namespaceField)
+        ValueJSON.append(e.namespace, to: &out)
+        if let userKey = e.userKey {
+            out.append(contentsOf: userKeyField)
+            ValueJSON.append(userKey, to: &out)
+        }
         let (value, ttl) = unwrapTTL(e.value)
-        field("value", value, into: &out)
-        if let ttl { append(",\"ttlTimestamp\":\(ttl)", to: &out) }
+        out.append(contentsOf: valueField)
+        ValueJSON.append(value, to: &out)
+        if let ttl {
+            out.append(contentsOf: ttlField)
+            ValueJSON.append(.int(ttl), to: &out)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -21,7 +37,7 @@ enum DumpLine {
         case .union: kind = "operator-union"
         case .broadcast: kind = "broadcast"
         }
-        header(operatorName: operatorName, state: e.stateName, kind: kind, into: &out)
+        out.append(contentsOf: header(operatorName: operatorName, state: e.stateName, kind: kind))
         if let key = e.key { field("userKey", key, into: &out) }
         field("value", e.value, into: &out)
         // Operator state has no key or namespace; list elements say which subtask held them.
@@ -35,12 +51,15 @@ enum DumpLine {
         return (v, nil)
     }
 
-    static func header(operatorName: String, state: String, kind: String, into out: inout [UInt8]) {
+    /// `{"operator":…,"state":…,"kind":…` — the start every line of one state shares.
+    static func header(operatorName: String, state: String, kind: String) -> [UInt8] {
+        var out: [UInt8] = []
         append("{\"operator\":", to: &out)
         ValueJSON.appendString(operatorName, to: &out)
         append(",\"state\":", to: &out)
         ValueJSON.appendString(state, to: &out)
         append(",\"kind\":\"\(kind)\"", to: &out)
+        return out
     }
 
     static func field(_ name: String, _ v: Value, into out: inout [UInt8]) {

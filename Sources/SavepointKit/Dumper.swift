@@ -47,17 +47,10 @@ public struct Dumper {
     mutating func dumpKeyed(_ handle: KeyedStateHandle, of op: OperatorState, into output: JSONLinesOutput) throws {
         if case let .incrementalRemote(h) = handle { return try dumpLSM(h, of: op, into: output) }
         let stream = try KeyedStreams.open(handle, of: op, in: savepoint)
-        let names = stream.schemas.map(\.metaInfo.name)
-        if let wanted = filter.stateName, !names.contains(wanted) { return }
-        let operatorName = op.displayName
+        guard let lines = KeyedLines(schemas: stream.schemas, operatorName: op.displayName, filter: filter, output: output)
+        else { return }
         try attributing(to: stream.source.name) {
-            try stream.forEachEntry { entry in
-                let schema = stream.schemas[entry.stateIndex]
-                if let wanted = filter.stateName, schema.metaInfo.name != wanted { return }
-                try emit(output) { out in
-                    DumpLine.keyed(entry, schema: schema, operatorName: operatorName, into: &out)
-                } keyMatches: { filter.keyJSON.map { DumpLine.jsonEquals(entry.key, $0) } ?? true }
-            }
+            try stream.forEachEntry { try lines.emit($0) }
         }
     }
 
@@ -65,17 +58,10 @@ public struct Dumper {
     mutating func dumpLSM(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState,
                           into output: JSONLinesOutput) throws {
         let db = try LSMKeyedState.open(handle, of: op, in: savepoint)
-        let names = db.schemas.map(\.metaInfo.name)
-        if let wanted = filter.stateName, !names.contains(wanted) { return }
-        let operatorName = op.displayName
+        guard let lines = KeyedLines(schemas: db.schemas, operatorName: op.displayName, filter: filter, output: output)
+        else { return }
         try attributing(to: db.name) {
-            let wanted = filter.stateName
-            try db.forEachEntry(stateFilter: { i in wanted == nil || names[i] == wanted }) { entry in
-                let schema = db.schemas[entry.stateIndex]
-                try emit(output) { out in
-                    DumpLine.keyed(entry, schema: schema, operatorName: operatorName, into: &out)
-                } keyMatches: { filter.keyJSON.map { DumpLine.jsonEquals(entry.key, $0) } ?? true }
-            }
+            try db.forEachEntry(stateFilter: { lines.wants($0) }) { try lines.emit($0) }
         }
     }
 
@@ -100,16 +86,40 @@ public struct Dumper {
         let operatorName = op.displayName
         try attributing(to: source.name) {
             try stream.forEachElement { element in
-                try emit(output) { out in
-                    DumpLine.operatorElement(element, operatorName: operatorName, subtask: subtask, into: &out)
-                } keyMatches: { true }
+                if let limit = filter.limit, output.lineCount >= limit { throw LimitReached() }
+                try output.line { DumpLine.operatorElement(element, operatorName: operatorName, subtask: subtask, into: &$0) }
             }
         }
     }
+}
 
-    func emit(_ output: JSONLinesOutput, _ build: (inout [UInt8]) -> Void, keyMatches: () -> Bool) throws {
-        guard keyMatches() else { return }
-        if let limit = filter.limit, output.lineCount >= limit { throw LimitReached() }
-        try output.line(build)
+/// Writes the keyed entries of one stream: the line prefix of each state (operator, state, kind)
+/// is rendered once, and nothing per entry copies the dumper or the schemas.
+struct KeyedLines {
+    let schemas: [KeyedStateSchema]
+    let headers: [[UInt8]]
+    let selected: [Bool]
+    let keyJSON: JSONValue?
+    let limit: Int?
+    let output: JSONLinesOutput
+
+    /// nil when the filter selects none of these states.
+    init?(schemas: [KeyedStateSchema], operatorName: String, filter: DumpFilter, output: JSONLinesOutput) {
+        selected = schemas.map { filter.stateName == nil || $0.metaInfo.name == filter.stateName }
+        guard selected.contains(true) else { return nil }
+        self.schemas = schemas
+        headers = schemas.map { DumpLine.header(operatorName: operatorName, state: $0.metaInfo.name, kind: $0.kind.rawValue) }
+        keyJSON = filter.keyJSON
+        limit = filter.limit
+        self.output = output
+    }
+
+    func wants(_ stateIndex: Int) -> Bool { selected[stateIndex] }
+
+    func emit(_ entry: KeyedStateEntry) throws {
+        guard selected[entry.stateIndex] else { return }
+        if let keyJSON, !DumpLine.jsonEquals(entry.key, keyJSON) { return }
+        if let limit, output.lineCount >= limit { throw Dumper.LimitReached() }
+        try output.line { DumpLine.keyed(entry, header: headers[entry.stateIndex], into: &$0) }
     }
 }

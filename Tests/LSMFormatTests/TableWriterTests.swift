@@ -89,7 +89,7 @@ import Testing
         for size in sizes.dropLast() {
             #expect(size > UInt64(options.blockSizeDeviationLimit) - 200 && size <= 4096 + 200, "block of \(size) bytes")
         }
-        // The index stores user keys (no boundary inside one user key) and its last key is the last user key.
+        // No boundary falls inside a user key, so the index stores user keys.
         #expect(table.properties.indexKeyIsUserKey)
     }
 

@@ -41,6 +41,7 @@ import Testing
     func movedCopyStillResolves(_ file: URL) throws {
         let source = file.deletingLastPathComponent()
         let copy = try makeTemporaryDirectory("moved").appendingPathComponent(source.lastPathComponent)
+        defer { removeTemporaryRoot(copy) }
         try FileManager.default.copyItem(at: source, to: copy)
         defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
         let metadata = try CheckpointMetadata.read(from: try readFile(copy.appendingPathComponent("_metadata")))

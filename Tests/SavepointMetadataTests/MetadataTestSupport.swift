@@ -112,6 +112,18 @@ func makeTemporaryDirectory(_ name: String) throws -> URL {
     return url
 }
 
+/// Removes the per-test root that `makeTemporaryDirectory` created above `url`.
+func removeTemporaryRoot(_ url: URL) {
+    var dir = url
+    while dir.pathComponents.count > 1 {
+        if dir.lastPathComponent.hasPrefix("savepoint-metadata-tests-") {
+            try? FileManager.default.removeItem(at: dir)
+            return
+        }
+        dir.deleteLastPathComponent()
+    }
+}
+
 func touch(_ url: URL, bytes: [UInt8] = [1, 2, 3]) throws {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data(bytes).write(to: url)

@@ -11,6 +11,7 @@ import Testing
 
     @Test func relativeFilesResolveAgainstTheMetadataDirectory() throws {
         let dir = try makeTemporaryDirectory("savepoint-abc")
+        defer { removeTemporaryRoot(dir) }
         let location = StateLocation(savepointDirectory: dir.appendingPathComponent("_metadata").path)
         #expect(location.metadataDirectory == dir.standardizedFileURL.path)
         let resolved = try location.resolve(.relativeFile(relativePath: "793b", size: 10))
@@ -31,6 +32,7 @@ import Testing
 
     @Test func movedSavepointMapsAbsolutePathsByFileName() throws {
         let dir = try makeTemporaryDirectory("savepoint-moved")
+        defer { removeTemporaryRoot(dir) }
         try touch(dir.appendingPathComponent("f77b"))
         let location = StateLocation(savepointDirectory: dir.path)
         let expected = dir.standardizedFileURL.path + "/f77b"
@@ -45,6 +47,7 @@ import Testing
 
     @Test func absolutePathsInsideTheDirectoryAreUsedAsWritten() throws {
         let dir = try makeTemporaryDirectory("savepoint-here")
+        defer { removeTemporaryRoot(dir) }
         let inside = dir.standardizedFileURL.path + "/sub/file"
         let location = StateLocation(savepointDirectory: dir.path)
         guard case let .file(range) = try location.resolve(.file(path: "file:" + inside, size: 1)) else {
@@ -55,6 +58,7 @@ import Testing
 
     @Test func existingFilesOutsideNeedPermission() throws {
         let root = try makeTemporaryDirectory("root")
+        defer { removeTemporaryRoot(root) }
         let outside = root.appendingPathComponent("elsewhere/secret")
         try touch(outside)
         let savepoint = root.appendingPathComponent("savepoint-1")
@@ -72,6 +76,7 @@ import Testing
 
     @Test func retainedCheckpointMapsOntoTheJobDirectory() throws {
         let job = try makeTemporaryDirectory("2f1e0d9c8b7a")
+        defer { removeTemporaryRoot(job) }
         let chk = job.appendingPathComponent("chk-12")
         try touch(chk.appendingPathComponent("_metadata"))
         try touch(chk.appendingPathComponent("exclusive-1"))
@@ -96,6 +101,7 @@ import Testing
 
     @Test func segmentHandlesGiveTheirByteRange() throws {
         let job = try makeTemporaryDirectory("job-1")
+        defer { removeTemporaryRoot(job) }
         let chk = job.appendingPathComponent("chk-3")
         try touch(chk.appendingPathComponent("_metadata"))
         try touch(job.appendingPathComponent("shared/seg-9"))
@@ -108,6 +114,7 @@ import Testing
 
     @Test func referencedStreamsReportPresentAndMissing() throws {
         let dir = try makeTemporaryDirectory("savepoint-refs")
+        defer { removeTemporaryRoot(dir) }
         try touch(dir.appendingPathComponent("793b4d12-182f-4e60-8de1-2688b3c1e0b0"))
         let metadata = try CheckpointMetadata.read(from: workedExampleMetadata())
         let refs = StateLocation(savepointDirectory: dir.path).referencedStreams(of: metadata)
