@@ -1,0 +1,40 @@
+import Bytes
+import CanonicalFormat
+import SavepointMetadata
+
+/// One keyed state entry as bytes, the same in every form: the canonical key (key-group prefix
+/// without the canonical format's flag bit, key, namespace, map user key) and the canonical value
+/// (list state: elements joined by 0x2C, as RocksDB's merge operator also leaves them).
+public struct RawKeyedEntry: Sendable, Equatable {
+    /// Index of the state in the serialization proxy (`kvStateId`).
+    public var stateIndex: Int
+    public var key: [UInt8]
+    public var value: [UInt8]
+
+    public init(stateIndex: Int, key: [UInt8], value: [UInt8]) {
+        self.stateIndex = stateIndex
+        self.key = key
+        self.value = value
+    }
+
+    /// The order every writer wants inside a key group: by state, then unsigned bytewise by key
+    /// (RocksDB's order, and the order Flink's RocksDB backend writes canonical savepoints in).
+    public static func canonicalOrder(_ a: RawKeyedEntry, _ b: RawKeyedEntry) -> Bool {
+        if a.stateIndex != b.stateIndex { return a.stateIndex < b.stateIndex }
+        return a.key.lexicographicallyPrecedes(b.key)
+    }
+}
+
+/// One subtask's keyed state, read from any form and handed to a writer key group by key group.
+///
+/// Converting between forms moves bytes, not values: keys and values keep their serialized form,
+/// so no job class is needed and the result restores exactly as the input did.
+public protocol RawKeyedStateReader {
+    /// The state meta information (written unchanged by every writer).
+    var proxy: KeyedBackendSerializationProxy { get }
+    var keyGroupRange: KeyGroupRange { get }
+    var maxParallelism: Int { get }
+    /// Calls `body` once per non-empty key group, in ascending key-group order, with that key
+    /// group's entries in `RawKeyedEntry.canonicalOrder`. Memory: one key group at a time.
+    func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws
+}
