@@ -33,29 +33,54 @@ public struct CanonicalKeyGroupBlock {
         in r: inout ByteReader, keyGroupPrefixBytes: Int, stateCount: Int,
         _ body: (RawEntry) throws -> Void
     ) throws {
+        try forEachEntryInPlace(in: &r, keyGroupPrefixBytes: keyGroupPrefixBytes, stateCount: stateCount) { try body($0) }
+    }
+
+    /// `forEachEntry` handing each entry over `inout`, so a caller can read its key and value
+    /// readers where they are (no copy of the readers, and of their storage reference, per entry).
+    public static func forEachEntryInPlace(
+        in r: inout ByteReader, keyGroupPrefixBytes: Int, stateCount: Int,
+        _ body: (inout RawEntry) throws -> Void
+    ) throws {
         var stateIndex = try readStateIndex(&r, stateCount: stateCount)
-        while true {
-            let keyAt = r.fileOffset
-            let keyLength = try r.readCount("a key length")
-            guard keyLength >= keyGroupPrefixBytes else {
-                throw FormatError(offset: keyAt, "expected a key of at least \(keyGroupPrefixBytes) prefix bytes, found length \(keyLength)")
-            }
-            var key = try r.readSlice(keyLength, what: "a key")
-            let first = try key.readU8()
-            var keyGroup = Int(first & ~firstBitInByteMask)
-            if keyGroupPrefixBytes == 2 { keyGroup = keyGroup << 8 | Int(try key.readU8()) }
-            let valueLength = try r.readCount("a value length")
-            let value = try r.readSlice(valueLength, what: "a value")
-            try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, keyAfterPrefix: key, value: value))
-            guard first & firstBitInByteMask != 0 else { continue }
-            let markAt = r.fileOffset
-            let next = try r.readU16("the next state id or the end-of-key-group mark")
-            if next == endOfKeyGroupMark { return }
-            guard Int(next) < stateCount else {
-                throw FormatError(offset: markAt, "expected a state id below \(stateCount) or 0xFFFF, found \(next)")
-            }
-            stateIndex = Int(next)
+        while try !readEntry(&r, keyGroupPrefixBytes: keyGroupPrefixBytes, stateCount: stateCount,
+                             stateIndex: &stateIndex, body) {}
+    }
+
+    /// Reads one entry, calls `body`, then reads the next state id when the entry says one follows.
+    /// True at the end of the key group.
+    static func readEntry(
+        _ r: inout ByteReader, keyGroupPrefixBytes: Int, stateCount: Int, stateIndex: inout Int,
+        _ body: (inout RawEntry) throws -> Void
+    ) throws -> Bool {
+        let keyAt = r.fileOffset
+        let keyLength = try r.readCount("a key length")
+        guard keyLength >= keyGroupPrefixBytes else {
+            throw FormatError(offset: keyAt, "expected a key of at least \(keyGroupPrefixBytes) prefix bytes, found length \(keyLength)")
         }
+        var key = try r.readSlice(keyLength, what: "a key")
+        let first = try key.readU8()
+        var keyGroup = Int(first & ~firstBitInByteMask)
+        if keyGroupPrefixBytes == 2 { keyGroup = keyGroup << 8 | Int(try key.readU8()) }
+        let valueLength = try r.readCount("a value length")
+        let value = try r.readSlice(valueLength, what: "a value")
+        var entry = RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, keyAfterPrefix: key, value: value)
+        try body(&entry)
+        guard first & firstBitInByteMask != 0 else { return false }
+        guard let next = try readNextStateIndex(&r, stateCount: stateCount) else { return true }
+        stateIndex = next
+        return false
+    }
+
+    /// After an entry whose flag bit is set: the next state id, or nil for the end-of-key-group mark.
+    static func readNextStateIndex(_ r: inout ByteReader, stateCount: Int) throws -> Int? {
+        let markAt = r.fileOffset
+        let next = try r.readU16("the next state id or the end-of-key-group mark")
+        if next == endOfKeyGroupMark { return nil }
+        guard Int(next) < stateCount else {
+            throw FormatError(offset: markAt, "expected a state id below \(stateCount) or 0xFFFF, found \(next)")
+        }
+        return Int(next)
     }
 
     static func readStateIndex(_ r: inout ByteReader, stateCount: Int) throws -> Int {

@@ -107,7 +107,7 @@ public struct KeyedStateStream: Sendable {
     public func headerBytes() throws -> [UInt8] { try source.read(0..<headerLength) }
 
     func forEachEntry(inKeyGroup keyGroup: Int, range: Range<Int>, _ body: (KeyedStateEntry) throws -> Void) throws {
-        do {
+        try locatingErrors(inKeyGroup: keyGroup, range: range) {
             var r = try blockReader(keyGroup: keyGroup, range: range)
             switch layout {
             case .canonical:
@@ -123,6 +123,13 @@ public struct KeyedStateStream: Sendable {
                 try HeapKeyGroupBlock.forEachEntry(
                     in: &r, keyGroup: keyGroup, maxParallelism: maxParallelism, schemas: schemas, body)
             }
+        }
+    }
+
+    /// Runs `body` (which reads the block of one key group), saying in its errors which block it was.
+    func locatingErrors(inKeyGroup keyGroup: Int, range: Range<Int>, _ body: () throws -> Void) throws {
+        do {
+            try body()
         } catch let e as FormatError {
             // Offsets inside decompressed blocks are relative to the block; say which block it was.
             let where_ = proxy.usingKeyGroupCompression ? " (in the decompressed block of key group \(keyGroup) at \(range.lowerBound))" : ""

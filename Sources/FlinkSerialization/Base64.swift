@@ -3,6 +3,11 @@ enum Base64 {
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        bytes.withUnsafeBytes { append($0, to: &out) }
+    }
+
+    /// Bytes in place (a `byte[]` value inside a larger buffer), without copying them out first.
+    static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
         alphabet.withUnsafeBufferPointer { a in
             var i = 0

@@ -129,7 +129,7 @@ public enum ValueJSON {
     }
 
     /// Decimal digits of a 64-bit integer, without going through `String`.
-    static func appendInteger(_ v: Int64, to out: inout [UInt8]) {
+    public static func appendInteger(_ v: Int64, to out: inout [UInt8]) {
         if v < 0 { out.append(UInt8(ascii: "-")) }
         var m = v.magnitude
         if m == 0 { out.append(UInt8(ascii: "0")); return }
@@ -153,6 +153,12 @@ public enum ValueJSON {
     }
 
     static func appendTagged(_ prefix: StaticString, _ bytes: [UInt8], to out: inout [UInt8]) {
+        appendASCII(prefix, to: &out)
+        Base64.append(bytes, to: &out)
+        appendASCII("\"}", to: &out)
+    }
+
+    static func appendTagged(_ prefix: StaticString, _ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         appendASCII(prefix, to: &out)
         Base64.append(bytes, to: &out)
         appendASCII("\"}", to: &out)

@@ -18,7 +18,7 @@ struct SavepointCommand: ParsableCommand {
               2  unreadable input, or a usage error
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Dump.self, Validate.self]
+        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self]
     )
 
     /// Parses, runs, and maps every failure onto the documented exit codes.

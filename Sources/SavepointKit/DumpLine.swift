@@ -4,10 +4,11 @@ import FlinkSerialization
 /// Builds one line of dump schema v1 straight into the output buffer.
 enum DumpLine {
     /// Field names with their punctuation, as bytes: built once, appended per line.
-    static let keyField = Array(#","key":"#.utf8)
-    static let namespaceField = Array(#","namespace":"#.utf8)
-    static let userKeyField = Array(#","userKey":"#.utf8)
-    static let valueField = Array(#","value":"#.utf8)
+    /// Shared with the direct path (`CanonicalEntryJSON`), whose lines must equal these.
+    static let keyField = CanonicalEntryJSON.keyField
+    static let namespaceField = CanonicalEntryJSON.namespaceField
+    static let userKeyField = CanonicalEntryJSON.userKeyField
+    static let valueField = CanonicalEntryJSON.valueField
     static let ttlField = Array(#","ttlTimestamp":"#.utf8)
 
     static func keyed(_ e: KeyedStateEntry, header: [UInt8], into out: inout [UInt8]) {

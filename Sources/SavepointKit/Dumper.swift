@@ -8,6 +8,10 @@ import SavepointMetadata
 public struct Dumper {
     public let savepoint: Savepoint
     public let filter: DumpFilter
+    /// Renders canonical keyed entries straight from their bytes (`CanonicalEntryJSON`) when no
+    /// `--key` filter needs the decoded key. Off: every entry is decoded first (the reference the
+    /// direct path is tested against; the output is the same).
+    public var directJSON = true
     var written = 0
 
     public init(savepoint: Savepoint, filter: DumpFilter) {
@@ -50,7 +54,24 @@ public struct Dumper {
         guard let lines = KeyedLines(schemas: stream.schemas, operatorName: op.displayName, filter: filter, output: output)
         else { return }
         try attributing(to: stream.source.name) {
-            try stream.forEachEntry { try lines.emit($0) }
+            guard directJSON, stream.layout == .canonical, lines.keyJSON == nil else {
+                return try stream.forEachEntry { try lines.emit($0) }
+            }
+            let renderers = lines.directRenderers()
+            // Unmanaged: the array keeps them alive, and a retain per entry is measurable.
+            let unretained = renderers.map { $0.map(Unmanaged.passUnretained) }
+            var scratch: [UInt8] = []
+            try withExtendedLifetime(renderers) {
+                try stream.forEachRawEntryInPlace(inPlace: { entry in
+                    guard let renderer = unretained[entry.stateIndex] else { return !lines.wants(entry.stateIndex) }
+                    return try renderer._withUnsafeGuaranteedRef { try lines.emit(entry, renderer: $0) }
+                }) { raw in
+                    guard let renderer = unretained[raw.stateIndex] else {
+                        return try lines.emit(&raw, renderer: nil, scratch: &scratch)
+                    }
+                    try renderer._withUnsafeGuaranteedRef { try lines.emit(&raw, renderer: $0, scratch: &scratch) }
+                }
+            }
         }
     }
 
@@ -121,5 +142,40 @@ struct KeyedLines {
         if let keyJSON, !DumpLine.jsonEquals(entry.key, keyJSON) { return }
         if let limit, output.lineCount >= limit { throw Dumper.LimitReached() }
         try output.line { DumpLine.keyed(entry, header: headers[entry.stateIndex], into: &$0) }
+    }
+
+    /// The direct renderer of each selected state, nil where the state takes the decoding path.
+    func directRenderers() -> [CanonicalEntryJSON?] {
+        schemas.indices.map { selected[$0] ? CanonicalEntryJSON(schema: schemas[$0], header: headers[$0]) : nil }
+    }
+
+    /// One canonical entry in place, when its renderer has a simple form for it; false sends the
+    /// entry to the general path.
+    func emit(_ entry: CanonicalKeyGroupBlock.EntryBytes, renderer: CanonicalEntryJSON) throws -> Bool {
+        if let limit, output.lineCount >= limit { throw Dumper.LimitReached() }
+        return try renderer.withSimpleLine(key: entry.keyAfterPrefix, value: entry.value) { line in
+            try output.line { $0.append(contentsOf: line) }
+        }
+    }
+
+    /// One canonical entry, rendered straight from its bytes (into `scratch`, then out as one
+    /// line). Should the direct renderer fail, the entry is decoded and printed the usual way, so
+    /// errors (and anything the renderer might get wrong about bad input) are the decoding path's.
+    func emit(_ raw: inout CanonicalKeyGroupBlock.RawEntry, renderer: CanonicalEntryJSON?,
+              scratch: inout [UInt8]) throws {
+        guard selected[raw.stateIndex] else { return }
+        guard let renderer else { return try emit(try schemas[raw.stateIndex].decodeCanonical(raw)) }
+        if let limit, output.lineCount >= limit { throw Dumper.LimitReached() }
+        if try renderer.withSimpleLine(&raw, { line in try output.line { $0.append(contentsOf: line) } }) { return }
+        let keyAt = raw.keyAfterPrefix.position, valueAt = raw.value.position
+        scratch.removeAll(keepingCapacity: true)
+        do {
+            try renderer.append(&raw, to: &scratch)
+        } catch {
+            try raw.keyAfterPrefix.seek(to: keyAt)
+            try raw.value.seek(to: valueAt)
+            return try emit(try schemas[raw.stateIndex].decodeCanonical(raw))
+        }
+        try scratch.withUnsafeBufferPointer { line in try output.line { $0.append(contentsOf: line) } }
     }
 }

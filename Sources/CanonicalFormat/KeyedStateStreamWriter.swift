@@ -1,0 +1,89 @@
+import Bytes
+import Compression
+
+/// Writes a keyed state stream in the canonical (unified savepoint) layout, the mirror of
+/// `KeyedStateStream` with `.canonical`: the serialization proxy header, then one block per
+/// non-empty key group, each optionally an independent Snappy-framed stream, and the offset of
+/// every key group's block (0 = empty) for the state handle.
+///
+/// Bytes go to `sink` as they are produced, so memory follows the largest key group, not the stream.
+public struct KeyedStateStreamWriter {
+    /// One entry of a key group: the state's index in the proxy, the canonical key (key-group
+    /// prefix without the flag bit, then key, namespace, user key) and the canonical value.
+    public typealias Entry = (stateIndex: Int, key: [UInt8], value: [UInt8])
+
+    public let startKeyGroup: Int
+    public let compressed: Bool
+    /// Absolute position of each key group's block, in range order; 0 for empty key groups.
+    public private(set) var offsets: [Int64]
+    /// Bytes written so far (the position of the next block).
+    public private(set) var position: Int64 = 0
+    private let sink: ([UInt8]) throws -> Void
+    private var lastKeyGroup = Int.min
+
+    /// Writes the header at once. The proxy's compression flag decides the block encoding.
+    public init(proxy: KeyedBackendSerializationProxy, startKeyGroup: Int, numberOfKeyGroups: Int,
+                sink: @escaping ([UInt8]) throws -> Void) throws {
+        self.startKeyGroup = startKeyGroup
+        self.compressed = proxy.usingKeyGroupCompression
+        self.sink = sink
+        offsets = Array(repeating: 0, count: max(0, numberOfKeyGroups))
+        var header = ByteWriter()
+        try proxy.write(to: &header)
+        try emit(header.bytes)
+    }
+
+    /// Writes one key group's block. Key groups must come in ascending order, each at most once;
+    /// an empty `entries` writes nothing (the offset stays 0, as Flink leaves empty key groups).
+    public mutating func writeKeyGroup(_ keyGroup: Int, entries: [Entry]) throws {
+        let index = keyGroup - startKeyGroup
+        guard offsets.indices.contains(index) else {
+            throw FormatError(offset: Int(position), "key group \(keyGroup) lies outside the stream's range starting at \(startKeyGroup)")
+        }
+        guard keyGroup > lastKeyGroup else {
+            throw FormatError(offset: Int(position), "key group \(keyGroup) written after key group \(lastKeyGroup)")
+        }
+        lastKeyGroup = keyGroup
+        guard !entries.isEmpty else { return }
+        let block = try Self.encodeBlock(entries)
+        offsets[index] = position
+        if compressed {
+            // Flink opens a new framed stream per key group: each block starts with its own identifier.
+            var framed = SnappyFramedWriter()
+            framed.write(block)
+            try emit(framed.finish())
+        } else {
+            try emit(block)
+        }
+    }
+
+    private mutating func emit(_ bytes: [UInt8]) throws {
+        try sink(bytes)
+        position += Int64(bytes.count)
+    }
+
+    /// The §5.3 grammar: the first state id, then entries; the last entry of each run of one state
+    /// carries the 0x80 flag in its first key byte and is followed by the next state id or 0xFFFF.
+    static func encodeBlock(_ entries: [Entry]) throws -> [UInt8] {
+        var w = ByteWriter()
+        w.writeU16(UInt16(truncatingIfNeeded: entries[0].stateIndex))
+        for i in entries.indices {
+            let e = entries[i]
+            guard !e.key.isEmpty, e.key[0] & CanonicalKeyGroupBlock.firstBitInByteMask == 0 else {
+                throw FormatError(offset: w.count, "a canonical key must start with a key-group prefix below 0x80")
+            }
+            guard e.stateIndex >= 0, e.stateIndex < Int(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
+                throw FormatError(offset: w.count, "state index \(e.stateIndex) cannot be written")
+            }
+            let next: Int? = i + 1 < entries.count ? entries[i + 1].stateIndex : nil
+            let lastOfRun = next != e.stateIndex
+            w.writeCount(e.key.count)
+            w.writeU8(lastOfRun ? e.key[0] | CanonicalKeyGroupBlock.firstBitInByteMask : e.key[0])
+            w.writeBytes(e.key[1...])
+            w.writeCount(e.value.count)
+            w.writeBytes(e.value)
+            if lastOfRun { w.writeU16(next.map { UInt16(truncatingIfNeeded: $0) } ?? CanonicalKeyGroupBlock.endOfKeyGroupMark) }
+        }
+        return w.bytes
+    }
+}

@@ -1,0 +1,48 @@
+import Bytes
+import CanonicalFormat
+import SavepointMetadata
+
+/// Raw entries of a keyed state stream in the canonical layout (canonical savepoints of both
+/// backends, RocksDB full checkpoints). Keys and values are handed on as stored; each key group is
+/// sorted, because the heap backend writes its canonical savepoints in hash order.
+public struct CanonicalRawKeyedStateReader: RawKeyedStateReader {
+    public let stream: KeyedStateStream
+    public let keyGroupRange: KeyGroupRange
+
+    public init(stream: KeyedStateStream, keyGroupRange: KeyGroupRange) throws {
+        guard stream.layout == .canonical else {
+            throw FormatError(file: stream.source.name, offset: 0, "expected a keyed state stream in the canonical layout")
+        }
+        self.stream = stream
+        self.keyGroupRange = keyGroupRange
+    }
+
+    public var proxy: KeyedBackendSerializationProxy { stream.proxy }
+    public var maxParallelism: Int { stream.maxParallelism }
+
+    public func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws {
+        let prefixBytes = stream.keyGroupPrefixBytes
+        for (keyGroup, range) in stream.keyGroupRanges() {
+            var entries: [RawKeyedEntry] = []
+            try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range) { raw in
+                guard raw.keyGroup == keyGroup else {
+                    throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
+                }
+                entries.append(RawKeyedEntry(
+                    stateIndex: raw.stateIndex,
+                    key: KeyGroupPrefix.bytes(keyGroup, prefixBytes: prefixBytes) + raw.keyAfterPrefix.remainingBytes,
+                    value: raw.value.remainingBytes))
+            }
+            entries.sort(by: RawKeyedEntry.canonicalOrder)
+            try body(keyGroup, entries)
+        }
+    }
+}
+
+/// The big-endian key-group prefix of a canonical key (1 byte up to 128 key groups, else 2).
+enum KeyGroupPrefix {
+    static func bytes(_ keyGroup: Int, prefixBytes: Int) -> [UInt8] {
+        prefixBytes == 2 ? [UInt8(truncatingIfNeeded: keyGroup >> 8), UInt8(truncatingIfNeeded: keyGroup)]
+                         : [UInt8(truncatingIfNeeded: keyGroup)]
+    }
+}

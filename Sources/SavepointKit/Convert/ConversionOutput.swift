@@ -1,0 +1,101 @@
+import Dispatch
+import Foundation
+
+/// The output directory of a conversion: written as a hidden temporary sibling of `OUT`, renamed
+/// into place only when complete and verified, so `OUT` is either absent, the old one (--force),
+/// or the whole verified result — never partial. SIGINT/SIGTERM remove the temporary directory.
+final class ConversionOutput: @unchecked Sendable {
+    let finalURL: URL
+    let tempURL: URL
+    let force: Bool
+    private let lock = NSLock()
+    private var finished = false
+    private var signalSources: [DispatchSourceSignal] = []
+
+    /// Refuses an existing `OUT` without `force`, and an `OUT` that is (inside) the input.
+    init(final finalURL: URL, input: URL, force: Bool) throws {
+        let fm = FileManager.default
+        let out = finalURL.standardizedFileURL, inp = input.standardizedFileURL
+        if out.path == inp.path || out.path.hasPrefix(inp.path + "/") || inp.path.hasPrefix(out.path + "/") {
+            throw ConvertError.sameDirectory(out.path)
+        }
+        if fm.fileExists(atPath: out.path), !force { throw ConvertError.outputExists(out.path) }
+        let parent = out.deletingLastPathComponent()
+        guard fm.fileExists(atPath: parent.path) else {
+            throw SavepointError.io("\(parent.path): the output's parent directory does not exist")
+        }
+        self.finalURL = out
+        self.force = force
+        tempURL = parent.appendingPathComponent(".\(out.lastPathComponent).converting-\(UUID().uuidString.lowercased())")
+        do {
+            try fm.createDirectory(at: tempURL, withIntermediateDirectories: false)
+        } catch {
+            throw SavepointError.io("\(tempURL.path): cannot create the temporary output directory: \(error.localizedDescription)")
+        }
+    }
+
+    /// On SIGINT/SIGTERM: remove the temporary directory (unless already renamed) and exit 128 + signal.
+    func removeOnSignals() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [self] in
+                lock.lock()
+                if !finished { try? FileManager.default.removeItem(at: tempURL) }
+                exit(128 + sig)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// Renames the finished directory into place (replacing `OUT` when forced).
+    func commit() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let fm = FileManager.default
+        var replaced: URL?
+        if fm.fileExists(atPath: finalURL.path) {
+            guard force else { throw ConvertError.outputExists(finalURL.path) }
+            let aside = tempURL.deletingLastPathComponent()
+                .appendingPathComponent(".\(finalURL.lastPathComponent).replaced-\(UUID().uuidString.lowercased())")
+            try move(finalURL, to: aside)
+            replaced = aside
+        }
+        do {
+            try move(tempURL, to: finalURL)
+        } catch {
+            if let replaced { try? fm.moveItem(at: replaced, to: finalURL) }
+            throw error
+        }
+        finished = true
+        if let replaced { try? fm.removeItem(at: replaced) }
+        stopHandlingSignals()
+    }
+
+    /// Removes the temporary directory (on any failure).
+    func abandon() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !finished { try? FileManager.default.removeItem(at: tempURL) }
+        finished = true
+        stopHandlingSignals()
+    }
+
+    private func stopHandlingSignals() {
+        for s in signalSources { s.cancel() }
+        if !signalSources.isEmpty {
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
+        signalSources = []
+    }
+
+    private func move(_ from: URL, to: URL) throws {
+        do {
+            try FileManager.default.moveItem(at: from, to: to)
+        } catch {
+            throw SavepointError.io("cannot rename \(from.path) to \(to.path): \(error.localizedDescription)")
+        }
+    }
+}

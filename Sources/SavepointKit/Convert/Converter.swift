@@ -1,0 +1,232 @@
+import Bytes
+import CanonicalFormat
+import Foundation
+import SavepointMetadata
+
+/// `savepoint convert`: rewrites a savepoint in another physical form (memory, filesystem, LSM)
+/// or re-encodes it in the same form. Keyed state moves as raw bytes (no job classes needed);
+/// operator state streams are copied; `_metadata` keeps operator ids, uids, names, parallelism,
+/// max parallelism, version and properties, with the savepoint format type of the new form.
+///
+/// The input is only read. The output is written into a temporary sibling of `OUT`, read back and
+/// compared with the input (per state: entry count and an order-independent digest), and renamed
+/// into place only when equal; any failure removes it.
+public struct Converter {
+    public let input: Savepoint
+    public let options: ConvertOptions
+    private var warnings: [String] = []
+    /// Input digests by operator id and subtask, taken while writing.
+    private var inputDigests: [String: StateDigest] = [:]
+    private var subtaskCount = 0
+
+    public init(input: Savepoint, options: ConvertOptions) {
+        self.input = input
+        self.options = options
+    }
+
+    /// Converts `input` into the directory `output`.
+    public static func run(input path: String, output: String, options: ConvertOptions) throws -> ConvertReport {
+        let savepoint = try Savepoint.open(path)
+        var converter = Converter(input: savepoint, options: options)
+        return try converter.write(to: URL(fileURLWithPath: output))
+    }
+
+    public mutating func write(to output: URL) throws -> ConvertReport {
+        let started = Date()
+        let inputDirectory = URL(fileURLWithPath: (input.metadataPath as NSString).deletingLastPathComponent)
+        let out = try ConversionOutput(final: output, input: inputDirectory, force: options.force)
+        if options.handleSignals { out.removeOnSignals() }
+        do {
+            let placement = StreamPlacement(directory: out.tempURL, finalDirectory: out.finalURL,
+                                            inlineThreshold: options.effectiveInlineThreshold)
+            var metadata = input.metadata
+            metadata.operatorStates = try input.metadata.operatorStates.map { try convert($0, placement: placement) }
+            if let trailer = metadata.checkpointProperties {
+                metadata.checkpointProperties = (options.target == .lsm ? SavepointFormatType.native : .canonical).applied(to: trailer)
+            }
+            let bytes = try metadata.serialized()
+            try Data(bytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
+            try options.beforeVerification?(out.tempURL)
+            let perState: [String: Int64]
+            do {
+                perState = try verify(out.tempURL)
+            } catch let e as ConvertError {
+                throw e
+            } catch {
+                throw ConvertError.verificationFailed("the output does not read back: \(error)")
+            }
+            var report = try makeReport(output: out, metadataSize: bytes.count, perState: perState)
+            try out.commit()
+            report.seconds = Date().timeIntervalSince(started)
+            return report
+        } catch {
+            out.abandon()
+            throw error
+        }
+    }
+
+    // MARK: writing
+
+    mutating func convert(_ op: OperatorState, placement: StreamPlacement) throws -> OperatorState {
+        var converted = op
+        converted.subtaskStates = try op.subtaskStates.map { entry in
+            guard let state = entry.state else { return entry }
+            let result = try convert(state, of: op, subtask: entry.subtaskIndex, placement: placement)
+            if let pause = options.pauseAfterEachSubtask { Thread.sleep(forTimeInterval: pause) }
+            return OperatorState.SubtaskEntry(subtaskIndex: entry.subtaskIndex, state: result)
+        }
+        return converted
+    }
+
+    mutating func convert(_ state: OperatorSubtaskState, of op: OperatorState, subtask: Int,
+                          placement: StreamPlacement) throws -> OperatorSubtaskState {
+        guard state.inputChannelState.isEmpty, state.resultSubpartitionState.isEmpty else {
+            throw SavepointError.unsupported("operator \(op.displayName) subtask \(subtask) holds in-flight data (unaligned checkpoint channel state)")
+        }
+        subtaskCount += 1
+        var out = OperatorSubtaskState(legacyDuration: state.legacyDuration)
+        out.managedOperatorState = try state.managedOperatorState.map { try copy($0, placement: placement) }
+        out.rawOperatorState = try state.rawOperatorState.map { try copy($0, placement: placement) }
+        out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
+        if let keyed = state.managedKeyedState {
+            let reader = try RawKeyedStateReaders.open(keyed, of: op, in: input)
+            let box = DigestBox()
+            out.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
+            inputDigests[Self.digestKey(op, subtask)] = box.digest
+            if options.target == .memory, case let .keyGroups(h)? = out.managedKeyedState,
+               case let .byteStream(_, data) = h.delegate, data.count > ConvertOptions.jobManagerMaxStateSize {
+                warnings.append("operator \(op.displayName) subtask \(subtask): keyed state of \(data.count) bytes exceeds the \(ConvertOptions.jobManagerMaxStateSize) bytes JobManager storage accepts by default (state.backend.memory max state size)")
+            }
+        }
+        return out
+    }
+
+    func writeDigesting<R: RawKeyedStateReader>(_ reader: R, into box: DigestBox,
+                                                placement: StreamPlacement) throws -> KeyedStateHandle {
+        try writeKeyed(DigestingReader(base: reader, sink: box), placement: placement)
+    }
+
+    /// The single place that chooses the keyed state writer for the target form.
+    func writeKeyed(_ reader: some RawKeyedStateReader, placement: StreamPlacement) throws -> KeyedStateHandle {
+        switch options.target {
+        case .memory, .filesystem:
+            let compressed = options.snapshotCompression ?? reader.proxy.usingKeyGroupCompression
+            return try CanonicalKeyedStateWriter.write(reader, compressed: compressed, placement: placement)
+        case .lsm:
+            return try LSMConversion.write(reader, options: options, metadataVersion: input.metadata.version,
+                                           checkpointId: input.metadata.checkpointId,
+                                           placement: placement)
+        }
+    }
+
+    /// Operator state streams are copied byte for byte (offsets stay valid); file-merging segments
+    /// become plain streams of their own.
+    func copy(_ handle: OperatorStateHandle, placement: StreamPlacement) throws -> OperatorStateHandle {
+        OperatorStateHandle(stateNameToPartitionOffsets: handle.stateNameToPartitionOffsets,
+                            delegate: try copy(handle.delegate, placement: placement))
+    }
+
+    func copy(_ stream: StreamStateHandle, placement: StreamPlacement) throws -> StreamStateHandle {
+        let source = try input.openStream(stream)
+        return try placement.place(try attributing(to: source.name) { try source.read(0..<source.size) })
+    }
+
+    /// Raw keyed state (legacy heap timers of old jobs) is user-defined bytes: copied as is.
+    func copyRaw(_ handle: KeyedStateHandle, of op: OperatorState, placement: StreamPlacement) throws -> KeyedStateHandle {
+        guard case var .keyGroups(h) = handle else {
+            throw SavepointError.unsupported("operator \(op.displayName) has raw keyed state in a handle other than a key-groups stream")
+        }
+        h.delegate = try copy(h.delegate, placement: placement)
+        return .keyGroups(h)
+    }
+
+    static func digestKey(_ op: OperatorState, _ subtask: Int) -> String { "\(op.operatorID.hex)#\(subtask)" }
+
+    // MARK: verification
+
+    /// Reads the written directory back and compares it with the input: per operator and subtask,
+    /// every state's entry count and digest; operator state streams byte for byte.
+    func verify(_ directory: URL) throws -> [String: Int64] {
+        let written: Savepoint
+        do {
+            written = try Savepoint.open(directory.path)
+        } catch {
+            throw ConvertError.verificationFailed("the written _metadata does not read back: \(error)")
+        }
+        guard written.metadata.operatorStates.count == input.metadata.operatorStates.count else {
+            throw ConvertError.verificationFailed("operator count differs")
+        }
+        var perState: [String: Int64] = [:]
+        for (a, b) in zip(input.metadata.operatorStates, written.metadata.operatorStates) {
+            guard a.operatorID == b.operatorID, a.subtaskStates.count == b.subtaskStates.count else {
+                throw ConvertError.verificationFailed("operator \(a.displayName) differs in id or subtasks")
+            }
+            for (sa, sb) in zip(a.subtaskStates, b.subtaskStates) {
+                try verifyOperatorState(sa.state, sb.state, written: written, op: a, subtask: sa.subtaskIndex)
+                guard let keyed = sb.state?.managedKeyedState else {
+                    guard sa.state?.managedKeyedState == nil else {
+                        throw ConvertError.verificationFailed("operator \(a.displayName) subtask \(sa.subtaskIndex) lost its keyed state")
+                    }
+                    continue
+                }
+                let digest = try RawKeyedStateReaders.open(keyed, of: b, in: written).digest()
+                let expected = inputDigests[Self.digestKey(a, sa.subtaskIndex)] ?? StateDigest()
+                if let diff = StateDigest.difference(input: expected, output: digest) {
+                    throw ConvertError.verificationFailed("operator \(a.displayName) subtask \(sa.subtaskIndex): \(diff)")
+                }
+                for (name, s) in digest.states { perState[name, default: 0] += s.entries }
+            }
+        }
+        return perState
+    }
+
+    func verifyOperatorState(_ a: OperatorSubtaskState?, _ b: OperatorSubtaskState?, written: Savepoint,
+                             op: OperatorState, subtask: Int) throws {
+        for (x, y) in [(a?.managedOperatorState, b?.managedOperatorState), (a?.rawOperatorState, b?.rawOperatorState)] {
+            guard let x, let y else {
+                guard x == nil, y == nil else {
+                    throw ConvertError.verificationFailed("operator \(op.displayName) subtask \(subtask): operator state handle missing")
+                }
+                continue
+            }
+            let sx = try input.openStream(x.delegate), sy = try written.openStream(y.delegate)
+            guard x.stateNameToPartitionOffsets == y.stateNameToPartitionOffsets,
+                  try sx.read(0..<sx.size) == sy.read(0..<sy.size) else {
+                throw ConvertError.verificationFailed("operator \(op.displayName) subtask \(subtask): operator state differs")
+            }
+        }
+    }
+
+    func makeReport(output: ConversionOutput, metadataSize: Int, perState: [String: Int64]) throws -> ConvertReport {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: output.tempURL.path)) ?? []
+        var bytes: Int64 = 0
+        for f in files {
+            let size = (try? FileManager.default.attributesOfItem(atPath: output.tempURL.appendingPathComponent(f).path)[.size] as? NSNumber)?.int64Value
+            bytes += size ?? 0
+        }
+        return ConvertReport(
+            input: input.path, output: output.finalURL.path, inputForm: SavepointForm(input.metadata).rawValue,
+            target: options.target, operators: input.metadata.operatorStates.count, subtasks: subtaskCount,
+            keyedEntries: perState.values.reduce(0, +), entriesPerState: perState,
+            filesWritten: files.count - 1, bytesWritten: bytes, metadataSize: metadataSize, verified: true,
+            seconds: 0, warnings: warnings)
+    }
+}
+
+/// Opens the raw reader for a keyed state handle of any form.
+enum RawKeyedStateReaders {
+    static func open(_ handle: KeyedStateHandle, of op: OperatorState, in savepoint: Savepoint) throws -> any RawKeyedStateReader {
+        switch handle {
+        case .keyGroups:
+            let stream = try savepoint.openKeyedStream(handle, of: op)
+            switch stream.layout {
+            case .canonical: return try CanonicalRawKeyedStateReader(stream: stream, keyGroupRange: handle.keyGroupRange)
+            case .heap: return try HeapRawKeyedStateReader(stream: stream, keyGroupRange: handle.keyGroupRange)
+            }
+        case let .incrementalRemote(h):
+            return try LSMConversion.reader(h, of: op, in: savepoint)
+        default:
+            throw SavepointError.unsupported("operator \(op.displayName) keeps its keyed state in changelog handles, which cannot be converted yet")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `savepoint convert` as a user runs it: exit codes, and a SIGTERM mid-conversion leaves no OUT.
+@Suite struct ConvertCommandLineTests {
+    static let sample = Fixture.all.first { $0.form == "rocksdb-native" && $0.directory.path.contains("/2.3.0/basic/") }
+
+    @Test func convertsAndRefusesAnExistingOutput() throws {
+        let fixture = try #require(Self.sample)
+        let dir = try ConvertTestSupport.tempDirectory("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let first = try CommandLineTests.run(["convert", fixture.savepointPath, out, "--to", "filesystem", "--json"])
+        #expect(first.status == 0, "\(first.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(first.out.utf8)) as? [String: Any]
+        #expect(json?["verified"] as? Bool == true)
+        #expect((json?["keyedEntries"] as? Int ?? 0) > 0)
+        let again = try CommandLineTests.run(["convert", fixture.savepointPath, out, "--to", "memory"])
+        #expect(again.status == 2)
+        #expect(again.err.contains("--force"))
+        let forced = try CommandLineTests.run(["convert", fixture.savepointPath, out, "--to", "memory", "--force"])
+        #expect(forced.status == 0, "\(forced.err)")
+        let bad = try CommandLineTests.run(["convert", fixture.savepointPath, out + "2", "--to", "tape"])
+        #expect(bad.status == 2)
+    }
+
+    /// The test hook SAVEPOINT_CONVERT_TEST_PAUSE makes each subtask take seconds; SIGTERM arrives
+    /// while the temporary directory is being written.
+    @Test func sigtermMidConversionLeavesNoOutput() throws {
+        let fixture = try #require(Self.sample)
+        let binary = try #require(CommandLineTests.binary)
+        let dir = try ConvertTestSupport.tempDirectory("sigterm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["convert", fixture.savepointPath, out.path, "--to", "lsm"]
+        var env = ProcessInfo.processInfo.environment
+        env["SAVEPOINT_CONVERT_TEST_PAUSE"] = "3"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until the conversion has started writing (its temporary directory holds files).
+        let deadline = Date().addingTimeInterval(20)
+        var started = false
+        while Date() < deadline, !started {
+            Thread.sleep(forTimeInterval: 0.05)
+            started = ConvertTestSupport.leftovers(in: dir).contains { name in
+                !((try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(name).path)) ?? []).isEmpty
+            }
+        }
+        #expect(started, "the conversion never started writing")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + SIGTERM)
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(ConvertTestSupport.leftovers(in: dir).isEmpty)
+    }
+}
