@@ -9,7 +9,8 @@ import FlinkSerialization
 /// for what it does not render: TTL-wrapped values at the top (the dump prints their timestamp in a
 /// field of its own) and states without the serializers the layout needs; those take the decoding path.
 public final class CanonicalEntryJSON: @unchecked Sendable {
-    /// Field names with their punctuation, shared with the decoding path's printer.
+    /// Field names with their punctuation, for the decoding path's printer (`DumpLine`); the renderer
+    /// writes the same text from static strings, and `FastDumpTests` holds both to the same bytes.
     public static let keyField = Array(#","key":"#.utf8)
     public static let namespaceField = Array(#","namespace":"#.utf8)
     public static let userKeyField = Array(#","userKey":"#.utf8)
