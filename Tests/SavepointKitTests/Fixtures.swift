@@ -26,9 +26,12 @@ struct Fixture: CustomStringConvertible, Sendable {
         return nil
     }
 
-    /// Forms whose keyed state is in the LSM (RocksDB native) layout.
+    /// Forms whose keyed state is in the LSM (RocksDB / ForSt native) layout: `rocksdb-native`,
+    /// `rocksdb-native-lz4`, `-zstd`, `-none`, `-rescaled`, `rocksdb-heap-timers-native`, `forst-native`,
+    /// and the retained incremental checkpoints.
     var isLSM: Bool {
-        (form.hasPrefix("rocksdb") && form.hasSuffix("native")) || form.contains("incremental") || form.contains("forst")
+        form.hasPrefix("rocksdb-native") || form.hasPrefix("forst")
+            || (form.hasPrefix("rocksdb") && form.hasSuffix("native")) || form.contains("incremental")
     }
 
     static let root: URL = URL(fileURLWithPath: #filePath)

@@ -9,6 +9,10 @@ import Testing
     /// RocksDB native savepoints (`rocksdb-native`, `rocksdb-heap-timers-native`, …).
     static let native = Fixture.all.filter { $0.form.hasPrefix("rocksdb") && $0.form.hasSuffix("-native") }
     static let checkpoints = Fixture.all.filter { $0.form.contains("incremental-checkpoint") }
+    /// Native forms without a canonical sibling of their own: RocksDB block compression set through
+    /// Flink's options (`rocksdb-native-lz4|zstd|none`), a savepoint rescaled 2 → 3
+    /// (`rocksdb-native-rescaled`) and ForSt (`forst-native`, which has no canonical savepoint).
+    static let variants = Fixture.all.filter { $0.form.hasPrefix("rocksdb-native-") || $0.form.hasPrefix("forst") }
     static let lsm = Fixture.all.filter(\.isLSM)
 
     static func dump(_ path: String) throws -> [UInt8] {
@@ -21,6 +25,38 @@ import Testing
     @Test func nativeAndCheckpointFixturesArePresent() {
         #expect(!Self.native.isEmpty, "expected rocksdb-native fixtures under \(Fixture.root.path)")
         #expect(!Self.checkpoints.isEmpty, "expected a retained incremental checkpoint fixture")
+        let forms = Set(Self.variants.map(\.form))
+        for form in ["rocksdb-native-lz4", "rocksdb-native-zstd", "rocksdb-native-none", "rocksdb-native-rescaled", "forst-native"] {
+            #expect(forms.contains(form), "no \(form) fixture under \(Fixture.root.path)")
+        }
+    }
+
+    /// The variants hold the same job state as the basic `rocksdb-canonical` savepoint of their
+    /// version when `fixture.json` says the same shape, keys, max parallelism and timer store (the
+    /// parallelism may differ: the rescaled one is read at 3 subtasks); then their dumps are equal.
+    @Test(arguments: variants)
+    func variantDumpEqualsCanonicalDumpOfTheSameJob(_ fixture: Fixture) throws {
+        let canonical = Fixture(directory: fixture.directory.deletingLastPathComponent()
+            .appendingPathComponent("rocksdb-canonical"))
+        // `timers` absent means RocksDB timers (older fixture.json files do not write it).
+        func job(_ f: Fixture) -> [String: JSONValue] {
+            var fields = Self.fixtureJSON(f).filter { ["shape", "keys", "maxParallelism", "timers"].contains($0.key) }
+            fields["timers"] = fields["timers"] ?? .string("rocksdb")
+            return fields
+        }
+        guard let canonicalPath = canonical.readablePath, job(fixture) == job(canonical), job(fixture).count == 4
+        else { return } // no canonical savepoint of the same job state beside it
+        let nativeDump = try Self.dump(try #require(fixture.readablePath))
+        #expect(!nativeDump.isEmpty)
+        let diff = DumpComparison.difference(actual: nativeDump, expected: try Self.dump(canonicalPath))
+        #expect(diff == nil, "\(fixture) vs \(canonical): \(diff ?? "")")
+    }
+
+    /// The fields of a fixture's `fixture.json` (empty when it has none).
+    static func fixtureJSON(_ fixture: Fixture) -> [String: JSONValue] {
+        let json = (try? Data(contentsOf: fixture.directory.appendingPathComponent("fixture.json"))).map { Array($0) } ?? []
+        guard case let .object(fields)? = JSONValue.parse(json) else { return [:] }
+        return fields
     }
 
     @Test(arguments: native)
@@ -49,9 +85,7 @@ import Testing
     }
 
     static func usesHeapTimers(_ fixture: Fixture) -> Bool {
-        let json = (try? Data(contentsOf: fixture.directory.appendingPathComponent("fixture.json"))).map { Array($0) } ?? []
-        guard case let .object(fields)? = JSONValue.parse(json) else { return false }
-        return fields["timers"] == .string("heap")
+        fixtureJSON(fixture)["timers"] == .string("heap")
     }
 
     /// The lines whose `state` passes `keep`.
