@@ -40,14 +40,16 @@ struct Dump: ParsableCommand {
     }
 
     func run() throws {
-        let savepoint = try Savepoint.open(path)
+        var savepoint = try Savepoint.open(path)
         var filter = DumpFilter()
         filter.operatorSelector = self.operator
         filter.stateName = state
         filter.limit = limit
         if let key { filter.keyJSON = try DumpFilter.parseKey(key) }
         let output = JSONLinesOutput(fileDescriptor: STDOUT_FILENO)
-        try Dumper(savepoint: savepoint, filter: filter).run(into: output)
-        try output.flush()
+        try ProgressLine.show("dump", &savepoint) { savepoint in
+            try Dumper(savepoint: savepoint, filter: filter).run(into: output)
+            try output.flush()
+        }
     }
 }

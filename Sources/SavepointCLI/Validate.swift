@@ -33,8 +33,8 @@ struct Validate: ParsableCommand {
     var allowExternalPaths = false
 
     func run() throws {
-        let savepoint = try Savepoint.open(path, allowExternalPaths: allowExternalPaths)
-        let report = Validator(savepoint: savepoint, options: .init(deep: deep)).run()
+        var savepoint = try Savepoint.open(path, allowExternalPaths: allowExternalPaths)
+        let report = ProgressLine.show("validate", &savepoint) { Validator(savepoint: $0, options: .init(deep: deep)).run() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -14,6 +14,8 @@ public struct Savepoint: Sendable {
     public let location: StateLocation
     /// Size of the `_metadata` file.
     public let metadataSize: Int
+    /// Set to count the state bytes read (for a progress line); nil reads uncounted.
+    public var progress: ReadProgress?
 
     /// Opens a savepoint directory, its `_metadata` file, or a `chk-N` directory.
     public static func open(_ path: String, allowExternalPaths: Bool = false) throws -> Savepoint {
@@ -29,7 +31,7 @@ public struct Savepoint: Sendable {
         return Savepoint(
             path: path, metadataPath: metadataPath, metadata: metadata,
             location: StateLocation(savepointDirectory: directory, allowExternalPaths: allowExternalPaths),
-            metadataSize: bytes.count)
+            metadataSize: bytes.count, progress: nil)
     }
 
     static func findMetadata(_ path: String) throws -> String {
@@ -47,6 +49,12 @@ public struct Savepoint: Sendable {
 
     /// The bytes behind a stream handle, as a random-access source.
     public func openStream(_ handle: StreamStateHandle) throws -> any ByteSource {
+        let source = try openUncountedStream(handle)
+        guard let progress else { return source }
+        return CountingByteSource(base: source, progress: progress)
+    }
+
+    func openUncountedStream(_ handle: StreamStateHandle) throws -> any ByteSource {
         let resolved: ResolvedStream
         do {
             resolved = try location.resolve(handle)

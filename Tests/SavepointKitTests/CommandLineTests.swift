@@ -84,6 +84,24 @@ import Testing
         #expect(r.err.contains("_metadata") && r.err.contains("at byte"), "\(r.err)")
     }
 
+    /// Progress goes to stderr only on a terminal: `script` gives the binary one.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func progressShowsOnATerminalOnly() throws {
+        let fixture = try #require(Self.sample)
+        let binary = try #require(Self.binary)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qc", "'\(binary.path)' dump '\(fixture.savepointPath)' > /dev/null", "/dev/null"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("dump: ") && text.contains("%"), "no progress on a terminal: \(text)")
+        let piped = try Self.run(["dump", fixture.savepointPath])
+        #expect(!piped.err.contains("dump: "), "progress written although stderr is no terminal")
+    }
+
     @Test func helpDescribesCommandsAndExitCodes() throws {
         let r = try Self.run(["--help"])
         #expect(r.status == 0)
