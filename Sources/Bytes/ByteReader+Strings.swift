@@ -3,17 +3,26 @@
 /// Both work on UTF-16 code units, so unpaired surrogates survive a round trip.
 extension ByteReader {
     /// `DataInput.readUTF`: u16 byte length, then modified UTF-8.
+    ///
+    /// Refuses encodings that would not be written back byte for byte (a raw NUL, overlong forms,
+    /// unpaired surrogates): Java's writer never produces them, and a silent change on write is
+    /// worse than an error.
     public mutating func readModifiedUTF8(_ what: StaticString = "a modified UTF-8 string")
         throws -> String
     {
         let length = Int(try readU16(what))
         let at = index, base = baseOffset
-        let units: [UInt16] = try withBytes(length, what: "\(what)") { raw in
-            try ModifiedUTF8.decode(raw, errorAt: {
+        let raw = try readBytes(length, what: "\(what)")
+        let units = try raw.withUnsafeBytes { buffer in
+            try ModifiedUTF8.decode(buffer, errorAt: {
                 FormatError(offset: base + at + $0, "malformed modified UTF-8 in \(what)")
             })
         }
-        return String(decoding: units, as: UTF16.self)
+        let string = String(decoding: units, as: UTF16.self)
+        guard ModifiedUTF8.encode(string) == raw else {
+            throw FormatError(offset: base + at - 2, "\(what) is not canonical modified UTF-8 and could not be written back unchanged")
+        }
+        return string
     }
 
     /// Flink `StringValue`: LEB128 (length + 1, 0 = null), then each UTF-16 unit as LEB128.

@@ -3,18 +3,9 @@ import Bytes
 /// Reading helpers shared by every `_metadata` structure: strings that must re-encode exactly,
 /// counts checked against the bytes left, and offset arrays.
 extension ByteReader {
-    /// Java `readUTF`, refusing encodings that would not be written back byte for byte
-    /// (overlong forms, unpaired surrogates): a silent change on write is worse than an error.
+    /// Java `readUTF`; `readModifiedUTF8` already refuses encodings that would not write back unchanged.
     mutating func readJavaUTF(_ what: StaticString) throws -> String {
-        let at = index
-        var probe = self
-        let length = Int(try probe.readU16(what))
-        let raw = try probe.readBytes(length, what: "\(what)")
-        let string = try readModifiedUTF8(what)
-        guard ModifiedUTF8.encode(string) == raw else {
-            throw error("\(what) is not canonical modified UTF-8 and could not be written back unchanged", at: at)
-        }
-        return string
+        try readModifiedUTF8(what)
     }
 
     /// A non-negative `i32` count of items that each take at least `minimumBytes`, checked against

@@ -70,7 +70,7 @@ private func fixtureDescription(for metadataFile: URL) throws -> [String: Any]? 
 
     /// The keyed handles match how the fixture was taken: canonical savepoints use tag 7, heap
     /// native savepoints the checkpoint key-groups handle (tag 12), RocksDB native savepoints and
-    /// checkpoints the incremental handle (tag 11).
+    /// checkpoints (and ForSt native savepoints) the incremental handle (tag 11).
     @Test(.enabled(if: !files.isEmpty, "no fixtures generated yet"), arguments: files)
     func keyedHandlesMatchTheSnapshotFormat(_ file: URL) throws {
         guard let description = try fixtureDescription(for: file),
@@ -84,7 +84,8 @@ private func fixtureDescription(for metadataFile: URL) throws -> [String: Any]? 
             case ("canonical", _, .keyGroups(let h)): #expect(h.kind == .savepoint)
             case ("native", "hashmap", .keyGroups(let h)), ("checkpoint", "hashmap", .keyGroups(let h)):
                 #expect(h.kind == .checkpoint && h.stateHandleId != nil)
-            case ("native", "rocksdb", .incrementalRemote(let h)), ("checkpoint", "rocksdb", .incrementalRemote(let h)):
+            case ("native", "rocksdb", .incrementalRemote(let h)), ("checkpoint", "rocksdb", .incrementalRemote(let h)),
+                 ("native", "forst", .incrementalRemote(let h)):
                 #expect(h.kind == .v2)
                 #expect(h.stateSize > 0)
             default:
