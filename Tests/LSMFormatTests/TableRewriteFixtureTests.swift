@@ -20,11 +20,22 @@ import Testing
         "rocksdb.data.size", "rocksdb.index.size", "rocksdb.tail.start.offset",
     ]
 
+    /// What the writer makes: no range tombstones, no filter block, one flat binary-search index.
+    /// Flink's rescaled DBs (deleteRange) and ForSt's defaults (partitioned index and filters) go
+    /// beyond that; their tables are covered by the reader tests.
+    static func withinWriterScope(_ table: BlockBasedTable) -> Bool {
+        (table.properties.rangeDeletionCount ?? 0) == 0
+            && (table.properties.integer("rocksdb.filter.size") ?? 0) == 0
+            && table.properties.indexType == .binarySearch
+    }
+
     @Test func rewrittenFixtureTablesMatchTheOriginals() throws {
         let tables = Self.fixtureTables()
-        var identical = 0
+        var identical = 0, rewritten = 0
         for (name, bytes) in tables {
             let original = try BlockBasedTable(source: InMemoryByteSource(name: name, bytes: bytes))
+            guard Self.withinWriterScope(original) else { continue }
+            rewritten += 1
             let options = try TableOptions(matching: original)
             let sink = MemoryTableSink()
             let builder = try TableBuilder(options: options, sink: sink)
@@ -60,7 +71,8 @@ import Testing
                 Issue.record("\(name): uncompressed table rewritten differently")
             }
         }
-        print("TableRewriteFixtureTests: \(identical) of \(tables.count) fixture tables rewritten byte for byte")
+        #expect(rewritten > 200, "most fixture tables are within the writer's scope")
+        print("TableRewriteFixtureTests: \(identical) of \(rewritten) fixture tables rewritten byte for byte")
     }
 
     /// The separators of the index block (handles differ when compressed sizes differ).

@@ -34,6 +34,12 @@ struct BlockBuilder: Sendable {
     /// `deltaValue` is what a value-delta-encoded block stores for a non-restart entry.
     mutating func add<K: Collection, V: Collection>(_ key: K, _ value: V, deltaValue: [UInt8]? = nil)
     where K.Element == UInt8, V.Element == UInt8 {
+        add(Array(key), Array(value), deltaValue: deltaValue)
+    }
+
+    /// The same for arrays: the path every table write takes, kept free of generic dispatch (it
+    /// runs once per entry and is called from other modules, where generics stay unspecialized).
+    mutating func add(_ key: [UInt8], _ value: [UInt8], deltaValue: [UInt8]? = nil) {
         let before = buffer.count
         var shared = 0
         if restartDue {
@@ -113,4 +119,15 @@ where A.Element == UInt8, B.Element == UInt8 {
         n += 1
     }
     return n
+}
+
+func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBufferPointer { x in
+        b.withUnsafeBufferPointer { y in
+            let n = min(x.count, y.count)
+            var i = 0
+            while i < n, x[i] == y[i] { i += 1 }
+            return i
+        }
+    }
 }

@@ -42,6 +42,11 @@ public final class TableBuilder {
     /// Adds an entry; `encodedKey` is an internal key (user key ‖ 8-byte trailer) strictly after
     /// the previous one in internal-key order.
     public func add<V: Collection>(encodedKey key: [UInt8], value: V) throws where V.Element == UInt8 {
+        try add(encodedKey: key, value: Array(value))
+    }
+
+    /// The same with the value as an array: what writers pass, without generic dispatch per entry.
+    public func add(encodedKey key: [UInt8], value: [UInt8]) throws {
         guard !finished else { throw FormatError(offset: Int(offset), "table already finished") }
         try checkOrder(key)
         if !dataBlock.isEmpty, shouldFlush(keySize: key.count, valueSize: value.count) {
