@@ -23,3 +23,22 @@ extension KeyedStateStream {
             in: &r, keyGroupPrefixBytes: keyGroupPrefixBytes, stateCount: schemas.count, body)
     }
 }
+
+extension KeyedStateStream {
+    /// `forEachRawEntry(inKeyGroup:byteRange:_:)`, offering each well-framed entry first as bytes
+    /// in place (`CanonicalKeyGroupBlock.forEachEntry(in:…inPlace:_:)`): when `inPlace` returns
+    /// false the entry goes to `body` as a `RawEntry`. The key-group prefix is not checked here
+    /// either; framing errors are the reader-based loop's, with the same offsets.
+    public func forEachRawEntry(
+        inKeyGroup keyGroup: Int, byteRange: Range<Int>,
+        inPlace: (CanonicalKeyGroupBlock.EntryBytes) throws -> Bool,
+        _ body: (inout CanonicalKeyGroupBlock.RawEntry) throws -> Void
+    ) throws {
+        guard layout == .canonical else {
+            throw FormatError(file: source.name, offset: 0, "raw entries exist only in the canonical layout")
+        }
+        var r = try blockReader(keyGroup: keyGroup, range: byteRange)
+        try CanonicalKeyGroupBlock.forEachEntry(
+            in: &r, keyGroupPrefixBytes: keyGroupPrefixBytes, stateCount: schemas.count, inPlace: inPlace, body)
+    }
+}

@@ -13,12 +13,17 @@ import CanonicalFormat
 /// merge operands, which the merge (`MergedColumnFamilyIterator`) joins into the canonical list layout.
 ///
 /// ForSt (Flink 2.x's disaggregated backend, a RocksDB fork): its native savepoints use the same
-/// handle type, the same block-based table, MANIFEST and CURRENT files, one column family per
-/// state and the same composite key layout (`ForStSerializerUtils` builds keys with the same
-/// key-group prefix), so this reader applies unchanged. Known differences that do not matter
-/// here: ForSt's DB may live on a remote file system (the handle's files are still uploaded as
-/// plain files), and its files may carry newer format versions / XXH3 checksums, which the
-/// table reader handles. Not verified on real ForSt bytes yet (no ForSt fixture).
+/// handle type, the same block-based table, MANIFEST and CURRENT files (`000018.sst`,
+/// `MANIFEST-000005`, `OPTIONS-000017`), one column family per state (timers included with
+/// `state.backend.forst.timer-service.factory: ForStDB`), the same merge operator
+/// (`StringAppendTESTOperator`) and the same composite key layout, so this reader applies
+/// unchanged. Checked on real bytes (fixture `2.3.0/basic/forst-native`, ForSt on RocksDB 8.10,
+/// table format_version 5, XXH3 checksums like Flink 2.3's RocksDB). What differs from RocksDB:
+/// Flink's ForSt defaults to `state.backend.forst.memory.partitioned-index-filters: true`, so its
+/// tables have a two-level (partitioned) index (`index_type=kTwoLevelIndexSearch`, index type 2
+/// in the properties: a top-level index over index partitions, see `BlockBasedTable`) and
+/// `partition_filters=true`; its OPTIONS file names a `db_log_dir`. ForSt's DB may also live on a
+/// remote file system, but the savepoint's files are uploaded as plain files either way.
 public struct FlinkRocksDBState {
     /// One column family: its MANIFEST entry, the state it belongs to, and its opened tables.
     public struct ColumnFamily {
@@ -84,20 +89,7 @@ public struct FlinkRocksDBState {
     /// Calls `body` with every visible entry of every state, state by state (in the proxy's order)
     /// and in key order within a state. `stateFilter` (a state index) skips the others unread.
     public func forEachEntry(stateFilter: ((Int) -> Bool)? = nil, _ body: (KeyedStateEntry) throws -> Void) throws {
-        let families = columnFamilies.compactMap { cf in cf.stateIndex.map { ($0, cf) } }.sorted { $0.0 < $1.0 }
-        for (stateIndex, family) in families where stateFilter?(stateIndex) ?? true {
-            var entries = try visibleEntries(of: family)
-            while let entry = try Self.naming(family.name, { try entries.next() }) {
-                guard let keyGroup = keyGroup(of: entry.userKey), keyGroups.contains(keyGroup) else {
-                    if entry.userKey.count < keyGroupPrefixBytes {
-                        throw FormatError(file: name, offset: 0,
-                                          "column family \"\(family.name)\": key \(entry.userKey.hexString) is shorter than the key-group prefix")
-                    }
-                    continue
-                }
-                try body(try decode(entry, stateIndex: stateIndex, family: family.name))
-            }
-        }
+        try forEachRawEntry(stateFilter: stateFilter) { try body(try decode($0)) }
     }
 
     /// Puts the column family on errors of the table reader (checksums, truncation), which name

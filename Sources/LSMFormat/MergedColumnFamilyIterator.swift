@@ -4,6 +4,17 @@ import Bytes
 /// entries in tests.
 public protocol InternalEntryCursor {
     mutating func next() throws -> TableEntry?
+    /// The next entry copied into `entry`'s buffers; false at the end. The default goes through
+    /// `next()`; `TableCursor` fills the buffers without allocating.
+    mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool
+}
+
+extension InternalEntryCursor {
+    public mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
+        guard let e = try next() else { return false }
+        entry.assign(e)
+        return true
+    }
 }
 
 extension TableCursor: InternalEntryCursor {}
@@ -44,21 +55,38 @@ public struct VisibleEntry: Sendable, Equatable {
 /// A key whose walk ends with neither base nor operands is hidden.
 ///
 /// Memory: one current entry per cursor (each pins one decoded data block) plus the operands of
-/// the key being resolved.
+/// the key being resolved. Entries are copied into buffers that are reused (`InternalEntryBuffer`,
+/// `ByteScratch`), so a scan allocates per data block, not per entry.
 public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var cursors: [Cursor]
-    /// The pending entry of each cursor (nil once exhausted).
-    private var heads: [TableEntry?]
+    /// The pending entry of each cursor, in buffers refilled in place, and whether it has one.
+    private var heads: [InternalEntryBuffer]
+    private var live: [Bool]
+    /// The live heads in internal-key order (equal keys: lower cursor index first), so the next
+    /// entry is `order[0]` and a refilled head moves past as few others as it must.
+    private var order: [Int] = []
+    /// The entry being resolved (swapped out of its head before the cursor moves on).
+    private var popped = InternalEntryBuffer()
+    /// Merge operands of the key being resolved, newest first, end to end; `operandEnds[i]` ends
+    /// operand `i`.
+    private var operands = ByteScratch()
+    private var operandEnds: [Int] = []
     private let rangeTombstones: [RangeTombstone]
     public let mergeDelimiter: UInt8
     /// For errors: which column family is read.
     public let name: String
     private var started = false
+    /// The current visible entry after `advance()` returned true (valid until the next call).
+    private var userKey = ByteScratch()
+    private var value = ByteScratch()
+    /// The current entry is `popped` itself (a key with one version, a put): nothing was copied.
+    private var currentIsPopped = false
 
     public init(cursors: [Cursor], rangeTombstones: [RangeTombstone] = [], mergeDelimiter: UInt8 = 0x2C,
                 name: String = "column family") {
         self.cursors = cursors
-        self.heads = Array(repeating: nil, count: cursors.count)
+        self.heads = Array(repeating: InternalEntryBuffer(), count: cursors.count)
+        self.live = Array(repeating: false, count: cursors.count)
         self.rangeTombstones = rangeTombstones
         self.mergeDelimiter = mergeDelimiter
         self.name = name
@@ -66,50 +94,84 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
 
     /// The next visible entry in user-key order, or nil at the end.
     public mutating func next() throws -> VisibleEntry? {
-        if !started {
-            started = true
-            for i in cursors.indices { heads[i] = try cursors[i].next() }
-        }
-        while let first = try pop() {
-            if let visible = try resolve(startingWith: first) { return visible }
-        }
-        return nil
+        guard try advance() else { return nil }
+        return withCurrent { VisibleEntry(userKey: Array($0), value: Array($1)) }
     }
 
-    /// Resolves all versions of `first.key.userKey`, consuming them.
-    private mutating func resolve(startingWith first: TableEntry) throws -> VisibleEntry? {
-        let userKey = first.key.userKey
-        var operands: [ArraySlice<UInt8>] = []
-        var base: ArraySlice<UInt8>? = nil
+    /// Moves to the next visible entry, whose bytes `withCurrent` then lends; false at the end.
+    /// Reuses its buffers: no allocation per entry.
+    public mutating func advance() throws -> Bool {
+        if !started {
+            started = true
+            for i in cursors.indices {
+                live[i] = try cursors[i].next(into: &heads[i])
+                if live[i] { insertInOrder(i) }
+            }
+        }
+        while let first = smallest() {
+            if try resolve(startingWith: first) { return true }
+        }
+        return false
+    }
+
+    /// The current entry's user key and value in place.
+    public func withCurrent<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if currentIsPopped {
+            return try popped.withUserKey { k in try popped.value.withBytes { v in try body(k, v) } }
+        }
+        return try userKey.withBytes { k in try value.withBytes { v in try body(k, v) } }
+    }
+
+    /// Resolves all versions of the user key of head `first`, consuming them; true when the key is
+    /// visible (`withCurrent` lends it).
+    private mutating func resolve(startingWith first: Int) throws -> Bool {
+        try pop(first)
+        // The common case: one version, a put.
+        if rangeTombstones.isEmpty, popped.typeByte == ValueType.value.rawValue, !nextHeadHasPoppedUserKey() {
+            currentIsPopped = true
+            return true
+        }
+        currentIsPopped = false
+        popped.withUserKey { userKey.set($0) }
+        value.removeAll()
+        operands.removeAll()
+        if !operandEnds.isEmpty { operandEnds.removeAll(keepingCapacity: true) }
+        var hasBase = false
         var done = false
-        var entry: TableEntry? = first
-        while let e = entry {
+        while true {
             if !done {
-                if isCoveredByRangeTombstone(userKey, sequence: e.key.sequence) {
+                if !rangeTombstones.isEmpty, isCoveredByRangeTombstone(userKey.array, sequence: popped.sequence) {
                     done = true
                 } else {
-                    switch e.key.type {
-                    case .value: base = e.value; done = true
-                    case .deletion, .singleDeletion, .deletionWithTimestamp: done = true
-                    case .merge: operands.append(e.value)
+                    switch ValueType(rawValue: popped.typeByte) {
+                    case .value?:
+                        popped.value.withBytes { value.append($0) }
+                        hasBase = true
+                        done = true
+                    case .deletion?, .singleDeletion?, .deletionWithTimestamp?: done = true
+                    case .merge?:
+                        popped.value.withBytes { operands.append($0) }
+                        operandEnds.append(operands.count)
                     default:
+                        let key = popped.internalKey
                         throw FormatError(
-                            offset: Int(e.blockOffset),
-                            "\(name): key \(e.key) has value type \(e.key.typeByte), which Flink never writes "
+                            offset: Int(popped.blockOffset),
+                            "\(name): key \(key) has value type \(key.typeByte), which Flink never writes "
                                 + "(expected put, merge or delete)")
                     }
                 }
             }
-            entry = try popIfSameUserKey(userKey)
+            guard let next = smallest(), headHasUserKey(next) else { break }
+            try pop(next)
         }
-        guard base != nil || !operands.isEmpty else { return nil }
-        var value: [UInt8] = []
-        if let base { value.append(contentsOf: base) }
-        for (i, operand) in operands.reversed().enumerated() {
-            if i > 0 || base != nil { value.append(mergeDelimiter) }
-            value.append(contentsOf: operand)
+        guard hasBase || !operandEnds.isEmpty else { return false }
+        // The base, then the operands oldest first, joined by the delimiter.
+        for i in operandEnds.indices.reversed() {
+            if i < operandEnds.count - 1 || hasBase { value.append(mergeDelimiter) }
+            let start = i == 0 ? 0 : operandEnds[i - 1]
+            value.append(operands, start..<operandEnds[i])
         }
-        return VisibleEntry(userKey: userKey, value: value)
+        return true
     }
 
     private func isCoveredByRangeTombstone(_ userKey: [UInt8], sequence: UInt64) -> Bool {
@@ -118,27 +180,68 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
         }
     }
 
-    /// Removes and returns the smallest pending entry in internal-key order.
-    private mutating func pop() throws -> TableEntry? {
-        var best: Int? = nil
-        for i in heads.indices {
-            guard let candidate = heads[i] else { continue }
-            if let b = best, let current = heads[b], !Self.precedes(candidate.key, current.key) { continue }
-            best = i
+    /// The head that comes first in internal-key order (the first of equal ones), nil when all
+    /// cursors are exhausted.
+    @inline(__always)
+    private func smallest() -> Int? { order.first }
+
+    /// Puts live head `i` (not in `order`) where it belongs.
+    private mutating func insertInOrder(_ i: Int) {
+        let position = heads.withUnsafeBufferPointer { h in
+            order.firstIndex { j in Self.comesBefore(i, j, h) } ?? order.count
         }
-        guard let b = best else { return nil }
-        let out = heads[b]
-        heads[b] = try cursors[b].next()
-        if let out, let following = heads[b], Self.precedes(following.key, out.key) {
-            throw FormatError(offset: Int(following.blockOffset),
-                              "\(name): table entries out of order: \(following.key) after \(out.key)")
-        }
-        return out
+        order.insert(i, at: position)
     }
 
-    private mutating func popIfSameUserKey(_ userKey: [UInt8]) throws -> TableEntry? {
-        guard heads.contains(where: { $0?.key.userKey == userKey }) else { return nil }
-        return try pop()
+    /// Head `order[0]` was refilled: moves it right past the heads that now come first.
+    private mutating func reorderFirst() {
+        guard order.count > 1 else { return }
+        heads.withUnsafeBufferPointer { h in
+            order.withUnsafeMutableBufferPointer { o in
+                var p = 0
+                while p + 1 < o.count, Self.comesBefore(o[p + 1], o[p], h) {
+                    o.swapAt(p, p + 1)
+                    p += 1
+                }
+            }
+        }
+    }
+
+    /// Order of heads: internal key, then cursor index.
+    @inline(__always)
+    private static func comesBefore(_ i: Int, _ j: Int, _ h: UnsafeBufferPointer<InternalEntryBuffer>) -> Bool {
+        InternalEntryBuffer.precedes(h[i], h[j]) || (i < j && !InternalEntryBuffer.precedes(h[j], h[i]))
+    }
+
+    /// Whether the next head has the user key of `popped` (another version of it).
+    private func nextHeadHasPoppedUserKey() -> Bool {
+        guard let next = order.first else { return false }
+        return popped.withUserKey { u in
+            heads.withUnsafeBufferPointer { h in h[next].withUserKey { InternalEntryBuffer.compareBytes(u, $0) == 0 } }
+        }
+    }
+
+    /// Whether head `i` has the user key being resolved.
+    private func headHasUserKey(_ i: Int) -> Bool {
+        userKey.withBytes { u in
+            heads.withUnsafeBufferPointer { h in h[i].withUserKey { InternalEntryBuffer.compareBytes(u, $0) == 0 } }
+        }
+    }
+
+    /// Moves head `b` (`order[0]`) into `popped` and refills it from its cursor, checking the
+    /// cursor's order.
+    private mutating func pop(_ b: Int) throws {
+        swap(&popped, &heads[b])
+        live[b] = try cursors[b].next(into: &heads[b])
+        guard live[b] else {
+            order.removeFirst()
+            return
+        }
+        if InternalEntryBuffer.precedes(heads[b], popped) {
+            throw FormatError(offset: Int(heads[b].blockOffset),
+                              "\(name): table entries out of order: \(heads[b].internalKey) after \(popped.internalKey)")
+        }
+        reorderFirst()
     }
 
     /// Internal-key order: user key ascending (bytewise), then sequence descending, then type descending.

@@ -1,6 +1,7 @@
 import Bytes
 import CanonicalFormat
 import FlinkSerialization
+import LSMFormat
 import SavepointMetadata
 
 /// `savepoint dump`: every keyed entry, timer and operator-state element as JSON Lines in dump
@@ -82,7 +83,21 @@ public struct Dumper {
         guard let lines = KeyedLines(schemas: db.schemas, operatorName: op.displayName, filter: filter, output: output)
         else { return }
         try attributing(to: db.name) {
-            try db.forEachEntry(stateFilter: { lines.wants($0) }) { try lines.emit($0) }
+            guard directJSON, lines.keyJSON == nil else {
+                return try db.forEachEntry(stateFilter: { lines.wants($0) }) { try lines.emit($0) }
+            }
+            // RocksDB keeps the canonical key and value bytes, so the canonical renderers apply.
+            let renderers = lines.directRenderers()
+            let unretained = renderers.map { $0.map(Unmanaged.passUnretained) }
+            var scratch: [UInt8] = []
+            try withExtendedLifetime(renderers) {
+                try db.forEachRawEntry(stateFilter: { lines.wants($0) }) { entry in
+                    guard let renderer = unretained[entry.stateIndex] else {
+                        return try lines.emit(entry, of: db, renderer: nil, scratch: &scratch)
+                    }
+                    try renderer._withUnsafeGuaranteedRef { try lines.emit(entry, of: db, renderer: $0, scratch: &scratch) }
+                }
+            }
         }
     }
 
@@ -175,6 +190,28 @@ struct KeyedLines {
             try raw.keyAfterPrefix.seek(to: keyAt)
             try raw.value.seek(to: valueAt)
             return try emit(try schemas[raw.stateIndex].decodeCanonical(raw))
+        }
+        try scratch.withUnsafeBufferPointer { line in try output.line { $0.append(contentsOf: line) } }
+    }
+
+    /// One visible LSM entry, rendered straight from its bytes like a canonical one; should the
+    /// renderer fail, the entry is decoded (`FlinkRocksDBState.decode`, its errors) and printed.
+    func emit(_ entry: FlinkRocksDBState.RawEntry, of db: FlinkRocksDBState, renderer: CanonicalEntryJSON?,
+              scratch: inout [UInt8]) throws {
+        guard selected[entry.stateIndex] else { return }
+        guard let renderer else { return try emit(try db.decode(entry)) }
+        if let limit, output.lineCount >= limit { throw Dumper.LimitReached() }
+        if try renderer.withSimpleLine(key: entry.keyAfterPrefix, value: entry.value, { line in
+            try output.line { $0.append(contentsOf: line) }
+        }) { return }
+        var raw = CanonicalKeyGroupBlock.RawEntry(
+            stateIndex: entry.stateIndex, keyGroup: entry.keyGroup,
+            keyAfterPrefix: ByteReader(Array(entry.keyAfterPrefix)), value: ByteReader(Array(entry.value)))
+        scratch.removeAll(keepingCapacity: true)
+        do {
+            try renderer.append(&raw, to: &scratch)
+        } catch {
+            return try emit(try db.decode(entry))
         }
         try scratch.withUnsafeBufferPointer { line in try output.line { $0.append(contentsOf: line) } }
     }

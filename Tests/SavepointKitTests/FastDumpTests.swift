@@ -2,9 +2,10 @@ import Foundation
 import SavepointKit
 import Testing
 
-/// The dump's direct path (canonical entries rendered straight from their bytes) must print exactly
-/// what decoding each entry and printing it prints: byte for byte, on every real fixture, and on
-/// damaged copies (the same lines before the same error).
+/// The dump's direct path (canonical entries, and the visible entries of RocksDB native savepoints,
+/// rendered straight from their bytes) must print exactly what decoding each entry and printing it
+/// prints: byte for byte, on every real fixture, and on damaged copies (the same lines before the
+/// same error).
 @Suite struct FastDumpTests {
     static let fixtures = Fixture.all
 
@@ -39,7 +40,7 @@ import Testing
     }
 
     /// State and limit filters keep working on the direct path, with the same lines.
-    @Test(arguments: fixtures.filter { !$0.isLSM })
+    @Test(arguments: fixtures)
     func filtersGiveTheSameLines(_ fixture: Fixture) throws {
         let path = try #require(fixture.readablePath)
         let all = Self.dump(path, direct: false).bytes.split(separator: 0x0A)
@@ -60,6 +61,18 @@ import Testing
     /// both paths print the same lines and stop with the same error.
     @Test(arguments: fixtures.filter { !$0.isLSM && ["filesystem", "filesystem-compressed", "rocksdb-canonical"].contains($0.form) }.prefix(6))
     func damagedStateFilesGiveTheSameLinesAndError(_ fixture: Fixture) throws {
+        try Self.compareDamaged(fixture, flipsPerFile: 24)
+    }
+
+    /// The same for LSM instances: damaged tables, MANIFESTs and meta-data streams stop both paths
+    /// (merge, key-group filter, rendering or decoding) at the same line with the same error.
+    @Test(arguments: fixtures.filter { $0.isLSM && $0.form.hasPrefix("rocksdb-native") }.prefix(6))
+    func damagedLSMFilesGiveTheSameLinesAndError(_ fixture: Fixture) throws {
+        try Self.compareDamaged(fixture, flipsPerFile: 8)
+    }
+
+    /// Flips bytes of every state file, one at a time, and dumps both ways.
+    static func compareDamaged(_ fixture: Fixture, flipsPerFile: Int) throws {
         let source = URL(fileURLWithPath: try #require(fixture.readablePath))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sp-fastdump-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: source, to: dir)
@@ -70,7 +83,7 @@ import Testing
             let url = dir.appendingPathComponent(name)
             let original = try Data(contentsOf: url)
             guard original.count > 64 else { continue }
-            for _ in 0..<24 {
+            for _ in 0..<flipsPerFile {
                 seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 var damaged = original
                 let at = 32 + Int((seed >> 33) % UInt64(original.count - 32))

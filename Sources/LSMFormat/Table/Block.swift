@@ -77,6 +77,8 @@ public struct BlockCursor: Sendable {
     private let block: Block
     /// The current key (shared prefix plus this entry's suffix).
     public private(set) var key: [UInt8] = []
+    /// The current key for `next(into:)`.
+    private var scratchKey = ByteScratch()
     private var previousHandle: BlockHandle?
 
     init(block: Block) {
@@ -100,6 +102,69 @@ public struct BlockCursor: Sendable {
         } catch let error as FormatError {
             throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
         }
+    }
+
+    /// `next()` copying the entry into reusable buffers: a scan of millions of entries allocates
+    /// nothing per entry. Keeps the key in `scratchKey`, apart from `key`, which it leaves alone
+    /// (a cursor is walked with one of the two `next` only). False at the end.
+    mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
+        guard !reader.isAtEnd else { return false }
+        if let following = nextInPlace(into: &entry) {
+            try reader.seek(to: following - reader.start)
+            return true
+        }
+        // Something is malformed: the reader-based steps find it and say what.
+        do {
+            let (shared, nonShared) = try readKeyLengths()
+            let valueLength = Int(try reader.readVarUInt32("an entry value length"))
+            guard shared <= scratchKey.count else {
+                throw reader.error("entry shares \(shared) key bytes but the previous key has \(scratchKey.count)")
+            }
+            scratchKey.truncate(to: shared)
+            try reader.withBytes(nonShared, what: "an entry's key bytes") { scratchKey.append($0) }
+            entry.value.removeAll()
+            try reader.withBytes(valueLength, what: "an entry value") { entry.value.append($0) }
+            scratchKey.withBytes { entry.key.set($0) }
+            return true
+        } catch let error as FormatError {
+            throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
+        }
+    }
+
+    /// `next(into:)` over the block's bytes in place, for a well-formed entry: returns the index
+    /// after it, or nil, having changed nothing, when anything is out of bounds or malformed.
+    private mutating func nextInPlace(into entry: inout InternalEntryBuffer) -> Int? {
+        let (from, end) = (reader.index, reader.end)
+        return reader.storage.withUnsafeBufferPointer { b -> Int? in
+            guard let base = b.baseAddress, end <= b.count else { return nil }
+            var i = from
+            guard let shared = Self.varUInt32(base, &i, end), let nonShared = Self.varUInt32(base, &i, end),
+                  let valueLength = Self.varUInt32(base, &i, end),
+                  shared <= scratchKey.count, nonShared <= end - i, valueLength <= end - i - nonShared
+            else { return nil }
+            scratchKey.truncate(to: shared)
+            scratchKey.append(UnsafeBufferPointer(start: base + i, count: nonShared))
+            i += nonShared
+            entry.value.set(UnsafeBufferPointer(start: base + i, count: valueLength))
+            scratchKey.withBytes { entry.key.set($0) }
+            return i + valueLength
+        }
+    }
+
+    /// A LEB128 varint32 as `ByteReader.readVarUInt32` reads it; nil where it would throw.
+    @inline(__always)
+    private static func varUInt32(_ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int) -> Int? {
+        var result: UInt32 = 0
+        var shift: UInt32 = 0
+        while i < end {
+            let byte = base[i]
+            i += 1
+            if shift == 28, byte > 0x0F { return nil }
+            result |= UInt32(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return Int(result) }
+            shift += 7
+        }
+        return nil
     }
 
     /// The next entry of an index block: separator key, the data block's handle and, for

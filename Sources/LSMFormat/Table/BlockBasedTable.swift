@@ -128,6 +128,7 @@ public final class BlockBasedTable: Sendable {
             return try handles(in: index, delta: delta, firstKey: true)
         case .twoLevel:
             // The top level points at index partitions; each partition is an ordinary index block.
+            // Flink's ForSt backend writes these by default (partitioned index/filters), RocksDB does not.
             return try handles(in: index, delta: delta, firstKey: false).flatMap { partition in
                 try handles(in: try readBlock(source, footer, options, partition, kind: "index partition"),
                             delta: delta, firstKey: false)
@@ -213,6 +214,26 @@ public struct TableCursor: Sendable {
                 }
             }
             guard nextBlock < table.dataBlocks.count else { return nil }
+            let handle = table.dataBlocks[nextBlock]
+            nextBlock += 1
+            current = try table.readBlock(handle, kind: "data").cursor()
+            currentOffset = handle.offset
+        }
+    }
+
+    /// `next()` into reusable buffers (`InternalEntryBuffer`): no allocation per entry.
+    public mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
+        while true {
+            if current != nil, try current!.next(into: &entry) {
+                guard entry.key.count >= InternalKey.trailerSize else {
+                    throw FormatError(file: table.source.name, offset: Int(currentOffset),
+                                      "data block at offset \(currentOffset): expected an internal key of at least 8 bytes, found \(entry.key.count) bytes")
+                }
+                entry.keyFilled()
+                entry.blockOffset = currentOffset
+                return true
+            }
+            guard nextBlock < table.dataBlocks.count else { return false }
             let handle = table.dataBlocks[nextBlock]
             nextBlock += 1
             current = try table.readBlock(handle, kind: "data").cursor()

@@ -40,7 +40,7 @@ extension Validator {
     // MARK: canonical and heap streams
 
     mutating func checkKeyGroupsStream(_ h: KeyGroupsStateHandle, op: OperatorState, subtask: Int) {
-        lastHashedKey = nil
+        resetLastKey()
         let stream: KeyedStateStream
         do {
             stream = try savepoint.openKeyedStream(.keyGroups(h), of: op)
@@ -48,10 +48,11 @@ extension Validator {
             report(.unreadableStateHeader, error, op: op, subtask: subtask, prefix: "the keyed state header does not read")
             return
         }
+        let context = KeyedCheckContext(schemas: stream.schemas, op: op, subtask: subtask, file: stream.source.name)
         for (keyGroup, range) in stream.keyGroupRanges() {
             checked.keyGroups += 1
             do {
-                try checkKeyGroup(keyGroup, range: range, of: stream, op: op, subtask: subtask)
+                try checkKeyGroup(keyGroup, range: range, of: stream, context)
             } catch {
                 let suffix = stream.proxy.usingKeyGroupCompression ? " (offset in the decompressed block)" : ""
                 report(.undecodableEntry, error, op: op, subtask: subtask, keyGroup: keyGroup, file: stream.source.name,
@@ -61,29 +62,28 @@ extension Validator {
     }
 
     mutating func checkKeyGroup(_ keyGroup: Int, range: Range<Int>, of stream: KeyedStateStream,
-                                op: OperatorState, subtask: Int) throws {
+                                _ c: KeyedCheckContext) throws {
         switch stream.layout {
         case .heap:
             try stream.forEachEntry(inKeyGroup: keyGroup, byteRange: range) { entry in
-                checkKey(entry, schema: stream.schemas[entry.stateIndex], op: op, subtask: subtask, file: stream.source.name)
+                checkKey(entry, schema: stream.schemas[entry.stateIndex], op: c.op, subtask: c.subtask, file: c.file)
             }
         case .canonical:
-            try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range) { raw in
-                let schema = stream.schemas[raw.stateIndex]
-                let at = location(op, subtask: subtask, state: schema.metaInfo.name, keyGroup: keyGroup,
-                                  file: stream.source.name, offset: raw.keyAfterPrefix.fileOffset)
+            // Entries whose prefix names their block, well framed and simple, are checked in place;
+            // the rest (and every error) take the reader path.
+            try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
+                e.keyGroup == keyGroup
+                    && checkEntryInPlace(key: e.keyAfterPrefix, value: e.value, stateIndex: e.stateIndex,
+                                         keyGroup: keyGroup, c)
+            }) { raw in
                 if raw.keyGroup != keyGroup {
+                    let schema = c.schemas[raw.stateIndex]
                     log.error(.keyGroupPrefixMismatch,
-                              "\(op.label): a key with key-group prefix \(raw.keyGroup) is stored in the block of key group \(keyGroup)",
-                              at: at)
+                              "\(c.op.label): a key with key-group prefix \(raw.keyGroup) is stored in the block of key group \(keyGroup)",
+                              at: location(c.op, subtask: c.subtask, state: schema.metaInfo.name, keyGroup: keyGroup,
+                                           file: c.file, offset: raw.keyAfterPrefix.fileOffset))
                 }
-                do {
-                    let entry = try schema.decodeCanonical(raw)
-                    checkKey(entry, schema: schema, op: op, subtask: subtask, file: stream.source.name)
-                } catch {
-                    report(.undecodableEntry, error, op: op, subtask: subtask, state: schema.metaInfo.name,
-                           keyGroup: keyGroup, file: stream.source.name, prefix: "an entry does not decode with its serializer")
-                }
+                checkEntry(&raw, blockKeyGroup: keyGroup, c)
             }
         }
     }
@@ -99,15 +99,26 @@ extension Validator {
         checked.keysHashChecked += 1
         let expected = FlinkHashing.keyGroup(forHashCode: hash, maxParallelism: maxP)
         guard expected != entry.keyGroup else { return }
+        reportKeyGroupMismatch(entry.key, keyGroup: entry.keyGroup, expected: expected, schema: schema,
+                               op: op, subtask: subtask, file: file)
+    }
+
+    mutating func reportKeyGroupMismatch(_ key: Value, keyGroup: Int, expected: Int, schema: KeyedStateSchema,
+                                         op: OperatorState, subtask: Int, file: String) {
         log.error(.keyGroupMismatch,
-                  "\(op.label): key \(FindingErrors.render(entry.key)) is stored in key group \(entry.keyGroup) but hashes to \(expected) at max parallelism \(maxP) (wrong max parallelism, or a mangled key)",
-                  at: location(op, subtask: subtask, state: schema.metaInfo.name, keyGroup: entry.keyGroup, file: file))
+                  "\(op.label): key \(FindingErrors.render(key)) is stored in key group \(keyGroup) but hashes to \(expected) at max parallelism \(op.maxParallelism) (wrong max parallelism, or a mangled key)",
+                  at: location(op, subtask: subtask, state: schema.metaInfo.name, keyGroup: keyGroup, file: file))
+    }
+
+    mutating func resetLastKey() {
+        lastHashedKey = nil
+        lastKeyBytes = LastKeyBytes()
     }
 
     // MARK: LSM instances
 
     mutating func checkLSMInstance(_ h: IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int) {
-        lastHashedKey = nil
+        resetLastKey()
         let instance: FlinkRocksDBState
         do {
             instance = try savepoint.openLSMState(h, of: op)
@@ -116,11 +127,20 @@ extension Validator {
             return
         }
         checkManifestSizes(instance, h, op: op, subtask: subtask)
+        let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name)
         for (stateIndex, schema) in instance.schemas.enumerated() {
             checked.keyGroups += 1
             do {
-                try instance.forEachEntry(stateFilter: { $0 == stateIndex }) { entry in
-                    checkKey(entry, schema: schema, op: op, subtask: subtask, file: instance.name)
+                // RocksDB keeps the canonical bytes: simple entries are checked in place, the rest
+                // decoded (which throws what `forEachEntry` would).
+                try instance.forEachRawEntry(stateFilter: { $0 == stateIndex }) { entry in
+                    if checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
+                                         keyGroup: entry.keyGroup, context) { return }
+                    let decoded = try instance.decode(entry)
+                    if let hasher = context.hashers[stateIndex],
+                       checkKeyBytes(entry.keyAfterPrefix, keyGroup: entry.keyGroup, stateIndex: stateIndex,
+                                     hasher: hasher, context) { return }
+                    checkKey(decoded, schema: schema, op: op, subtask: subtask, file: instance.name)
                 }
             } catch {
                 report(.undecodableEntry, error, op: op, subtask: subtask, state: schema.metaInfo.name,

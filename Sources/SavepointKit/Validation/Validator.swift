@@ -26,6 +26,10 @@ public struct Validator {
     /// The last key whose key group was recomputed: map and list entries repeat their key, and
     /// one finding per key (not per entry) says it.
     var lastHashedKey: (key: Value, keyGroup: Int)?
+    /// The same for keys hashed from their bytes (`checkKeyBytes`).
+    var lastKeyBytes = LastKeyBytes()
+    /// Reused by the deep checks to render entries into (`checkEntry`).
+    var scratch: [UInt8] = []
 
     public init(savepoint: Savepoint, options: Options = Options()) {
         self.savepoint = savepoint

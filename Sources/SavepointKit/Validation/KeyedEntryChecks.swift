@@ -1,0 +1,132 @@
+import Bytes
+import CanonicalFormat
+import FlinkSerialization
+import SavepointMetadata
+
+/// What the deep checks need per state of one keyed stream, built once per stream.
+struct KeyedCheckContext {
+    let schemas: [KeyedStateSchema]
+    /// The direct JSON renderer of each state (nil: decode its entries). It reads exactly the bytes
+    /// decoding reads and fails where decoding fails, so rendering into a scratch buffer validates
+    /// an entry without building its `Value`s.
+    let renderers: [CanonicalEntryJSON?]
+    /// How to hash each state's keys from their bytes (nil: from the decoded key).
+    let hashers: [KeyBytesHash?]
+    /// The serializer of the key inside the composite key (the timer's key for timers), and where
+    /// the key starts after the key-group prefix (after the 8-byte timestamp for timers).
+    let keySerializers: [any TypeSerializer]
+    let keyOffsets: [Int]
+    let op: OperatorState
+    let subtask: Int
+    let file: String
+
+    init(schemas: [KeyedStateSchema], op: OperatorState, subtask: Int, file: String) {
+        self.schemas = schemas
+        self.op = op
+        self.subtask = subtask
+        self.file = file
+        renderers = schemas.map { CanonicalEntryJSON(schema: $0, header: []) }
+        var hashers: [KeyBytesHash?] = [], keySerializers: [any TypeSerializer] = [], offsets: [Int] = []
+        for schema in schemas {
+            let timer = schema.kind == .timer ? schema.stateSerializer as? TimerSerializer : nil
+            let key = timer?.key ?? schema.keySerializer
+            // The hash follows the state's key serializer (as `javaHashCode(of:)` does): bytes only
+            // when the key inside the entry is of the same kind.
+            let hasher = KeyBytesHash(key)
+            hashers.append(hasher != nil && hasher == KeyBytesHash(schema.keySerializer) ? hasher : nil)
+            keySerializers.append(key)
+            offsets.append(timer == nil ? 0 : 8)
+        }
+        self.hashers = hashers
+        self.keySerializers = keySerializers
+        keyOffsets = offsets
+    }
+}
+
+extension Validator {
+    /// One well-framed entry in place (key after its prefix, value): validated by its state's
+    /// simple renderer and its key hashed from its bytes. False, with nothing checked or counted,
+    /// sends the entry to `checkEntry`.
+    mutating func checkEntryInPlace(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
+                                    stateIndex: Int, keyGroup: Int, _ c: KeyedCheckContext) -> Bool {
+        guard let renderer = c.renderers[stateIndex], let hasher = c.hashers[stateIndex],
+              (try? renderer.withSimpleLine(key: key, value: value) { _ in }) == true else { return false }
+        return checkKeyBytes(key, keyGroup: keyGroup, stateIndex: stateIndex, hasher: hasher, c)
+    }
+
+    /// One entry: validated by rendering it (or, failing that, by decoding it, which gives the
+    /// error), then its key group recomputed. `blockKeyGroup` locates decoding errors.
+    mutating func checkEntry(_ raw: inout CanonicalKeyGroupBlock.RawEntry, blockKeyGroup: Int, _ c: KeyedCheckContext) {
+        let stateIndex = raw.stateIndex
+        let schema = c.schemas[stateIndex]
+        if let renderer = c.renderers[stateIndex], let hasher = c.hashers[stateIndex] {
+            let keyAt = raw.keyAfterPrefix.position, valueAt = raw.value.position
+            scratch.removeAll(keepingCapacity: true)
+            let valid = (try? renderer.append(&raw, to: &scratch)) != nil
+            try? raw.keyAfterPrefix.seek(to: keyAt)
+            try? raw.value.seek(to: valueAt)
+            if valid, checkKeyBytes(of: raw, hasher: hasher, c) { return }
+        }
+        do {
+            let entry = try schema.decodeCanonical(raw)
+            if let hasher = c.hashers[stateIndex], checkKeyBytes(of: raw, hasher: hasher, c) { return }
+            checkKey(entry, schema: schema, op: c.op, subtask: c.subtask, file: c.file)
+        } catch {
+            report(.undecodableEntry, error, op: c.op, subtask: c.subtask, state: schema.metaInfo.name,
+                   keyGroup: blockKeyGroup, file: c.file, prefix: "an entry does not decode with its serializer")
+        }
+    }
+
+    mutating func checkKeyBytes(of raw: CanonicalKeyGroupBlock.RawEntry, hasher: KeyBytesHash, _ c: KeyedCheckContext) -> Bool {
+        let r = raw.keyAfterPrefix
+        return r.storage.withUnsafeBufferPointer { all in
+            guard let base = all.baseAddress, r.index <= r.end else { return false }
+            return checkKeyBytes(UnsafeBufferPointer(start: base + r.index, count: r.end - r.index),
+                                 keyGroup: raw.keyGroup, stateIndex: raw.stateIndex, hasher: hasher, c)
+        }
+    }
+
+    /// `checkKey` from the key's bytes: the same count, the same one check per run of equal keys,
+    /// the same finding. False (nothing counted) when the bytes hold no key of the hasher's type.
+    mutating func checkKeyBytes(_ keyAfterPrefix: UnsafeBufferPointer<UInt8>, keyGroup: Int, stateIndex: Int,
+                                hasher: KeyBytesHash, _ c: KeyedCheckContext) -> Bool {
+        let offset = c.keyOffsets[stateIndex]
+        guard keyAfterPrefix.count >= offset,
+              let key = hasher.read(UnsafeBufferPointer(rebasing: keyAfterPrefix[offset...])) else { return false }
+        let bytes = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset..<(offset + key.length)])
+        checked.keyedEntries += 1
+        if lastKeyBytes.group == keyGroup,
+           isLastKey(bytes, exact: key.bytesDecideEquality, serializer: c.keySerializers[stateIndex]) { return true }
+        lastKeyBytes.bytes.removeAll(keepingCapacity: true)
+        lastKeyBytes.bytes.append(contentsOf: bytes)
+        lastKeyBytes.group = keyGroup
+        lastKeyBytes.exact = key.bytesDecideEquality
+        let maxP = c.op.maxParallelism
+        guard maxP >= 1, let hash = key.hash else { return true }
+        checked.keysHashChecked += 1
+        let expected = FlinkHashing.keyGroup(forHashCode: hash, maxParallelism: maxP)
+        guard expected != keyGroup else { return true }
+        let value = (try? c.keySerializers[stateIndex].decode(Array(bytes))) ?? .raw(Array(bytes))
+        reportKeyGroupMismatch(value, keyGroup: keyGroup, expected: expected, schema: c.schemas[stateIndex],
+                               op: c.op, subtask: c.subtask, file: c.file)
+        return true
+    }
+
+    /// Whether a key equals the last one hashed, as their decoded `Value`s compare.
+    func isLastKey(_ bytes: UnsafeBufferPointer<UInt8>, exact: Bool, serializer: any TypeSerializer) -> Bool {
+        let same = lastKeyBytes.bytes.withUnsafeBufferPointer { $0.elementsEqual(bytes) }
+        if same || (exact && lastKeyBytes.exact) { return same }
+        guard let last = try? serializer.decode(lastKeyBytes.bytes),
+              let current = try? serializer.decode(Array(bytes)) else { return false }
+        return last == current
+    }
+}
+
+/// The last key hashed from its bytes (`Validator.checkKeyBytes`), the byte-level twin of
+/// `Validator.lastHashedKey`.
+struct LastKeyBytes {
+    var bytes: [UInt8] = []
+    /// -1: none yet.
+    var group = -1
+    var exact = true
+}
