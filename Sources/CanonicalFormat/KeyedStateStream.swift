@@ -65,11 +65,10 @@ public struct KeyedStateStream: Sendable {
     /// The byte range of each non-empty key group, in key-group order.
     public func keyGroupRanges() -> [(keyGroup: Int, range: Range<Int>)] {
         let starts = offsets.enumerated().filter { $0.element > 0 }.map { (startKeyGroup + $0.offset, Int($0.element)) }
+        // A block ends where the next higher offset starts; a binary search, because a linear scan
+        // per key group made a stream of 32768 key groups quadratic.
         let sortedStarts = starts.map(\.1).sorted()
-        return starts.map { kg, start in
-            let next = sortedStarts.first { $0 > start } ?? source.size
-            return (kg, start..<next)
-        }
+        return starts.map { kg, start in (kg, start..<(sortedStarts.firstGreater(than: start) ?? source.size)) }
     }
 
     /// Reads one key group's block, decompressed, positioned after any heap key-group id.

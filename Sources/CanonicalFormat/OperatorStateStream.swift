@@ -57,7 +57,7 @@ public struct OperatorStateStream: Sendable {
 
     /// The (decompressed) bytes of the element or broadcast map recorded at `offset`.
     func elementReader(at offset: Int) throws -> ByteReader {
-        let end = boundaries.first { $0 > offset } ?? source.size
+        let end = boundaries.firstGreater(than: offset) ?? source.size
         let r = try source.reader(offset..<end)
         guard proxy.compressed else { return r }
         var framed = try SnappyFramedReader(r, expectStreamIdentifier: false)
