@@ -34,8 +34,10 @@ public struct KeyedStateStreamWriter {
     }
 
     /// Writes one key group's block. Key groups must come in ascending order, each at most once;
-    /// an empty `entries` writes nothing (the offset stays 0, as Flink leaves empty key groups).
-    public mutating func writeKeyGroup(_ keyGroup: Int, entries: [Entry]) throws {
+    /// an empty group writes nothing (the offset stays 0, as Flink leaves empty key groups).
+    /// Entries must already be in canonical order (`RawKeyGroup.sortIntoCanonicalOrder`).
+    public mutating func writeKeyGroup(_ group: RawKeyGroup) throws {
+        let keyGroup = group.keyGroup
         let index = keyGroup - startKeyGroup
         guard offsets.indices.contains(index) else {
             throw FormatError(offset: Int(position), "key group \(keyGroup) lies outside the stream's range starting at \(startKeyGroup)")
@@ -44,8 +46,8 @@ public struct KeyedStateStreamWriter {
             throw FormatError(offset: Int(position), "key group \(keyGroup) written after key group \(lastKeyGroup)")
         }
         lastKeyGroup = keyGroup
-        guard !entries.isEmpty else { return }
-        let block = try Self.encodeBlock(entries)
+        guard !group.isEmpty else { return }
+        let block = try Self.encodeBlock(group)
         offsets[index] = position
         if compressed {
             // Flink opens a new framed stream per key group: each block starts with its own identifier.
@@ -57,31 +59,48 @@ public struct KeyedStateStreamWriter {
         }
     }
 
+    /// The same from entries given as arrays.
+    public mutating func writeKeyGroup(_ keyGroup: Int, entries: [Entry]) throws {
+        try writeKeyGroup(Self.group(keyGroup, entries))
+    }
+
     private mutating func emit(_ bytes: [UInt8]) throws {
         try sink(bytes)
         position += Int64(bytes.count)
     }
 
+    static func group(_ keyGroup: Int, _ entries: [Entry]) -> RawKeyGroup {
+        var group = RawKeyGroup(keyGroup: keyGroup)
+        for e in entries { group.append(stateIndex: e.stateIndex, key: e.key, value: e.value) }
+        return group
+    }
+
+    static func encodeBlock(_ entries: [Entry]) throws -> [UInt8] {
+        try encodeBlock(group(0, entries))
+    }
+
     /// The §5.3 grammar: the first state id, then entries; the last entry of each run of one state
     /// carries the 0x80 flag in its first key byte and is followed by the next state id or 0xFFFF.
-    static func encodeBlock(_ entries: [Entry]) throws -> [UInt8] {
-        var w = ByteWriter()
-        w.writeU16(UInt16(truncatingIfNeeded: entries[0].stateIndex))
-        for i in entries.indices {
-            let e = entries[i]
-            guard !e.key.isEmpty, e.key[0] & CanonicalKeyGroupBlock.firstBitInByteMask == 0 else {
+    static func encodeBlock(_ group: RawKeyGroup) throws -> [UInt8] {
+        var w = ByteWriter(capacity: group.byteCount + group.count * 8 + 4)
+        let slots = group.slots
+        w.writeU16(UInt16(truncatingIfNeeded: slots[0].stateIndex))
+        var i = 0
+        try group.forEach { stateIndex, key, value in
+            guard !key.isEmpty, key[0] & CanonicalKeyGroupBlock.firstBitInByteMask == 0 else {
                 throw FormatError(offset: w.count, "a canonical key must start with a key-group prefix below 0x80")
             }
-            guard e.stateIndex >= 0, e.stateIndex < Int(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
-                throw FormatError(offset: w.count, "state index \(e.stateIndex) cannot be written")
+            guard stateIndex >= 0, stateIndex < Int(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
+                throw FormatError(offset: w.count, "state index \(stateIndex) cannot be written")
             }
-            let next: Int? = i + 1 < entries.count ? entries[i + 1].stateIndex : nil
-            let lastOfRun = next != e.stateIndex
-            w.writeCount(e.key.count)
-            w.writeU8(lastOfRun ? e.key[0] | CanonicalKeyGroupBlock.firstBitInByteMask : e.key[0])
-            w.writeBytes(e.key[1...])
-            w.writeCount(e.value.count)
-            w.writeBytes(e.value)
+            i += 1
+            let next: Int? = i < slots.count ? Int(slots[i].stateIndex) : nil
+            let lastOfRun = next != stateIndex
+            w.writeCount(key.count)
+            w.writeU8(lastOfRun ? key[0] | CanonicalKeyGroupBlock.firstBitInByteMask : key[0])
+            w.writeBytes(UnsafeBufferPointer(rebasing: key[1...]))
+            w.writeCount(value.count)
+            w.writeBytes(value)
             if lastOfRun { w.writeU16(next.map { UInt16(truncatingIfNeeded: $0) } ?? CanonicalKeyGroupBlock.endOfKeyGroupMark) }
         }
         return w.bytes

@@ -22,9 +22,7 @@ import Testing
                 var writer = try KeyedStateStreamWriter(
                     proxy: reader.proxy, startKeyGroup: h.keyGroupRange.startKeyGroup,
                     numberOfKeyGroups: h.keyGroupRange.numberOfKeyGroups, sink: { bytes += $0 })
-                try reader.forEachKeyGroup { kg, entries in
-                    try writer.writeKeyGroup(kg, entries: entries.map { ($0.stateIndex, $0.key, $0.value) })
-                }
+                try reader.forEachKeyGroup { try writer.writeKeyGroup($0) }
                 #expect(writer.offsets == h.offsets, "\(fixture) \(op.displayName)")
                 #expect(bytes == (try stream.source.read(0..<stream.source.size)), "\(fixture) \(op.displayName)")
                 compared += 1

@@ -22,7 +22,8 @@ enum LSMConvertSupport {
         var problems: [String] = []
         var last = -1
         let prefix = FlinkHashing.keyGroupPrefixBytes(maxParallelism: reader.maxParallelism)
-        try reader.forEachKeyGroup { keyGroup, entries in
+        try reader.forEachKeyGroup { group in
+            let keyGroup = group.keyGroup, entries = group.rawEntries
             if keyGroup <= last { problems.append("key group \(keyGroup) after \(last)") }
             if !reader.keyGroupRange.contains(keyGroup) { problems.append("key group \(keyGroup) outside \(reader.keyGroupRange)") }
             if entries.isEmpty { problems.append("key group \(keyGroup) handed out empty") }
@@ -97,7 +98,7 @@ struct CanonicalStreamTestReader: RawKeyedStateReader {
     var proxy: KeyedBackendSerializationProxy { stream.proxy }
     var maxParallelism: Int { stream.maxParallelism }
 
-    func forEachKeyGroup(_ body: (Int, [RawKeyedEntry]) throws -> Void) throws {
+    func forEachKeyGroup(_ body: (RawKeyGroup) throws -> Void) throws {
         for (keyGroup, range) in stream.keyGroupRanges().sorted(by: { $0.keyGroup < $1.keyGroup }) {
             var entries: [RawKeyedEntry] = []
             try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range) { raw in
@@ -106,7 +107,15 @@ struct CanonicalStreamTestReader: RawKeyedStateReader {
                 key += raw.keyAfterPrefix.remainingBytes
                 entries.append(RawKeyedEntry(stateIndex: raw.stateIndex, key: key, value: raw.value.remainingBytes))
             }
-            if !entries.isEmpty { try body(keyGroup, entries.sorted(by: RawKeyedEntry.canonicalOrder)) }
+            if !entries.isEmpty { try body(RawKeyGroup(keyGroup, entries.sorted(by: RawKeyedEntry.canonicalOrder))) }
         }
+    }
+}
+
+extension RawKeyGroup {
+    /// A key group holding `entries` in the order given.
+    init(_ keyGroup: Int, _ entries: [RawKeyedEntry]) {
+        self.init(keyGroup: keyGroup)
+        for e in entries { append(stateIndex: e.stateIndex, key: e.key, value: e.value) }
     }
 }

@@ -150,19 +150,20 @@ struct BadReader: RawKeyedStateReader {
     var keyGroupRange: KeyGroupRange { base.keyGroupRange }
     var maxParallelism: Int { base.maxParallelism }
 
-    func forEachKeyGroup(_ body: (Int, [RawKeyedEntry]) throws -> Void) throws {
+    func forEachKeyGroup(_ body: (RawKeyGroup) throws -> Void) throws {
         var seen = 0
-        try base.forEachKeyGroup { keyGroup, entries in
+        try base.forEachKeyGroup { group in
+            let keyGroup = group.keyGroup, entries = group.rawEntries
             seen += 1
-            guard seen == 2 else { return try body(keyGroup, entries) }
+            guard seen == 2 else { return try body(group) }
             var broken = entries
             switch fault {
             case .wrongPrefix: broken[0].key[0] ^= 0x01
             case .duplicateKey: broken.insert(broken[0], at: 1)
             case .unknownState: broken[0].stateIndex = proxy.states.count
-            case .outsideRange: return try body(keyGroupRange.endKeyGroup + 1, entries)
+            case .outsideRange: return try body(RawKeyGroup(keyGroupRange.endKeyGroup + 1, entries))
             }
-            try body(keyGroup, broken)
+            try body(RawKeyGroup(keyGroup, broken))
         }
     }
 }

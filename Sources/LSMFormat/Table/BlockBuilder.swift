@@ -37,9 +37,14 @@ struct BlockBuilder: Sendable {
         add(Array(key), Array(value), deltaValue: deltaValue)
     }
 
-    /// The same for arrays: the path every table write takes, kept free of generic dispatch (it
-    /// runs once per entry and is called from other modules, where generics stay unspecialized).
+    /// The same for arrays.
     mutating func add(_ key: [UInt8], _ value: [UInt8], deltaValue: [UInt8]? = nil) {
+        key.withUnsafeBufferPointer { k in value.withUnsafeBufferPointer { v in add(k, v, deltaValue: deltaValue) } }
+    }
+
+    /// The same for bytes in place: the path every table write takes, kept free of generic
+    /// dispatch and of allocation (it runs once per entry and is called from other modules).
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, deltaValue: [UInt8]? = nil) {
         let before = buffer.count
         var shared = 0
         if restartDue {
@@ -47,14 +52,14 @@ struct BlockBuilder: Sendable {
             sizeEstimate += 4
             counter = 0
         } else {
-            shared = commonPrefixLength(lastKey, key)
+            shared = lastKey.withUnsafeBufferPointer { commonPrefixLength($0, key) }
         }
         let nonShared = key.count - shared
         appendVarint(UInt32(shared))
         appendVarint(UInt32(nonShared))
         let storesDelta = valueDeltaEncoding && shared != 0 && deltaValue != nil
         if !valueDeltaEncoding { appendVarint(UInt32(value.count)) }
-        buffer.append(contentsOf: key.dropFirst(shared))
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: key[shared...]))
         if storesDelta, let deltaValue { buffer += deltaValue } else { buffer.append(contentsOf: value) }
         lastKey.removeAll(keepingCapacity: true)
         lastKey.append(contentsOf: key)
@@ -122,12 +127,12 @@ where A.Element == UInt8, B.Element == UInt8 {
 }
 
 func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBufferPointer { x in
-        b.withUnsafeBufferPointer { y in
-            let n = min(x.count, y.count)
-            var i = 0
-            while i < n, x[i] == y[i] { i += 1 }
-            return i
-        }
-    }
+    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in commonPrefixLength(x, y) } }
+}
+
+func commonPrefixLength(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+    let n = min(x.count, y.count)
+    var i = 0
+    while i < n, x[i] == y[i] { i += 1 }
+    return i
 }

@@ -1,4 +1,5 @@
 import Bytes
+import Foundation
 
 /// Writes a block-based table (SST) the way FRocksDB's `BlockBasedTableBuilder` does, streaming:
 /// entries arrive in internal-key order, each full data block is compressed, checksummed and
@@ -45,17 +46,24 @@ public final class TableBuilder {
         try add(encodedKey: key, value: Array(value))
     }
 
-    /// The same with the value as an array: what writers pass, without generic dispatch per entry.
+    /// The same with arrays.
     public func add(encodedKey key: [UInt8], value: [UInt8]) throws {
+        try key.withUnsafeBufferPointer { k in try value.withUnsafeBufferPointer { v in try add(encodedKey: k, value: v) } }
+    }
+
+    /// The same with bytes in place: what writers pass, without generic dispatch or allocation
+    /// per entry.
+    public func add(encodedKey key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
         guard !finished else { throw FormatError(offset: Int(offset), "table already finished") }
         try checkOrder(key)
         if !dataBlock.isEmpty, shouldFlush(keySize: key.count, valueSize: value.count) {
             let handle = try flushDataBlock()
-            index.add(lastKey: lastKey, nextKey: key, handle: handle)
+            index.add(lastKey: lastKey, nextKey: Array(key), handle: handle)
         }
         dataBlock.add(key, value)
-        lastKey = key
-        if firstKey == nil { firstKey = key }
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
+        if firstKey == nil { firstKey = Array(key) }
         let trailer = Self.trailer(of: key)
         smallestSequence = min(smallestSequence, trailer >> 8)
         largestSequence = max(largestSequence, trailer >> 8)
@@ -126,31 +134,42 @@ public final class TableBuilder {
 
     // MARK: keys
 
-    private func checkOrder(_ key: [UInt8]) throws {
+    private func checkOrder(_ key: UnsafeBufferPointer<UInt8>) throws {
         guard key.count >= InternalKey.trailerSize else {
             throw FormatError(offset: Int(offset), "expected an internal key of at least 8 bytes, found \(key.count)")
         }
         guard firstKey != nil else { return }
-        guard Self.compareInternalKeys(lastKey, key) < 0 else {
+        guard lastKey.withUnsafeBufferPointer({ Self.compareInternalKeys($0, key) }) < 0 else {
             throw FormatError(
                 offset: Int(offset),
-                "keys must be added in increasing internal-key order: \(lastKey.hexString) is followed by \(key.hexString)")
+                "keys must be added in increasing internal-key order: \(lastKey.hexString) is followed by \(Array(key).hexString)")
         }
     }
 
     /// InternalKeyComparator over the bytewise comparator: user keys ascending, then the
     /// trailer (sequence, type) descending.
     static func compareInternalKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        let ua = userKeyPart(a), ub = userKeyPart(b)
-        if ua.lexicographicallyPrecedes(ub) { return -1 }
-        if ub.lexicographicallyPrecedes(ua) { return 1 }
+        a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in compareInternalKeys(x, y) } }
+    }
+
+    static func compareInternalKeys(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let ua = a.count - InternalKey.trailerSize, ub = b.count - InternalKey.trailerSize
+        let common = min(ua, ub)
+        let c = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+        if c != 0 { return c < 0 ? -1 : 1 }
+        if ua != ub { return ua < ub ? -1 : 1 }
         let ta = trailer(of: a), tb = trailer(of: b)
         return ta > tb ? -1 : ta < tb ? 1 : 0
     }
 
     static func trailer(of key: [UInt8]) -> UInt64 {
+        key.withUnsafeBufferPointer { trailer(of: $0) }
+    }
+
+    static func trailer(of key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var t: UInt64 = 0
-        for (i, b) in key.suffix(InternalKey.trailerSize).enumerated() { t |= UInt64(b) << (8 * UInt64(i)) }
+        let start = key.count - InternalKey.trailerSize
+        for i in 0..<InternalKey.trailerSize { t |= UInt64(key[start + i]) << (8 * UInt64(i)) }
         return t
     }
 

@@ -15,9 +15,7 @@ enum CanonicalKeyedStateWriter {
         var writer = try KeyedStateStreamWriter(
             proxy: proxy, startKeyGroup: range.startKeyGroup, numberOfKeyGroups: range.numberOfKeyGroups,
             sink: { try sink.write($0) })
-        try reader.forEachKeyGroup { keyGroup, entries in
-            try writer.writeKeyGroup(keyGroup, entries: entries.map { ($0.stateIndex, $0.key, $0.value) })
-        }
+        try reader.forEachKeyGroup { try writer.writeKeyGroup($0) }
         try sink.close()
         let delegate = try placement.placeFile(named: name)
         return .keyGroups(KeyGroupsStateHandle(

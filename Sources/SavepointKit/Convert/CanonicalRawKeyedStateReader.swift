@@ -20,21 +20,28 @@ public struct CanonicalRawKeyedStateReader: RawKeyedStateReader {
     public var proxy: KeyedBackendSerializationProxy { stream.proxy }
     public var maxParallelism: Int { stream.maxParallelism }
 
-    public func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws {
+    public func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
         let prefixBytes = stream.keyGroupPrefixBytes
+        var group = RawKeyGroup()
         for (keyGroup, range) in stream.keyGroupRanges() {
-            var entries: [RawKeyedEntry] = []
-            try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range) { raw in
+            group.reset(keyGroup: keyGroup)
+            try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
+                guard e.keyGroup == keyGroup else { return false }
+                group.append(stateIndex: e.stateIndex, keyGroupPrefixBytes: prefixBytes, keyAfterPrefix: e.keyAfterPrefix, value: e.value)
+                return true
+            }) { raw in
+                // Entries that are not well framed or name another key group: the reader-based path
+                // reports the framing error; a foreign key group is an error here.
                 guard raw.keyGroup == keyGroup else {
                     throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
                 }
-                entries.append(RawKeyedEntry(
-                    stateIndex: raw.stateIndex,
-                    key: KeyGroupPrefix.bytes(keyGroup, prefixBytes: prefixBytes) + raw.keyAfterPrefix.remainingBytes,
-                    value: raw.value.remainingBytes))
+                group.append(stateIndex: raw.stateIndex,
+                             key: KeyGroupPrefix.bytes(keyGroup, prefixBytes: prefixBytes) + raw.keyAfterPrefix.remainingBytes,
+                             value: raw.value.remainingBytes)
             }
-            entries.sort(by: RawKeyedEntry.canonicalOrder)
-            try body(keyGroup, entries)
+            guard !group.isEmpty else { continue }
+            group.sortIntoCanonicalOrder()
+            try body(group)
         }
     }
 }

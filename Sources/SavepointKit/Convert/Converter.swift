@@ -90,7 +90,7 @@ public struct Converter {
         out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
         if let keyed = state.managedKeyedState {
             let reader = try RawKeyedStateReaders.open(keyed, of: op, in: input)
-            let box = DigestBox()
+            let box = DigestBox(stateNames: reader.proxy.states.map(\.name))
             out.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
             inputDigests[Self.digestKey(op, subtask)] = box.digest
             if options.target == .memory, case let .keyGroups(h)? = out.managedKeyedState,

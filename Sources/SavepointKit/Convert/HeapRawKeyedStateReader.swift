@@ -21,20 +21,21 @@ public struct HeapRawKeyedStateReader: RawKeyedStateReader {
     public var proxy: KeyedBackendSerializationProxy { stream.proxy }
     public var maxParallelism: Int { stream.maxParallelism }
 
-    public func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws {
+    public func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
         let schemas = stream.schemas
         let prefixBytes = stream.keyGroupPrefixBytes
+        var group = RawKeyGroup()
         for (keyGroup, range) in stream.keyGroupRanges() {
-            var entries: [RawKeyedEntry] = []
+            group.reset(keyGroup: keyGroup)
             try stream.forEachEntry(inKeyGroup: keyGroup, byteRange: range) { entry in
                 // Empty lists are never snapshotted by Flink's canonical writers; skip them too.
                 if case let .list(elements) = entry.value, elements.isEmpty { return }
                 let (key, value) = try schemas[entry.stateIndex].encodeCanonical(entry, keyGroupPrefixBytes: prefixBytes)
-                entries.append(RawKeyedEntry(stateIndex: entry.stateIndex, key: key, value: value))
+                group.append(stateIndex: entry.stateIndex, key: key, value: value)
             }
-            guard !entries.isEmpty else { continue }
-            entries.sort(by: RawKeyedEntry.canonicalOrder)
-            try body(keyGroup, entries)
+            guard !group.isEmpty else { continue }
+            group.sortIntoCanonicalOrder()
+            try body(group)
         }
     }
 }

@@ -29,7 +29,7 @@ public enum LSMKeyedStateWriter {
         var run = try LSMInstanceWriter(proxy: reader.proxy, maxParallelism: reader.maxParallelism,
                                         keyGroupRange: reader.keyGroupRange, options: options, placement: placement)
         do {
-            try reader.forEachKeyGroup { keyGroup, entries in try run.add(keyGroup: keyGroup, entries) }
+            try reader.forEachKeyGroup { group in try run.add(group) }
             return try run.finish()
         } catch {
             run.removeWrittenFiles()
@@ -51,6 +51,7 @@ struct LSMInstanceWriter {
     private var nextSequence: UInt64 = 1
     /// Files created in `placement.directory` by this run (removed on failure).
     private var created: [String] = []
+    private var internalKey: [UInt8] = []
 
     init(proxy: KeyedBackendSerializationProxy, maxParallelism: Int, keyGroupRange: KeyGroupRange,
          options: LSMWriteOptions, placement: StreamPlacement) throws {
@@ -67,25 +68,24 @@ struct LSMInstanceWriter {
         families = names.enumerated().map { LSMFamilyWriter(id: UInt32($0.offset + 1), name: $0.element) }
     }
 
-    mutating func add(keyGroup: Int, _ entries: [RawKeyedEntry]) throws {
+    mutating func add(_ group: RawKeyGroup) throws {
+        let keyGroup = group.keyGroup
         guard keyGroupRange.contains(keyGroup) else {
             throw FormatError(offset: 0, "key group \(keyGroup) lies outside the handle's \(keyGroupRange)")
         }
-        for entry in entries {
-            guard families.indices.contains(entry.stateIndex) else {
-                throw FormatError(offset: 0, "entry of state index \(entry.stateIndex), but the proxy has \(families.count) states")
+        try group.forEach { stateIndex, key, value in
+            guard families.indices.contains(stateIndex) else {
+                throw FormatError(offset: 0, "entry of state index \(stateIndex), but the proxy has \(families.count) states")
             }
-            guard entry.key.count >= prefixBytes,
-                  entry.key.prefix(prefixBytes).reduce(0, { $0 << 8 | Int($1) }) == keyGroup else {
-                throw FormatError(offset: 0, "state \"\(families[entry.stateIndex].name)\": key \(entry.key.hexString) "
+            guard key.count >= prefixBytes, key.prefix(prefixBytes).reduce(0, { $0 << 8 | Int($1) }) == keyGroup else {
+                throw FormatError(offset: 0, "state \"\(families[stateIndex].name)\": key \(Array(key).hexString) "
                     + "does not start with the \(prefixBytes)-byte prefix of key group \(keyGroup)")
             }
-            try put(entry)
+            try put(stateIndex: stateIndex, userKey: key, value: value)
         }
     }
 
-    private mutating func put(_ entry: RawKeyedEntry) throws {
-        let i = entry.stateIndex
+    private mutating func put(stateIndex i: Int, userKey: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
         if families[i].open == nil {
             let name = placement.newFileName()
             created.append(name)
@@ -93,10 +93,14 @@ struct LSMInstanceWriter {
                               options: tableOptions(for: families[i], number: nextFileNumber))
             nextFileNumber += 1
         }
-        let key = InternalKey(userKey: entry.key, sequence: nextSequence, type: .value)
+        // The internal key (user key ‖ sequence << 8 | type, little-endian) built in a reused buffer.
+        internalKey.removeAll(keepingCapacity: true)
+        internalKey.append(contentsOf: userKey)
+        let trailer = nextSequence << 8 | UInt64(ValueType.value.rawValue)
+        for b in 0..<8 { internalKey.append(UInt8(truncatingIfNeeded: trailer >> (8 * UInt64(b)))) }
         nextSequence += 1
         do {
-            try families[i].open!.builder.add(key, value: entry.value)
+            try internalKey.withUnsafeBufferPointer { try families[i].open!.builder.add(encodedKey: $0, value: value) }
         } catch let e as FormatError {
             throw FormatError(file: e.file, offset: e.offset, "state \"\(families[i].name)\": \(e.message)")
         }

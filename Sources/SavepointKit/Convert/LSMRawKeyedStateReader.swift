@@ -34,30 +34,33 @@ public struct LSMRawKeyedStateReader: RawKeyedStateReader {
                   maxParallelism: op.maxParallelism)
     }
 
-    public func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws {
+    public func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
         var families = try state.columnFamilies
             .compactMap { cf in cf.stateIndex.map { (index: $0, family: cf) } }
             .sorted { $0.index < $1.index }
             .map { try FamilyCursor(stateIndex: $0.index, family: $0.family, state: state) }
         let range = keyGroupRange.keyGroups
+        var group = RawKeyGroup()
         while true {
             for i in families.indices { try families[i].skip(outside: range) }
-            guard let keyGroup = families.compactMap(\.head?.keyGroup).min() else { return }
-            var entries: [RawKeyedEntry] = []
-            for i in families.indices { try families[i].take(keyGroup: keyGroup, into: &entries) }
-            try body(keyGroup, entries)
+            guard let keyGroup = families.compactMap(\.headKeyGroup).min() else { return }
+            group.reset(keyGroup: keyGroup)
+            for i in families.indices { try families[i].take(keyGroup: keyGroup, into: &group) }
+            try body(group)
         }
     }
 }
 
-/// The visible entries of one state's column family with one entry looked ahead.
+/// The visible entries of one state's column family, positioned on the next entry (in place in
+/// the merged iterator's buffers).
 private struct FamilyCursor {
     let stateIndex: Int
     let familyName: String
     let prefixBytes: Int
     let instance: String
     var iterator: MergedColumnFamilyIterator<TableCursor>
-    var head: (keyGroup: Int, entry: VisibleEntry)?
+    /// The key group of the current entry; nil at the end.
+    var headKeyGroup: Int?
     private var lastKeyGroup = -1
 
     init(stateIndex: Int, family: FlinkRocksDBState.ColumnFamily, state: FlinkRocksDBState) throws {
@@ -70,36 +73,42 @@ private struct FamilyCursor {
     }
 
     mutating func advance() throws {
-        let next: VisibleEntry?
+        let more: Bool
         do {
-            next = try iterator.next()
+            more = try iterator.advance()
         } catch let e as FormatError where !e.message.hasPrefix("column family") {
             throw FormatError(file: e.file, offset: e.offset, "column family \"\(familyName)\": \(e.message)")
         }
-        guard let entry = next else {
-            head = nil
+        guard more else {
+            headKeyGroup = nil
             return
         }
-        guard entry.userKey.count >= prefixBytes, prefixBytes > 0 else {
-            throw FormatError(file: instance, offset: 0,
-                              "column family \"\(familyName)\": key \(entry.userKey.hexString) is shorter than the \(prefixBytes)-byte key-group prefix")
+        let prefixBytes = self.prefixBytes
+        let keyGroup: Int? = iterator.withCurrent { key, _ in
+            guard key.count >= prefixBytes, prefixBytes > 0 else { return nil }
+            return key.prefix(prefixBytes).reduce(0) { $0 << 8 | Int($1) }
         }
-        let keyGroup = entry.userKey.prefix(prefixBytes).reduce(0) { $0 << 8 | Int($1) }
+        guard let keyGroup else {
+            let key = iterator.withCurrent { k, _ in Array(k) }
+            throw FormatError(file: instance, offset: 0,
+                              "column family \"\(familyName)\": key \(key.hexString) is shorter than the \(prefixBytes)-byte key-group prefix")
+        }
         guard keyGroup >= lastKeyGroup else {
             throw FormatError(file: instance, offset: 0,
                               "column family \"\(familyName)\": key group \(keyGroup) after key group \(lastKeyGroup)")
         }
         lastKeyGroup = keyGroup
-        head = (keyGroup, entry)
+        headKeyGroup = keyGroup
     }
 
     mutating func skip(outside range: Range<Int>) throws {
-        while let h = head, !range.contains(h.keyGroup) { try advance() }
+        while let k = headKeyGroup, !range.contains(k) { try advance() }
     }
 
-    mutating func take(keyGroup: Int, into entries: inout [RawKeyedEntry]) throws {
-        while let h = head, h.keyGroup == keyGroup {
-            entries.append(RawKeyedEntry(stateIndex: stateIndex, key: h.entry.userKey, value: h.entry.value))
+    mutating func take(keyGroup: Int, into group: inout RawKeyGroup) throws {
+        while headKeyGroup == keyGroup {
+            let index = stateIndex
+            iterator.withCurrent { key, value in group.append(stateIndex: index, key: key, value: value) }
             try advance()
         }
     }

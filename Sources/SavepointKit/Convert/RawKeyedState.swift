@@ -2,7 +2,8 @@ import Bytes
 import CanonicalFormat
 import SavepointMetadata
 
-/// One keyed state entry as bytes, the same in every form: the canonical key (key-group prefix
+/// One keyed state entry as arrays (tests, and callers that keep entries beyond a key group;
+/// readers hand entries over as `RawKeyGroup`): the same in every form: the canonical key (key-group prefix
 /// without the canonical format's flag bit, key, namespace, map user key) and the canonical value
 /// (list state: elements joined by 0x2C, as RocksDB's merge operator also leaves them).
 public struct RawKeyedEntry: Sendable, Equatable {
@@ -35,6 +36,14 @@ public protocol RawKeyedStateReader {
     var keyGroupRange: KeyGroupRange { get }
     var maxParallelism: Int { get }
     /// Calls `body` once per non-empty key group, in ascending key-group order, with that key
-    /// group's entries in `RawKeyedEntry.canonicalOrder`. Memory: one key group at a time.
-    func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws
+    /// group's entries in canonical order. Memory: one key group at a time; the group passed is
+    /// reused for the next key group, so `body` must not keep it.
+    func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws
+}
+
+extension RawKeyGroup {
+    /// The entries as arrays (copies).
+    public var rawEntries: [RawKeyedEntry] {
+        (0..<count).map { let e = entry($0); return RawKeyedEntry(stateIndex: e.stateIndex, key: e.key, value: e.value) }
+    }
 }

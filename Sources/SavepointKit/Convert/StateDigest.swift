@@ -9,6 +9,11 @@ public struct StateDigest: Equatable, Sendable, CustomStringConvertible {
     public struct PerState: Equatable, Sendable {
         public var entries: Int64 = 0
         public var hashSum: UInt64 = 0
+
+        mutating func add(hash: UInt64) {
+            entries += 1
+            hashSum &+= hash
+        }
     }
 
     /// By state name (state indexes may differ between proxies only if the writer reorders; names do not).
@@ -17,10 +22,13 @@ public struct StateDigest: Equatable, Sendable, CustomStringConvertible {
     public init() {}
 
     public mutating func add(_ entry: RawKeyedEntry, stateName: String) {
-        var s = states[stateName] ?? PerState()
-        s.entries += 1
-        s.hashSum &+= Self.hash(entry)
-        states[stateName] = s
+        let h = entry.key.withUnsafeBufferPointer { k in entry.value.withUnsafeBufferPointer { v in Self.hash(key: k, value: v) } }
+        states[stateName, default: PerState()].add(hash: h)
+    }
+
+    mutating func add(_ s: PerState, stateName: String) {
+        states[stateName, default: PerState()].entries += s.entries
+        states[stateName, default: PerState()].hashSum &+= s.hashSum
     }
 
     public mutating func merge(_ other: StateDigest) {
@@ -35,9 +43,9 @@ public struct StateDigest: Equatable, Sendable, CustomStringConvertible {
     public var totalEntries: Int64 { states.values.reduce(0) { $0 + $1.entries } }
 
     /// Key and value hashed apart and combined, so moving a byte between them changes the digest.
-    static func hash(_ e: RawKeyedEntry) -> UInt64 {
-        let k = XXHash.xxh64(e.key, seed: 0x5356_5054)
-        let v = XXHash.xxh64(e.value, seed: k)
+    static func hash(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let k = XXHash.xxh64(UnsafeRawBufferPointer(key), seed: 0x5356_5054)
+        let v = XXHash.xxh64(UnsafeRawBufferPointer(value), seed: k)
         return v ^ (k &* 0x9E37_79B9_7F4A_7C15)
     }
 
@@ -72,25 +80,48 @@ struct DigestingReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
     var keyGroupRange: KeyGroupRange { base.keyGroupRange }
     var maxParallelism: Int { base.maxParallelism }
 
-    func forEachKeyGroup(_ body: (_ keyGroup: Int, _ entries: [RawKeyedEntry]) throws -> Void) throws {
-        let names = base.proxy.states.map(\.name)
-        try base.forEachKeyGroup { keyGroup, entries in
-            for e in entries { sink.digest.add(e, stateName: names.indices.contains(e.stateIndex) ? names[e.stateIndex] : "#\(e.stateIndex)") }
-            try body(keyGroup, entries)
+    func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
+        try base.forEachKeyGroup { group in
+            sink.add(group)
+            try body(group)
         }
     }
 }
 
-/// A digest shared between a reader and its caller.
+/// A digest shared between a reader and its caller, summed per state index while reading (no
+/// lookup by name per entry) and named once at the end.
 final class DigestBox {
-    var digest = StateDigest()
+    private let names: [String]
+    private var perIndex: [StateDigest.PerState]
+
+    init(stateNames: [String]) {
+        names = stateNames
+        perIndex = Array(repeating: StateDigest.PerState(), count: stateNames.count)
+    }
+
+    func add(_ group: RawKeyGroup) {
+        group.forEach { stateIndex, key, value in
+            if stateIndex >= perIndex.count {
+                perIndex += Array(repeating: StateDigest.PerState(), count: stateIndex + 1 - perIndex.count)
+            }
+            perIndex[stateIndex].add(hash: StateDigest.hash(key: key, value: value))
+        }
+    }
+
+    var digest: StateDigest {
+        var d = StateDigest()
+        for (i, s) in perIndex.enumerated() where s.entries > 0 {
+            d.add(s, stateName: i < names.count ? names[i] : "#\(i)")
+        }
+        return d
+    }
 }
 
 extension RawKeyedStateReader {
     /// Reads everything and digests it.
     func digest() throws -> StateDigest {
-        let box = DigestBox()
-        try DigestingReader(base: self, sink: box).forEachKeyGroup { _, _ in }
+        let box = DigestBox(stateNames: proxy.states.map(\.name))
+        try DigestingReader(base: self, sink: box).forEachKeyGroup { _ in }
         return box.digest
     }
 }
