@@ -40,7 +40,7 @@ public struct Converter {
             let placement = StreamPlacement(directory: out.tempURL, finalDirectory: out.finalURL,
                                             inlineThreshold: options.effectiveInlineThreshold)
             var metadata = input.metadata
-            metadata.operatorStates = try input.metadata.operatorStates.map { try convert($0, placement: placement) }
+            try convertSubtasks(into: &metadata, placement: placement)
             if let trailer = metadata.checkpointProperties {
                 metadata.checkpointProperties = (options.target == .lsm ? SavepointFormatType.native : .canonical).applied(to: trailer)
             }
@@ -67,38 +67,66 @@ public struct Converter {
 
     // MARK: writing
 
-    mutating func convert(_ op: OperatorState, placement: StreamPlacement) throws -> OperatorState {
-        var converted = op
-        converted.subtaskStates = try op.subtaskStates.map { entry in
-            guard let state = entry.state else { return entry }
-            let result = try convert(state, of: op, subtask: entry.subtaskIndex, placement: placement)
-            if let pause = options.pauseAfterEachSubtask { Thread.sleep(forTimeInterval: pause) }
-            return OperatorState.SubtaskEntry(subtaskIndex: entry.subtaskIndex, state: result)
+    /// Where a subtask's state sits in the metadata: operator index, subtask entry index.
+    typealias SubtaskPosition = (op: Int, entry: Int)
+
+    /// Every subtask that holds state, in metadata order.
+    static func subtasksWithState(_ metadata: CheckpointMetadata) -> [SubtaskPosition] {
+        metadata.operatorStates.indices.flatMap { i in
+            metadata.operatorStates[i].subtaskStates.indices.compactMap { j in
+                metadata.operatorStates[i].subtaskStates[j].state == nil ? nil : (i, j)
+            }
         }
-        return converted
     }
 
-    mutating func convert(_ state: OperatorSubtaskState, of op: OperatorState, subtask: Int,
-                          placement: StreamPlacement) throws -> OperatorSubtaskState {
+    /// Converts every subtask, side by side on the machine's cores (they share nothing).
+    mutating func convertSubtasks(into metadata: inout CheckpointMetadata, placement: StreamPlacement) throws {
+        let positions = Self.subtasksWithState(input.metadata)
+        let results = try ParallelJobs.run(count: positions.count) { k in
+            let op = input.metadata.operatorStates[positions[k].op]
+            let entry = op.subtaskStates[positions[k].entry]
+            let result = try convert(entry.state!, of: op, subtask: entry.subtaskIndex, placement: placement)
+            if let pause = options.pauseAfterEachSubtask { Thread.sleep(forTimeInterval: pause) }
+            return result
+        }
+        for (position, result) in zip(positions, results) {
+            let op = input.metadata.operatorStates[position.op]
+            let index = op.subtaskStates[position.entry].subtaskIndex
+            metadata.operatorStates[position.op].subtaskStates[position.entry] = OperatorState.SubtaskEntry(subtaskIndex: index, state: result.state)
+            if let digest = result.keyedDigest { inputDigests[Self.digestKey(op, index)] = digest }
+            warnings += result.warnings
+        }
+        subtaskCount = positions.count
+    }
+
+    /// One converted subtask: its new state, the digest of its input keyed state, warnings.
+    struct SubtaskResult {
+        var state: OperatorSubtaskState
+        var keyedDigest: StateDigest?
+        var warnings: [String] = []
+    }
+
+    func convert(_ state: OperatorSubtaskState, of op: OperatorState, subtask: Int,
+                 placement: StreamPlacement) throws -> SubtaskResult {
         guard state.inputChannelState.isEmpty, state.resultSubpartitionState.isEmpty else {
             throw SavepointError.unsupported("operator \(op.displayName) subtask \(subtask) holds in-flight data (unaligned checkpoint channel state)")
         }
-        subtaskCount += 1
         var out = OperatorSubtaskState(legacyDuration: state.legacyDuration)
         out.managedOperatorState = try state.managedOperatorState.map { try copy($0, placement: placement) }
         out.rawOperatorState = try state.rawOperatorState.map { try copy($0, placement: placement) }
         out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
+        var result = SubtaskResult(state: out)
         if let keyed = state.managedKeyedState {
             let reader = try RawKeyedStateReaders.open(keyed, of: op, in: input)
             let box = DigestBox(stateNames: reader.proxy.states.map(\.name))
-            out.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
-            inputDigests[Self.digestKey(op, subtask)] = box.digest
-            if options.target == .memory, case let .keyGroups(h)? = out.managedKeyedState,
+            result.state.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
+            result.keyedDigest = box.digest
+            if options.target == .memory, case let .keyGroups(h)? = result.state.managedKeyedState,
                case let .byteStream(_, data) = h.delegate, data.count > ConvertOptions.jobManagerMaxStateSize {
-                warnings.append("operator \(op.displayName) subtask \(subtask): keyed state of \(data.count) bytes exceeds the \(ConvertOptions.jobManagerMaxStateSize) bytes JobManager storage accepts by default (state.backend.memory max state size)")
+                result.warnings.append("operator \(op.displayName) subtask \(subtask): keyed state of \(data.count) bytes exceeds the \(ConvertOptions.jobManagerMaxStateSize) bytes JobManager storage accepts by default (state.backend.memory max state size)")
             }
         }
-        return out
+        return result
     }
 
     func writeDigesting<R: RawKeyedStateReader>(_ reader: R, into box: DigestBox,
@@ -145,7 +173,8 @@ public struct Converter {
     // MARK: verification
 
     /// Reads the written directory back and compares it with the input: per operator and subtask,
-    /// every state's entry count and digest; operator state streams byte for byte.
+    /// every state's entry count and digest (subtasks side by side); operator state streams byte
+    /// for byte.
     func verify(_ directory: URL) throws -> [String: Int64] {
         let written: Savepoint
         do {
@@ -156,26 +185,32 @@ public struct Converter {
         guard written.metadata.operatorStates.count == input.metadata.operatorStates.count else {
             throw ConvertError.verificationFailed("operator count differs")
         }
-        var perState: [String: Int64] = [:]
+        var keyed: [(op: OperatorState, written: OperatorState, subtask: Int, handle: KeyedStateHandle)] = []
         for (a, b) in zip(input.metadata.operatorStates, written.metadata.operatorStates) {
             guard a.operatorID == b.operatorID, a.subtaskStates.count == b.subtaskStates.count else {
                 throw ConvertError.verificationFailed("operator \(a.displayName) differs in id or subtasks")
             }
             for (sa, sb) in zip(a.subtaskStates, b.subtaskStates) {
                 try verifyOperatorState(sa.state, sb.state, written: written, op: a, subtask: sa.subtaskIndex)
-                guard let keyed = sb.state?.managedKeyedState else {
+                guard let handle = sb.state?.managedKeyedState else {
                     guard sa.state?.managedKeyedState == nil else {
                         throw ConvertError.verificationFailed("operator \(a.displayName) subtask \(sa.subtaskIndex) lost its keyed state")
                     }
                     continue
                 }
-                let digest = try RawKeyedStateReaders.open(keyed, of: b, in: written).digest()
-                let expected = inputDigests[Self.digestKey(a, sa.subtaskIndex)] ?? StateDigest()
-                if let diff = StateDigest.difference(input: expected, output: digest) {
-                    throw ConvertError.verificationFailed("operator \(a.displayName) subtask \(sa.subtaskIndex): \(diff)")
-                }
-                for (name, s) in digest.states { perState[name, default: 0] += s.entries }
+                keyed.append((a, b, sa.subtaskIndex, handle))
             }
+        }
+        let digests = try ParallelJobs.run(count: keyed.count) { k in
+            try RawKeyedStateReaders.open(keyed[k].handle, of: keyed[k].written, in: written).digest()
+        }
+        var perState: [String: Int64] = [:]
+        for (subtask, digest) in zip(keyed, digests) {
+            let expected = inputDigests[Self.digestKey(subtask.op, subtask.subtask)] ?? StateDigest()
+            if let diff = StateDigest.difference(input: expected, output: digest) {
+                throw ConvertError.verificationFailed("operator \(subtask.op.displayName) subtask \(subtask.subtask): \(diff)")
+            }
+            for (name, s) in digest.states { perState[name, default: 0] += s.entries }
         }
         return perState
     }

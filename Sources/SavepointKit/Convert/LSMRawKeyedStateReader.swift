@@ -38,7 +38,7 @@ public struct LSMRawKeyedStateReader: RawKeyedStateReader {
         var families = try state.columnFamilies
             .compactMap { cf in cf.stateIndex.map { (index: $0, family: cf) } }
             .sorted { $0.index < $1.index }
-            .map { try FamilyCursor(stateIndex: $0.index, family: $0.family, state: state) }
+            .map { try state.keyGroupCursor(stateIndex: $0.index, family: $0.family) }
         let range = keyGroupRange.keyGroups
         var group = RawKeyGroup()
         while true {
@@ -47,69 +47,6 @@ public struct LSMRawKeyedStateReader: RawKeyedStateReader {
             group.reset(keyGroup: keyGroup)
             for i in families.indices { try families[i].take(keyGroup: keyGroup, into: &group) }
             try body(group)
-        }
-    }
-}
-
-/// The visible entries of one state's column family, positioned on the next entry (in place in
-/// the merged iterator's buffers).
-private struct FamilyCursor {
-    let stateIndex: Int
-    let familyName: String
-    let prefixBytes: Int
-    let instance: String
-    var iterator: MergedColumnFamilyIterator<TableCursor>
-    /// The key group of the current entry; nil at the end.
-    var headKeyGroup: Int?
-    private var lastKeyGroup = -1
-
-    init(stateIndex: Int, family: FlinkRocksDBState.ColumnFamily, state: FlinkRocksDBState) throws {
-        self.stateIndex = stateIndex
-        familyName = family.name
-        prefixBytes = state.keyGroupPrefixBytes
-        instance = state.name
-        iterator = try state.visibleEntries(of: family)
-        try advance()
-    }
-
-    mutating func advance() throws {
-        let more: Bool
-        do {
-            more = try iterator.advance()
-        } catch let e as FormatError where !e.message.hasPrefix("column family") {
-            throw FormatError(file: e.file, offset: e.offset, "column family \"\(familyName)\": \(e.message)")
-        }
-        guard more else {
-            headKeyGroup = nil
-            return
-        }
-        let prefixBytes = self.prefixBytes
-        let keyGroup: Int? = iterator.withCurrent { key, _ in
-            guard key.count >= prefixBytes, prefixBytes > 0 else { return nil }
-            return key.prefix(prefixBytes).reduce(0) { $0 << 8 | Int($1) }
-        }
-        guard let keyGroup else {
-            let key = iterator.withCurrent { k, _ in Array(k) }
-            throw FormatError(file: instance, offset: 0,
-                              "column family \"\(familyName)\": key \(key.hexString) is shorter than the \(prefixBytes)-byte key-group prefix")
-        }
-        guard keyGroup >= lastKeyGroup else {
-            throw FormatError(file: instance, offset: 0,
-                              "column family \"\(familyName)\": key group \(keyGroup) after key group \(lastKeyGroup)")
-        }
-        lastKeyGroup = keyGroup
-        headKeyGroup = keyGroup
-    }
-
-    mutating func skip(outside range: Range<Int>) throws {
-        while let k = headKeyGroup, !range.contains(k) { try advance() }
-    }
-
-    mutating func take(keyGroup: Int, into group: inout RawKeyGroup) throws {
-        while headKeyGroup == keyGroup {
-            let index = stateIndex
-            iterator.withCurrent { key, value in group.append(stateIndex: index, key: key, value: value) }
-            try advance()
         }
     }
 }

@@ -4,14 +4,13 @@ import SavepointMetadata
 /// Decides where a written stream goes, as Flink's checkpoint storage does: inline in `_metadata`
 /// when smaller than the inline threshold (always, for the memory form), else a file with a random
 /// UUID name in the savepoint directory, referenced relatively so the savepoint stays relocatable.
-public final class StreamPlacement {
+public final class StreamPlacement: Sendable {
     /// The directory being written (a temporary sibling of the final one).
     public let directory: URL
     /// The directory's final path, used to name inline handles the way filesystem storage does.
     public let finalDirectory: URL
     /// Streams below this many bytes are inlined; `Int.max` inlines everything (memory form).
     public let inlineThreshold: Int
-    public private(set) var bytesWritten: Int64 = 0
 
     /// Flink's default `execution.checkpointing.data-inline-threshold`.
     public static let flinkDefaultInlineThreshold = 20 * 1024
@@ -31,7 +30,6 @@ public final class StreamPlacement {
         let name = newFileName()
         if bytes.count < inlineThreshold { return inline(bytes, name: name) }
         try Data(bytes).write(to: directory.appendingPathComponent(name), options: .withoutOverwriting)
-        bytesWritten += Int64(bytes.count)
         return .relativeFile(relativePath: name, size: Int64(bytes.count))
     }
 
@@ -45,7 +43,6 @@ public final class StreamPlacement {
             try FileManager.default.removeItem(at: url)
             return inline(bytes, name: name)
         }
-        bytesWritten += Int64(size)
         return .relativeFile(relativePath: name, size: Int64(size))
     }
 

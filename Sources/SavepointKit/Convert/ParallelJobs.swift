@@ -1,0 +1,72 @@
+import Dispatch
+import Foundation
+
+/// Runs independent jobs (a conversion's subtasks) on up to `width` threads and returns their
+/// results in job order. Subtasks share nothing but the read-only input and the output
+/// directory, so converting them side by side uses every core; `width` bounds memory (each job
+/// holds one key group at a time). After a failure no new job starts; the error of the lowest
+/// failed job is thrown once the running ones have finished.
+enum ParallelJobs {
+    static var defaultWidth: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    static func run<T>(count: Int, width: Int = defaultWidth, _ job: (Int) throws -> T) throws -> [T] {
+        guard count > 1, width > 1 else { return try (0..<count).map(job) }
+        let state = SharedState<T>(count: count)
+        try withoutActuallyEscaping(job) { job in
+            let box = UncheckedBox(job)
+            DispatchQueue.concurrentPerform(iterations: min(width, count)) { _ in
+                while let i = state.nextJob() {
+                    let result = Result { try box.value(i) }
+                    state.finish(i, result)
+                }
+            }
+            try state.throwFirstError()
+        }
+        return state.values()
+    }
+
+    private final class UncheckedBox<V>: @unchecked Sendable {
+        let value: V
+        init(_ value: V) { self.value = value }
+    }
+
+    /// The job queue and the results, behind one lock.
+    private final class SharedState<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private var failed = false
+        private var results: [Result<T, any Error>?]
+        private let count: Int
+
+        init(count: Int) {
+            self.count = count
+            results = Array(repeating: nil, count: count)
+        }
+
+        func nextJob() -> Int? {
+            lock.withLock {
+                guard !failed, next < count else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+
+        func finish(_ i: Int, _ result: Result<T, any Error>) {
+            lock.withLock {
+                if case .failure = result { failed = true }
+                results[i] = result
+            }
+        }
+
+        func throwFirstError() throws {
+            for case let .failure(error)? in results { throw error }
+        }
+
+        func values() -> [T] {
+            results.map { r -> T in
+                guard case let .success(v)? = r else { preconditionFailure("a job without a result after a successful run") }
+                return v
+            }
+        }
+    }
+}
