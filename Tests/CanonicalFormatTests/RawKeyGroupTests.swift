@@ -1,0 +1,67 @@
+import Testing
+@testable import CanonicalFormat
+
+/// The key group a conversion moves: entries stored back to back, sorted in place by state then
+/// unsigned bytes, the prefix written from the key group.
+@Suite struct RawKeyGroupTests {
+    static func group(_ entries: [(Int, [UInt8], [UInt8])], keyGroup: Int = 5) -> RawKeyGroup {
+        var g = RawKeyGroup(keyGroup: keyGroup)
+        for (s, k, v) in entries { g.append(stateIndex: s, key: k, value: v) }
+        return g
+    }
+
+    static func contents(_ g: RawKeyGroup) -> [String] {
+        (0..<g.count).map { let e = g.entry($0); return "\(e.stateIndex):\(e.key):\(e.value)" }
+    }
+
+    @Test func sortsByStateThenUnsignedBytesWithPrefixesFirst() {
+        var g = Self.group([
+            (1, [5, 0x01], [1]),
+            (0, [5, 0xFF], [2]),
+            (0, [5, 0x7F, 0x00], [3]),
+            (0, [5, 0x7F], [4]),
+            (0, [5], [5]),
+        ])
+        #expect(!g.isInCanonicalOrder)
+        g.sortIntoCanonicalOrder()
+        #expect(g.isInCanonicalOrder)
+        #expect(Self.contents(g) == ["0:[5]:[5]", "0:[5, 127]:[4]", "0:[5, 127, 0]:[3]", "0:[5, 255]:[2]", "1:[5, 1]:[1]"])
+    }
+
+    @Test func sortedInputIsLeftAsIs() {
+        var g = Self.group([(0, [5, 1], []), (0, [5, 2], [9]), (3, [5, 0], [1, 2])])
+        let before = Self.contents(g)
+        #expect(g.isInCanonicalOrder)
+        g.sortIntoCanonicalOrder()
+        #expect(Self.contents(g) == before)
+    }
+
+    @Test func prefixComesFromTheKeyGroup() {
+        var g = RawKeyGroup(keyGroup: 0x0102)
+        let key: [UInt8] = [0xAA, 0xBB], value: [UInt8] = [0x2C]
+        key.withUnsafeBufferPointer { k in
+            value.withUnsafeBufferPointer { v in
+                g.append(stateIndex: 2, keyGroupPrefixBytes: 2, keyAfterPrefix: k, value: v)
+                g.append(stateIndex: 2, keyGroupPrefixBytes: 1, keyAfterPrefix: k, value: v)
+            }
+        }
+        #expect(g.entry(0).key == [0x01, 0x02, 0xAA, 0xBB])
+        #expect(g.entry(1).key == [0x02, 0xAA, 0xBB])
+        #expect(g.byteCount == 4 + 1 + 3 + 1)
+    }
+
+    @Test func resetKeepsNothingButCapacity() {
+        var g = Self.group([(0, [5, 1], [1, 2, 3])])
+        g.reset(keyGroup: 9)
+        #expect(g.isEmpty && g.byteCount == 0 && g.keyGroup == 9)
+        g.append(stateIndex: 1, key: [9], value: [])
+        #expect(Self.contents(g) == ["1:[9]:[]"])
+    }
+
+    @Test func forEachLendsEveryEntryInSlotOrder() {
+        let g = Self.group([(1, [5, 1], [7]), (0, [5, 2], [])])
+        var seen: [String] = []
+        g.forEach { s, k, v in seen.append("\(s):\(Array(k)):\(Array(v))") }
+        #expect(seen == ["1:[5, 1]:[7]", "0:[5, 2]:[]"])
+    }
+}
