@@ -19,18 +19,27 @@ final class StreamFileSink {
     }
 
     func write(_ bytes: [UInt8]) throws {
+        // Large pieces (a key group's block) go straight to the file, not through the buffer.
+        if bytes.count >= Self.flushThreshold {
+            try flush()
+            return try writeToFile(bytes)
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.flushThreshold { try flush() }
     }
 
     func flush() throws {
         guard !buffer.isEmpty else { return }
+        try writeToFile(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeToFile(_ bytes: [UInt8]) throws {
         do {
-            try handle.write(contentsOf: buffer)
+            try handle.write(contentsOf: bytes)
         } catch {
             throw SavepointError.io("\(url.path): cannot write: \(error.localizedDescription)")
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     func close() throws {
