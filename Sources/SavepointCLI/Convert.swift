@@ -72,7 +72,11 @@ struct Convert: ParsableCommand {
         }
         let report: ConvertReport
         do {
-            report = try Converter.run(input: input, output: output, options: options)
+            var savepoint = try Savepoint.open(input)
+            report = try ProgressLine.show("convert", &savepoint) { savepoint in
+                var converter = Converter(input: savepoint, options: options)
+                return try converter.write(to: URL(fileURLWithPath: output))
+            }
         } catch let e as ConvertError {
             if case .verificationFailed = e { throw CommandFailure(message: e.description, exitCode: 1) }
             throw CommandFailure(message: e.description, exitCode: 2)

@@ -89,17 +89,24 @@ import Testing
     func progressShowsOnATerminalOnly() throws {
         let fixture = try #require(Self.sample)
         let binary = try #require(Self.binary)
+        let (_, text) = try Self.runOnTerminal("'\(binary.path)' dump '\(fixture.savepointPath)' > /dev/null")
+        #expect(text.contains("dump: ") && text.contains("%"), "no progress on a terminal: \(text)")
+        let piped = try Self.run(["dump", fixture.savepointPath])
+        #expect(!piped.err.contains("dump: "), "progress written although stderr is no terminal")
+    }
+
+    /// Runs a shell command line under `script`, so its stderr is a terminal; returns the exit
+    /// status and what the terminal showed.
+    static func runOnTerminal(_ commandLine: String) throws -> (status: Int32, text: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-qc", "'\(binary.path)' dump '\(fixture.savepointPath)' > /dev/null", "/dev/null"]
+        p.arguments = ["-qec", commandLine, "/dev/null"]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(text.contains("dump: ") && text.contains("%"), "no progress on a terminal: \(text)")
-        let piped = try Self.run(["dump", fixture.savepointPath])
-        #expect(!piped.err.contains("dump: "), "progress written although stderr is no terminal")
+        return (p.terminationStatus, text)
     }
 
     @Test func helpDescribesCommandsAndExitCodes() throws {

@@ -24,6 +24,20 @@ import Testing
         #expect(bad.status == 2)
     }
 
+    @Test func progressShowsOnATerminalOnly() throws {
+        let fixture = try #require(Self.sample)
+        let binary = try #require(CommandLineTests.binary)
+        let dir = try ConvertTestSupport.tempDirectory("progress")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (status, text) = try CommandLineTests.runOnTerminal(
+            "'\(binary.path)' convert '\(fixture.savepointPath)' '\(dir.path)/tty' --to filesystem > /dev/null")
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("convert: ") && text.contains("%"), "no progress on a terminal: \(text)")
+        let piped = try CommandLineTests.run(["convert", fixture.savepointPath, dir.path + "/piped", "--to", "filesystem"])
+        #expect(piped.status == 0)
+        #expect(!piped.err.contains("convert: "), "progress written although stderr is no terminal")
+    }
+
     /// The test hook SAVEPOINT_CONVERT_TEST_PAUSE makes each subtask take seconds; SIGTERM arrives
     /// while the temporary directory is being written.
     @Test func sigtermMidConversionLeavesNoOutput() throws {

@@ -46,6 +46,32 @@ public struct CanonicalRawKeyedStateReader: RawKeyedStateReader {
     }
 }
 
+extension CanonicalRawKeyedStateReader {
+    /// Digests the stream in place: no copy into key groups and no sorting (a digest does not
+    /// depend on order). Entries of a foreign key group are an error, as in `forEachKeyGroup`.
+    public func digest() throws -> StateDigest {
+        let box = DigestBox(for: self)
+        for (keyGroup, range) in stream.keyGroupRanges() {
+            try box.adding { add in
+                try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
+                    guard e.keyGroup == keyGroup else { return false }
+                    add(e.stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: e.keyAfterPrefix, value: e.value))
+                    return true
+                }) { raw in
+                    guard raw.keyGroup == keyGroup else {
+                        throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
+                    }
+                    let key = raw.keyAfterPrefix.remainingBytes, value = raw.value.remainingBytes
+                    key.withUnsafeBufferPointer { k in
+                        value.withUnsafeBufferPointer { v in add(raw.stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: k, value: v)) }
+                    }
+                }
+            }
+        }
+        return box.digest
+    }
+}
+
 /// The big-endian key-group prefix of a canonical key (1 byte up to 128 key groups, else 2).
 enum KeyGroupPrefix {
     static func bytes(_ keyGroup: Int, prefixBytes: Int) -> [UInt8] {

@@ -118,7 +118,7 @@ public struct Converter {
         var result = SubtaskResult(state: out)
         if let keyed = state.managedKeyedState {
             let reader = try RawKeyedStateReaders.open(keyed, of: op, in: input)
-            let box = DigestBox(stateNames: reader.proxy.states.map(\.name))
+            let box = DigestBox(for: reader)
             result.state.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
             result.keyedDigest = box.digest
             if options.target == .memory, case let .keyGroups(h)? = result.state.managedKeyedState,

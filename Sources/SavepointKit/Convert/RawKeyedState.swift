@@ -39,6 +39,10 @@ public protocol RawKeyedStateReader {
     /// group's entries in canonical order. Memory: one key group at a time; the group passed is
     /// reused for the next key group, so `body` must not keep it.
     func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws
+    /// Every entry's count and digest per state; the same as digesting `forEachKeyGroup`'s
+    /// entries, which is the default. Entry order does not matter to a digest, so a form can do it
+    /// in place.
+    func digest() throws -> StateDigest
 }
 
 extension RawKeyGroup {

@@ -21,11 +21,6 @@ public struct StateDigest: Equatable, Sendable, CustomStringConvertible {
 
     public init() {}
 
-    public mutating func add(_ entry: RawKeyedEntry, stateName: String) {
-        let h = entry.key.withUnsafeBufferPointer { k in entry.value.withUnsafeBufferPointer { v in Self.hash(key: k, value: v) } }
-        states[stateName, default: PerState()].add(hash: h)
-    }
-
     mutating func add(_ s: PerState, stateName: String) {
         states[stateName, default: PerState()].entries += s.entries
         states[stateName, default: PerState()].hashSum &+= s.hashSum
@@ -42,12 +37,21 @@ public struct StateDigest: Equatable, Sendable, CustomStringConvertible {
 
     public var totalEntries: Int64 { states.values.reduce(0) { $0 + $1.entries } }
 
-    /// Key and value hashed apart and combined, so moving a byte between them changes the digest.
-    static func hash(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// Key (its key group, then the bytes after the key-group prefix) and value hashed apart and
+    /// combined, so moving a byte between them changes the digest. Taking the key apart lets a
+    /// canonical stream be digested in place, where the prefix's first byte carries a flag bit.
+    static func hash(keyGroup: Int, keyAfterPrefix: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> UInt64 {
         // XXH3: several times faster than XXH64 on the short keys and values state is made of.
-        let k = XXHash.xxh3_64(UnsafeRawBufferPointer(key))
+        let k = XXHash.xxh3_64(UnsafeRawBufferPointer(keyAfterPrefix)) &+ UInt64(keyGroup) &* 0xC2B2_AE3D_27D4_EB4F
         let v = XXHash.xxh3_64(UnsafeRawBufferPointer(value))
         return (v &+ 0x5356_5054) ^ (k &* 0x9E37_79B9_7F4A_7C15) ^ (k >> 29)
+    }
+
+    static func hash(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>, keyGroupPrefixBytes: Int) -> UInt64 {
+        let n = min(keyGroupPrefixBytes, key.count)
+        var keyGroup = 0
+        for i in 0..<n { keyGroup = keyGroup << 8 | Int(key[i]) }
+        return hash(keyGroup: keyGroup, keyAfterPrefix: UnsafeBufferPointer(rebasing: key[n...]), value: value)
     }
 
     public var description: String {
@@ -93,24 +97,42 @@ struct DigestingReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
 /// lookup by name per entry) and named once at the end.
 final class DigestBox {
     private let names: [String]
+    let keyGroupPrefixBytes: Int
     private var perIndex: [StateDigest.PerState]
 
-    init(stateNames: [String]) {
+    init(stateNames: [String], keyGroupPrefixBytes: Int) {
         names = stateNames
+        self.keyGroupPrefixBytes = keyGroupPrefixBytes
         perIndex = Array(repeating: StateDigest.PerState(), count: stateNames.count)
     }
 
-    func add(_ group: RawKeyGroup) {
-        // Summed in a local copy: a class property mutated per entry costs an exclusivity check each.
+    convenience init(for reader: some RawKeyedStateReader) {
+        self.init(stateNames: reader.proxy.states.map(\.name),
+                  keyGroupPrefixBytes: FlinkHashing.keyGroupPrefixBytes(maxParallelism: reader.maxParallelism))
+    }
+
+    /// Adds entries handed over one by one (in place): `add` calls with the running sums.
+    func adding(_ body: (_ add: (_ stateIndex: Int, _ hash: UInt64) -> Void) throws -> Void) rethrows {
         var sums = perIndex
         perIndex = []
-        group.forEach { stateIndex, key, value in
+        defer { perIndex = sums }
+        try body { stateIndex, hash in
             if stateIndex >= sums.count {
                 sums += Array(repeating: StateDigest.PerState(), count: stateIndex + 1 - sums.count)
             }
-            sums[stateIndex].add(hash: StateDigest.hash(key: key, value: value))
+            sums[stateIndex].add(hash: hash)
         }
-        perIndex = sums
+    }
+
+    /// Summed through `adding` (a local copy): a class property mutated per entry costs an
+    /// exclusivity check each.
+    func add(_ group: RawKeyGroup) {
+        let prefixBytes = keyGroupPrefixBytes
+        adding { add in
+            group.forEach { stateIndex, key, value in
+                add(stateIndex, StateDigest.hash(key: key, value: value, keyGroupPrefixBytes: prefixBytes))
+            }
+        }
     }
 
     var digest: StateDigest {
@@ -123,9 +145,9 @@ final class DigestBox {
 }
 
 extension RawKeyedStateReader {
-    /// Reads everything and digests it.
-    func digest() throws -> StateDigest {
-        let box = DigestBox(stateNames: proxy.states.map(\.name))
+    /// Reads everything and digests it (what verification does with the written output).
+    public func digest() throws -> StateDigest {
+        let box = DigestBox(for: self)
         try DigestingReader(base: self, sink: box).forEachKeyGroup { _ in }
         return box.digest
     }
