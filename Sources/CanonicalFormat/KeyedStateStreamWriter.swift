@@ -82,27 +82,56 @@ public struct KeyedStateStreamWriter {
     /// The §5.3 grammar: the first state id, then entries; the last entry of each run of one state
     /// carries the 0x80 flag in its first key byte and is followed by the next state id or 0xFFFF.
     static func encodeBlock(_ group: RawKeyGroup) throws -> [UInt8] {
-        var w = ByteWriter(capacity: group.byteCount + group.count * 8 + 4)
+        let size = try blockSize(group)
         let slots = group.slots
-        w.writeU16(UInt16(truncatingIfNeeded: slots[0].stateIndex))
-        var i = 0
-        try group.forEach { stateIndex, key, value in
-            guard !key.isEmpty, key[0] & CanonicalKeyGroupBlock.firstBitInByteMask == 0 else {
-                throw FormatError(offset: w.count, "a canonical key must start with a key-group prefix below 0x80")
+        return group.bytes.withUnsafeBufferPointer { source in
+            // Written through a pointer into a buffer of the exact size: a growing array's checks
+            // per field cost more than the copying itself for the short keys and values of state.
+            [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
+                var at = out.baseAddress!
+                func put(_ v: UInt32, bytes n: Int) {
+                    for i in (0..<n).reversed() { at.pointee = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))); at += 1 }
+                }
+                func copy(_ start: Int, _ count: Int) {
+                    guard count > 0 else { return }
+                    at.update(from: source.baseAddress! + start, count: count)
+                    at += count
+                }
+                put(UInt32(slots[0].stateIndex), bytes: 2)
+                for i in slots.indices {
+                    let slot = slots[i]
+                    let next: Int32? = i + 1 < slots.count ? slots[i + 1].stateIndex : nil
+                    let lastOfRun = next != slot.stateIndex
+                    put(UInt32(slot.keyCount), bytes: 4)
+                    let first = source[slot.start]
+                    at.pointee = lastOfRun ? first | CanonicalKeyGroupBlock.firstBitInByteMask : first
+                    at += 1
+                    copy(slot.start + 1, Int(slot.keyCount) - 1)
+                    put(UInt32(slot.valueCount), bytes: 4)
+                    copy(slot.start + Int(slot.keyCount), slot.valueCount)
+                    if lastOfRun { put(UInt32(next.map { UInt16(truncatingIfNeeded: $0) } ?? CanonicalKeyGroupBlock.endOfKeyGroupMark), bytes: 2) }
+                }
+                initialized = at - out.baseAddress!
+                precondition(initialized == size, "canonical block size mismatch")
             }
-            guard stateIndex >= 0, stateIndex < Int(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
-                throw FormatError(offset: w.count, "state index \(stateIndex) cannot be written")
-            }
-            i += 1
-            let next: Int? = i < slots.count ? Int(slots[i].stateIndex) : nil
-            let lastOfRun = next != stateIndex
-            w.writeCount(key.count)
-            w.writeU8(lastOfRun ? key[0] | CanonicalKeyGroupBlock.firstBitInByteMask : key[0])
-            w.writeBytes(UnsafeBufferPointer(rebasing: key[1...]))
-            w.writeCount(value.count)
-            w.writeBytes(value)
-            if lastOfRun { w.writeU16(next.map { UInt16(truncatingIfNeeded: $0) } ?? CanonicalKeyGroupBlock.endOfKeyGroupMark) }
         }
-        return w.bytes
+    }
+
+    /// Checks every entry and returns the exact size of the block (errors at the entry's offset).
+    static func blockSize(_ group: RawKeyGroup) throws -> Int {
+        let slots = group.slots, bytes = group.bytes
+        var size = 2
+        for i in slots.indices {
+            let slot = slots[i]
+            guard slot.keyCount > 0, bytes[slot.start] & CanonicalKeyGroupBlock.firstBitInByteMask == 0 else {
+                throw FormatError(offset: size, "a canonical key must start with a key-group prefix below 0x80")
+            }
+            guard slot.stateIndex >= 0, slot.stateIndex < Int32(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
+                throw FormatError(offset: size, "state index \(slot.stateIndex) cannot be written")
+            }
+            let lastOfRun = i + 1 == slots.count || slots[i + 1].stateIndex != slot.stateIndex
+            size += 8 + Int(slot.keyCount) + slot.valueCount + (lastOfRun ? 2 : 0)
+        }
+        return size
     }
 }
