@@ -17,7 +17,7 @@ import Testing
         for op in savepoint.metadata.operatorStates {
             for case let .keyGroups(h)? in op.subtaskStates.map({ $0.state?.managedKeyedState }) {
                 let stream = try savepoint.openKeyedStream(.keyGroups(h), of: op)
-                let reader = try CanonicalRawKeyedStateReader(stream: stream, keyGroupRange: h.keyGroupRange)
+                let reader = KeyedStateStreamRawReader(stream: stream, keyGroupRange: h.keyGroupRange)
                 var bytes: [UInt8] = []
                 var writer = try KeyedStateStreamWriter(
                     proxy: reader.proxy, startKeyGroup: h.keyGroupRange.startKeyGroup,

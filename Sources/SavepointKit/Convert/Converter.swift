@@ -253,11 +253,7 @@ enum RawKeyedStateReaders {
     static func open(_ handle: KeyedStateHandle, of op: OperatorState, in savepoint: Savepoint) throws -> any RawKeyedStateReader {
         switch handle {
         case .keyGroups:
-            let stream = try savepoint.openKeyedStream(handle, of: op)
-            switch stream.layout {
-            case .canonical: return try CanonicalRawKeyedStateReader(stream: stream, keyGroupRange: handle.keyGroupRange)
-            case .heap: return try HeapRawKeyedStateReader(stream: stream, keyGroupRange: handle.keyGroupRange)
-            }
+            return KeyedStateStreamRawReader(stream: try savepoint.openKeyedStream(handle, of: op), keyGroupRange: handle.keyGroupRange)
         case let .incrementalRemote(h):
             return try LSMConversion.reader(h, of: op, in: savepoint)
         default:

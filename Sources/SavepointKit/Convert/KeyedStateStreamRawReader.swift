@@ -1,0 +1,102 @@
+import Bytes
+import CanonicalFormat
+import SavepointMetadata
+
+/// Raw entries of a keyed state stream (a key-groups handle), either layout:
+/// - canonical (canonical savepoints of both backends, RocksDB full checkpoints): keys and values
+///   are handed on as stored;
+/// - heap (hashmap checkpoints and native savepoints): the heap layout has no canonical bytes, so
+///   each entry is decoded with the state's serializers and encoded canonically (a heap list is
+///   one entry with its elements joined by 0x2C, a heap map one entry per user key).
+/// Each key group is sorted (a no-op when it already is): the heap backend writes hash order.
+public struct KeyedStateStreamRawReader: RawKeyedStateReader {
+    public let stream: KeyedStateStream
+    public let keyGroupRange: KeyGroupRange
+
+    public init(stream: KeyedStateStream, keyGroupRange: KeyGroupRange) {
+        self.stream = stream
+        self.keyGroupRange = keyGroupRange
+    }
+
+    public var proxy: KeyedBackendSerializationProxy { stream.proxy }
+    public var maxParallelism: Int { stream.maxParallelism }
+
+    public func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
+        let prefixBytes = stream.keyGroupPrefixBytes
+        var group = RawKeyGroup()
+        for (keyGroup, range) in stream.keyGroupRanges() {
+            group.reset(keyGroup: keyGroup)
+            switch stream.layout {
+            case .canonical: try readCanonical(range, prefixBytes: prefixBytes, into: &group)
+            case .heap: try readHeap(range, prefixBytes: prefixBytes, into: &group)
+            }
+            guard !group.isEmpty else { continue }
+            group.sortIntoCanonicalOrder()
+            try body(group)
+        }
+    }
+
+    private func readCanonical(_ range: Range<Int>, prefixBytes: Int, into group: inout RawKeyGroup) throws {
+        let keyGroup = group.keyGroup
+        try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
+            guard e.keyGroup == keyGroup else { return false }
+            group.append(stateIndex: e.stateIndex, keyGroupPrefixBytes: prefixBytes, keyAfterPrefix: e.keyAfterPrefix, value: e.value)
+            return true
+        }) { raw in
+            // Entries that are not well framed or name another key group: the reader-based path
+            // reports the framing error; a foreign key group is an error here.
+            guard raw.keyGroup == keyGroup else {
+                throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
+            }
+            group.append(stateIndex: raw.stateIndex,
+                         key: KeyGroupPrefix.bytes(keyGroup, prefixBytes: prefixBytes) + raw.keyAfterPrefix.remainingBytes,
+                         value: raw.value.remainingBytes)
+        }
+    }
+
+    private func readHeap(_ range: Range<Int>, prefixBytes: Int, into group: inout RawKeyGroup) throws {
+        let schemas = stream.schemas
+        try stream.forEachEntry(inKeyGroup: group.keyGroup, byteRange: range) { entry in
+            // Empty lists are never snapshotted by Flink's canonical writers; skip them too.
+            if case let .list(elements) = entry.value, elements.isEmpty { return }
+            let (key, value) = try schemas[entry.stateIndex].encodeCanonical(entry, keyGroupPrefixBytes: prefixBytes)
+            group.append(stateIndex: entry.stateIndex, key: key, value: value)
+        }
+    }
+}
+
+extension KeyedStateStreamRawReader {
+    /// A canonical stream is digested in place: no copy into key groups and no sorting (a digest
+    /// does not depend on order). Entries of a foreign key group are an error, as in
+    /// `forEachKeyGroup`. A heap stream is decoded key group by key group.
+    public func digest() throws -> StateDigest {
+        guard stream.layout == .canonical else { return try digestByKeyGroup() }
+        let box = DigestBox(for: self)
+        for (keyGroup, range) in stream.keyGroupRanges() {
+            try box.adding { add in
+                try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
+                    guard e.keyGroup == keyGroup else { return false }
+                    add(e.stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: e.keyAfterPrefix, value: e.value))
+                    return true
+                }) { raw in
+                    guard raw.keyGroup == keyGroup else {
+                        throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
+                    }
+                    let key = raw.keyAfterPrefix.remainingBytes, value = raw.value.remainingBytes
+                    key.withUnsafeBufferPointer { k in
+                        value.withUnsafeBufferPointer { v in add(raw.stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: k, value: v)) }
+                    }
+                }
+            }
+        }
+        return box.digest
+    }
+}
+
+/// The big-endian key-group prefix of a canonical key (1 byte up to 128 key groups, else 2).
+enum KeyGroupPrefix {
+    static func bytes(_ keyGroup: Int, prefixBytes: Int) -> [UInt8] {
+        prefixBytes == 2 ? [UInt8(truncatingIfNeeded: keyGroup >> 8), UInt8(truncatingIfNeeded: keyGroup)]
+                         : [UInt8(truncatingIfNeeded: keyGroup)]
+    }
+}
