@@ -94,7 +94,7 @@ public struct Converter {
             let index = op.subtaskStates[position.entry].subtaskIndex
             metadata.operatorStates[position.op].subtaskStates[position.entry] = OperatorState.SubtaskEntry(subtaskIndex: index, state: result.state)
             if let digest = result.keyedDigest { inputDigests[Self.digestKey(op, index)] = digest }
-            warnings += result.warnings
+            for w in result.warnings where !warnings.contains(w) { warnings.append(w) }
         }
         subtaskCount = positions.count
     }
@@ -121,6 +121,10 @@ public struct Converter {
             let box = DigestBox(for: reader)
             result.state.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
             result.keyedDigest = box.digest
+            if options.target == .lsm, reader.proxy.states.contains(where: { $0.backendStateType == .priorityQueue }) {
+                // Flink's own native savepoints of a RocksDB backend with heap timers carry no timers at all.
+                result.warnings.append("operator \(op.displayName): timers are written as RocksDB column families, which a RocksDB backend restores only with its default timer service (state.backend.rocksdb.timer-service.factory: ROCKSDB); with HEAP timers the job would start without them")
+            }
             if options.target == .memory, case let .keyGroups(h)? = result.state.managedKeyedState,
                case let .byteStream(_, data) = h.delegate, data.count > ConvertOptions.jobManagerMaxStateSize {
                 result.warnings.append("operator \(op.displayName) subtask \(subtask): keyed state of \(data.count) bytes exceeds the \(ConvertOptions.jobManagerMaxStateSize) bytes JobManager storage accepts by default (state.backend.memory max state size)")
