@@ -10,24 +10,35 @@ struct Convert: ParsableCommand {
         abstract: "Rewrite a savepoint in another physical form (memory, filesystem, LSM), offline.",
         discussion: """
             Targets:
-              memory      every stream inline in _metadata (JobManager checkpoint storage); restores on
-                          both backends. A warning says when a stream exceeds the 5 MiB Flink accepts by default.
-              filesystem  canonical streams in files beside _metadata (small ones inlined below
-                          --inline-threshold, 20 KiB by default); restores on both backends.
-              lsm         RocksDB native files (SST, MANIFEST, CURRENT, OPTIONS); restores on RocksDB only.
-            Converting to the same form re-encodes (e.g. to change compression or the inline threshold).
+              memory      every stream inline in _metadata (JobManager storage);
+                          restores on both backends. Warns when a stream
+                          exceeds the 5 MiB Flink accepts by default.
+              filesystem  canonical streams in files beside _metadata (below
+                          --inline-threshold, 20 KiB by default, inlined);
+                          restores on both backends.
+              lsm         RocksDB native files (SST, MANIFEST, CURRENT,
+                          OPTIONS); restores on RocksDB only, timers only
+                          with RocksDB's own timer service (warned).
+            Converting to the same form re-encodes (e.g. to change the
+            compression or the inline threshold). Subtasks are converted side
+            by side on every core; a progress line shows on a terminal.
 
-            Safety: IN is only read. OUT is written into a hidden temporary directory beside it, read back
-            and compared with IN (per state: entry count and a digest of every key and value), and renamed
-            into place only when equal. A mismatch exits 1 and leaves no OUT; so do SIGINT and SIGTERM.
-            An existing OUT is refused unless --force.
+            Safety: IN is only read. OUT is written into a hidden temporary
+            directory beside it, read back and compared with IN (per state:
+            entry count and a digest of every key and value), and renamed into
+            place only when equal. A mismatch exits 1 and leaves no OUT; so do
+            SIGINT and SIGTERM. An existing OUT is refused unless --force.
 
-            Exit codes: 0 converted and verified, 1 verification failed, 2 unreadable input or usage error.
+            Exit codes: 0 converted and verified, 1 verification failed,
+            2 unreadable input or usage error.
 
             Examples:
-              savepoint convert fixtures/2.3.0/basic/memory/savepoint /tmp/sp-fs --to filesystem
-              savepoint convert NATIVE_SAVEPOINT /tmp/sp-canonical --to filesystem --snapshot-compression
-              savepoint convert SAVEPOINT /tmp/sp-rocksdb --to lsm --compression zstd --json
+              savepoint convert fixtures/2.3.0/basic/memory/savepoint \\
+                  /tmp/sp-fs --to filesystem
+              savepoint convert NATIVE_SAVEPOINT /tmp/sp-canonical \\
+                  --to filesystem --snapshot-compression
+              savepoint convert SAVEPOINT /tmp/sp-rocksdb --to lsm \\
+                  --compression zstd --json
             """
     )
 
