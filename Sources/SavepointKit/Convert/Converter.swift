@@ -14,10 +14,10 @@ import SavepointMetadata
 public struct Converter {
     public let input: Savepoint
     public let options: ConvertOptions
-    private var warnings: [String] = []
+    var warnings: [String] = []
     /// Input digests by operator id and subtask, taken while writing.
-    private var inputDigests: [String: StateDigest] = [:]
-    private var subtaskCount = 0
+    var inputDigests: [String: StateDigest] = [:]
+    var subtaskCount = 0
 
     public init(input: Savepoint, options: ConvertOptions) {
         self.input = input
@@ -174,68 +174,6 @@ public struct Converter {
 
     static func digestKey(_ op: OperatorState, _ subtask: Int) -> String { "\(op.operatorID.hex)#\(subtask)" }
 
-    // MARK: verification
-
-    /// Reads the written directory back and compares it with the input: per operator and subtask,
-    /// every state's entry count and digest (subtasks side by side); operator state streams byte
-    /// for byte.
-    func verify(_ directory: URL) throws -> [String: Int64] {
-        let written: Savepoint
-        do {
-            written = try Savepoint.open(directory.path)
-        } catch {
-            throw ConvertError.verificationFailed("the written _metadata does not read back: \(error)")
-        }
-        guard written.metadata.operatorStates.count == input.metadata.operatorStates.count else {
-            throw ConvertError.verificationFailed("operator count differs")
-        }
-        var keyed: [(op: OperatorState, written: OperatorState, subtask: Int, handle: KeyedStateHandle)] = []
-        for (a, b) in zip(input.metadata.operatorStates, written.metadata.operatorStates) {
-            guard a.operatorID == b.operatorID, a.subtaskStates.count == b.subtaskStates.count else {
-                throw ConvertError.verificationFailed("operator \(a.displayName) differs in id or subtasks")
-            }
-            for (sa, sb) in zip(a.subtaskStates, b.subtaskStates) {
-                try verifyOperatorState(sa.state, sb.state, written: written, op: a, subtask: sa.subtaskIndex)
-                guard let handle = sb.state?.managedKeyedState else {
-                    guard sa.state?.managedKeyedState == nil else {
-                        throw ConvertError.verificationFailed("operator \(a.displayName) subtask \(sa.subtaskIndex) lost its keyed state")
-                    }
-                    continue
-                }
-                keyed.append((a, b, sa.subtaskIndex, handle))
-            }
-        }
-        let digests = try ParallelJobs.run(count: keyed.count) { k in
-            try RawKeyedStateReaders.open(keyed[k].handle, of: keyed[k].written, in: written).digest()
-        }
-        var perState: [String: Int64] = [:]
-        for (subtask, digest) in zip(keyed, digests) {
-            let expected = inputDigests[Self.digestKey(subtask.op, subtask.subtask)] ?? StateDigest()
-            if let diff = StateDigest.difference(input: expected, output: digest) {
-                throw ConvertError.verificationFailed("operator \(subtask.op.displayName) subtask \(subtask.subtask): \(diff)")
-            }
-            for (name, s) in digest.states { perState[name, default: 0] += s.entries }
-        }
-        return perState
-    }
-
-    func verifyOperatorState(_ a: OperatorSubtaskState?, _ b: OperatorSubtaskState?, written: Savepoint,
-                             op: OperatorState, subtask: Int) throws {
-        for (x, y) in [(a?.managedOperatorState, b?.managedOperatorState), (a?.rawOperatorState, b?.rawOperatorState)] {
-            guard let x, let y else {
-                guard x == nil, y == nil else {
-                    throw ConvertError.verificationFailed("operator \(op.displayName) subtask \(subtask): operator state handle missing")
-                }
-                continue
-            }
-            let sx = try input.openStream(x.delegate), sy = try written.openStream(y.delegate)
-            guard x.stateNameToPartitionOffsets == y.stateNameToPartitionOffsets,
-                  try sx.read(0..<sx.size) == sy.read(0..<sy.size) else {
-                throw ConvertError.verificationFailed("operator \(op.displayName) subtask \(subtask): operator state differs")
-            }
-        }
-    }
-
     func makeReport(output: ConversionOutput, metadataSize: Int, perState: [String: Int64]) throws -> ConvertReport {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: output.tempURL.path)) ?? []
         var bytes: Int64 = 0
@@ -249,19 +187,5 @@ public struct Converter {
             keyedEntries: perState.values.reduce(0, +), entriesPerState: perState,
             filesWritten: files.count - 1, bytesWritten: bytes, metadataSize: metadataSize, verified: true,
             seconds: 0, warnings: warnings)
-    }
-}
-
-/// Opens the raw reader for a keyed state handle of any form.
-enum RawKeyedStateReaders {
-    static func open(_ handle: KeyedStateHandle, of op: OperatorState, in savepoint: Savepoint) throws -> any RawKeyedStateReader {
-        switch handle {
-        case .keyGroups:
-            return KeyedStateStreamRawReader(stream: try savepoint.openKeyedStream(handle, of: op), keyGroupRange: handle.keyGroupRange)
-        case let .incrementalRemote(h):
-            return try LSMConversion.reader(h, of: op, in: savepoint)
-        default:
-            throw SavepointError.unsupported("operator \(op.displayName) keeps its keyed state in changelog handles, which cannot be converted yet")
-        }
     }
 }
