@@ -171,15 +171,7 @@ struct RawCursor {
     /// LEB128, at most 32 bits (as `ByteReader.readVarUInt32`).
     @inline(__always)
     mutating func varUInt32() -> UInt32? {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while true {
-            guard let byte = u8() else { return nil }
-            if shift == 28, byte > 0x0F { return nil }
-            result |= UInt32(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
+        LEB128.uint32(base, at: &index, end: end)
     }
 }
 

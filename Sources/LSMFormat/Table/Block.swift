@@ -138,8 +138,9 @@ public struct BlockCursor: Sendable {
         return reader.storage.withUnsafeBufferPointer { b -> Int? in
             guard let base = b.baseAddress, end <= b.count else { return nil }
             var i = from
-            guard let shared = Self.varUInt32(base, &i, end), let nonShared = Self.varUInt32(base, &i, end),
-                  let valueLength = Self.varUInt32(base, &i, end),
+            guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+                  let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+                  let valueLength = LEB128.uint32(base, at: &i, end: end).map(Int.init),
                   shared <= scratchKey.count, nonShared <= end - i, valueLength <= end - i - nonShared
             else { return nil }
             scratchKey.truncate(to: shared)
@@ -149,22 +150,6 @@ public struct BlockCursor: Sendable {
             scratchKey.withBytes { entry.key.set($0) }
             return i + valueLength
         }
-    }
-
-    /// A LEB128 varint32 as `ByteReader.readVarUInt32` reads it; nil where it would throw.
-    @inline(__always)
-    private static func varUInt32(_ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int) -> Int? {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while i < end {
-            let byte = base[i]
-            i += 1
-            if shift == 28, byte > 0x0F { return nil }
-            result |= UInt32(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return Int(result) }
-            shift += 7
-        }
-        return nil
     }
 
     /// The next entry of an index block: separator key, the data block's handle and, for

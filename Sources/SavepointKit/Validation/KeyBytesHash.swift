@@ -53,8 +53,9 @@ enum KeyBytesHash: Equatable {
     /// A Flink `StringValue`: varint length + 1 (0 = null), then each UTF-16 unit as a varint;
     /// Java's `String.hashCode()` over the units.
     static func stringValue(_ bytes: UnsafeBufferPointer<UInt8>) -> Key? {
+        guard let base = bytes.baseAddress else { return nil }
         var i = 0
-        guard let lengthPlusOne = varUInt32(bytes, &i) else { return nil }
+        guard let lengthPlusOne = LEB128.uint32(base, at: &i, end: bytes.count) else { return nil }
         if lengthPlusOne == 0 { return Key(length: i, hash: nil, bytesDecideEquality: true) }
         let count = Int(lengthPlusOne) - 1
         guard count <= bytes.count - i else { return nil }
@@ -62,26 +63,10 @@ enum KeyBytesHash: Equatable {
         var ascii = true
         for _ in 0..<count {
             let at = i
-            guard let unit = varUInt32(bytes, &i), unit <= 0xFFFF else { return nil }
+            guard let unit = LEB128.uint32(base, at: &i, end: bytes.count), unit <= 0xFFFF else { return nil }
             if i - at != 1 { ascii = false }
             hash = hash &* 31 &+ Int32(unit)
         }
         return Key(length: i, hash: hash, bytesDecideEquality: ascii)
-    }
-
-    /// LEB128, at most 5 bytes, as `ByteReader.readVarUInt32` reads it.
-    @inline(__always)
-    static func varUInt32(_ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt32? {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while i < bytes.count {
-            let byte = bytes[i]
-            i += 1
-            if shift == 28, byte > 0x0F { return nil }
-            result |= UInt32(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
-        return nil
     }
 }
