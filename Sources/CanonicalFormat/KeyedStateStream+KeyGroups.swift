@@ -42,3 +42,27 @@ extension KeyedStateStream {
             in: &r, keyGroupPrefixBytes: keyGroupPrefixBytes, stateCount: schemas.count, inPlace: inPlace, body)
     }
 }
+
+extension KeyedStateStream {
+    /// Every entry of one key group of a canonical stream as bytes: in place when well framed,
+    /// else copied out of the reader-based path (which reports framing errors with their
+    /// offsets). An entry whose key-group prefix names another key group is an error here.
+    /// The buffers are valid during the call only.
+    public func forEachEntryBytes(
+        inKeyGroup keyGroup: Int, byteRange: Range<Int>,
+        _ body: (_ stateIndex: Int, _ keyAfterPrefix: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        try forEachRawEntry(inKeyGroup: keyGroup, byteRange: byteRange, inPlace: { e in
+            guard e.keyGroup == keyGroup else { return false }
+            try body(e.stateIndex, e.keyAfterPrefix, e.value)
+            return true
+        }) { raw in
+            guard raw.keyGroup == keyGroup else {
+                throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
+            }
+            try raw.keyAfterPrefix.remainingBytes.withUnsafeBufferPointer { k in
+                try raw.value.remainingBytes.withUnsafeBufferPointer { v in try body(raw.stateIndex, k, v) }
+            }
+        }
+    }
+}

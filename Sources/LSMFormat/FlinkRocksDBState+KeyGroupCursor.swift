@@ -33,21 +33,12 @@ public struct KeyGroupCursor {
     }
 
     mutating func advance() throws {
-        let more: Bool
-        do {
-            more = try iterator.advance()
-        } catch let e as FormatError where !e.message.hasPrefix("column family") {
-            throw FormatError(file: e.file, offset: e.offset, "column family \"\(familyName)\": \(e.message)")
-        }
-        guard more else {
+        guard try FlinkRocksDBState.naming(familyName, { try iterator.advance() }) else {
             headKeyGroup = nil
             return
         }
         let prefixBytes = self.prefixBytes
-        let keyGroup: Int? = iterator.withCurrent { key, _ in
-            guard key.count >= prefixBytes, prefixBytes > 0 else { return nil }
-            return key.prefix(prefixBytes).reduce(0) { $0 << 8 | Int($1) }
-        }
+        let keyGroup = iterator.withCurrent { key, _ in KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes) }
         guard let keyGroup else {
             let key = iterator.withCurrent { k, _ in Array(k) }
             throw FormatError(file: instance, offset: 0,

@@ -53,9 +53,6 @@ extension FlinkRocksDBState {
 
     /// The key group from the big-endian prefix of a composite key.
     func keyGroup(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard key.count >= keyGroupPrefixBytes, keyGroupPrefixBytes > 0 else { return nil }
-        var group = 0
-        for i in 0..<keyGroupPrefixBytes { group = group << 8 | Int(key[i]) }
-        return group
+        KeyGroupPrefix.keyGroup(of: key, prefixBytes: keyGroupPrefixBytes)
     }
 }

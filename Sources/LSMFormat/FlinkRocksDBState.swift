@@ -104,8 +104,7 @@ public struct FlinkRocksDBState {
 
     /// The key group from the big-endian prefix of a composite key.
     func keyGroup(of key: [UInt8]) -> Int? {
-        guard key.count >= keyGroupPrefixBytes, keyGroupPrefixBytes > 0 else { return nil }
-        return key.prefix(keyGroupPrefixBytes).reduce(0) { $0 << 8 | Int($1) }
+        key.withUnsafeBufferPointer { keyGroup(of: $0) }
     }
 
     func decode(_ entry: VisibleEntry, stateIndex: Int, family: String) throws -> KeyedStateEntry {

@@ -75,11 +75,19 @@ public struct InternalKey: Sendable, Hashable, CustomStringConvertible {
 
     /// The encoded form: user key ‖ fixed64LE(seq << 8 | type).
     public var encoded: [UInt8] {
-        var out = userKey
+        var out: [UInt8] = []
         out.reserveCapacity(userKey.count + Self.trailerSize)
-        let trailer = sequence << 8 | UInt64(typeByte)
-        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: trailer >> (8 * UInt64(i)))) }
+        userKey.withUnsafeBufferPointer { Self.appendEncoded(userKey: $0, sequence: sequence, typeByte: typeByte, to: &out) }
         return out
+    }
+
+    /// Appends the encoded internal key (user key ‖ `sequence << 8 | type`, 8 bytes little-endian)
+    /// to `out`: how a writer builds keys in a reused buffer.
+    public static func appendEncoded(userKey: UnsafeBufferPointer<UInt8>, sequence: UInt64, typeByte: UInt8,
+                                     to out: inout [UInt8]) {
+        out.append(contentsOf: userKey)
+        let trailer = sequence << 8 | UInt64(typeByte)
+        for i in 0..<trailerSize { out.append(UInt8(truncatingIfNeeded: trailer >> (8 * UInt64(i)))) }
     }
 
     public var description: String {

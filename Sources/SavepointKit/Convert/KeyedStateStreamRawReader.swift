@@ -37,20 +37,8 @@ public struct KeyedStateStreamRawReader: RawKeyedStateReader {
     }
 
     private func readCanonical(_ range: Range<Int>, prefixBytes: Int, into group: inout RawKeyGroup) throws {
-        let keyGroup = group.keyGroup
-        try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
-            guard e.keyGroup == keyGroup else { return false }
-            group.append(stateIndex: e.stateIndex, keyGroupPrefixBytes: prefixBytes, keyAfterPrefix: e.keyAfterPrefix, value: e.value)
-            return true
-        }) { raw in
-            // Entries that are not well framed or name another key group: the reader-based path
-            // reports the framing error; a foreign key group is an error here.
-            guard raw.keyGroup == keyGroup else {
-                throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
-            }
-            group.append(stateIndex: raw.stateIndex,
-                         key: KeyGroupPrefix.bytes(keyGroup, prefixBytes: prefixBytes) + raw.keyAfterPrefix.remainingBytes,
-                         value: raw.value.remainingBytes)
+        try stream.forEachEntryBytes(inKeyGroup: group.keyGroup, byteRange: range) { stateIndex, keyAfterPrefix, value in
+            group.append(stateIndex: stateIndex, keyGroupPrefixBytes: prefixBytes, keyAfterPrefix: keyAfterPrefix, value: value)
         }
     }
 
@@ -74,29 +62,11 @@ extension KeyedStateStreamRawReader {
         let box = DigestBox(for: self)
         for (keyGroup, range) in stream.keyGroupRanges() {
             try box.adding { add in
-                try stream.forEachRawEntry(inKeyGroup: keyGroup, byteRange: range, inPlace: { e in
-                    guard e.keyGroup == keyGroup else { return false }
-                    add(e.stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: e.keyAfterPrefix, value: e.value))
-                    return true
-                }) { raw in
-                    guard raw.keyGroup == keyGroup else {
-                        throw raw.keyAfterPrefix.error("entry of key group \(raw.keyGroup) inside the block of key group \(keyGroup)")
-                    }
-                    let key = raw.keyAfterPrefix.remainingBytes, value = raw.value.remainingBytes
-                    key.withUnsafeBufferPointer { k in
-                        value.withUnsafeBufferPointer { v in add(raw.stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: k, value: v)) }
-                    }
+                try stream.forEachEntryBytes(inKeyGroup: keyGroup, byteRange: range) { stateIndex, keyAfterPrefix, value in
+                    add(stateIndex, StateDigest.hash(keyGroup: keyGroup, keyAfterPrefix: keyAfterPrefix, value: value))
                 }
             }
         }
         return box.digest
-    }
-}
-
-/// The big-endian key-group prefix of a canonical key (1 byte up to 128 key groups, else 2).
-enum KeyGroupPrefix {
-    static func bytes(_ keyGroup: Int, prefixBytes: Int) -> [UInt8] {
-        prefixBytes == 2 ? [UInt8(truncatingIfNeeded: keyGroup >> 8), UInt8(truncatingIfNeeded: keyGroup)]
-                         : [UInt8(truncatingIfNeeded: keyGroup)]
     }
 }

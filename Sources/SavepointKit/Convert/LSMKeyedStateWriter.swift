@@ -77,7 +77,7 @@ struct LSMInstanceWriter {
             guard families.indices.contains(stateIndex) else {
                 throw FormatError(offset: 0, "entry of state index \(stateIndex), but the proxy has \(families.count) states")
             }
-            guard key.count >= prefixBytes, key.prefix(prefixBytes).reduce(0, { $0 << 8 | Int($1) }) == keyGroup else {
+            guard KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes) == keyGroup else {
                 throw FormatError(offset: 0, "state \"\(families[stateIndex].name)\": key \(Array(key).hexString) "
                     + "does not start with the \(prefixBytes)-byte prefix of key group \(keyGroup)")
             }
@@ -93,11 +93,9 @@ struct LSMInstanceWriter {
                               options: tableOptions(for: families[i], number: nextFileNumber))
             nextFileNumber += 1
         }
-        // The internal key (user key ‖ sequence << 8 | type, little-endian) built in a reused buffer.
+        // The internal key built in a reused buffer.
         internalKey.removeAll(keepingCapacity: true)
-        internalKey.append(contentsOf: userKey)
-        let trailer = nextSequence << 8 | UInt64(ValueType.value.rawValue)
-        for b in 0..<8 { internalKey.append(UInt8(truncatingIfNeeded: trailer >> (8 * UInt64(b)))) }
+        InternalKey.appendEncoded(userKey: userKey, sequence: nextSequence, typeByte: ValueType.value.rawValue, to: &internalKey)
         nextSequence += 1
         do {
             try internalKey.withUnsafeBufferPointer { try families[i].open!.builder.add(encodedKey: $0, value: value) }

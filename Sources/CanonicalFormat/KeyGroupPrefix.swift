@@ -1,0 +1,11 @@
+/// The big-endian key-group prefix every composite key starts with (1 byte up to 128 key groups,
+/// else 2), in canonical streams and RocksDB column families alike.
+public enum KeyGroupPrefix {
+    /// The key group a key's prefix names; nil when the key is shorter than the prefix.
+    public static func keyGroup(of key: UnsafeBufferPointer<UInt8>, prefixBytes: Int) -> Int? {
+        guard key.count >= prefixBytes, prefixBytes > 0 else { return nil }
+        var group = 0
+        for i in 0..<prefixBytes { group = group << 8 | Int(key[i]) }
+        return group
+    }
+}
