@@ -45,11 +45,6 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: b)
     }
 
-    /// The same for bytes in place: no generic dispatch when called from another module.
-    public mutating func writeBytes(_ b: UnsafeBufferPointer<UInt8>) {
-        bytes.append(contentsOf: b)
-    }
-
     /// Overwrites 4 bytes at `position` (for lengths known only after the body is written).
     public mutating func patchI32(_ v: Int32, at position: Int) {
         withUnsafeBytes(of: v.bigEndian) { raw in

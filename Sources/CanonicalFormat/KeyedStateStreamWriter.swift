@@ -59,11 +59,6 @@ public struct KeyedStateStreamWriter {
         }
     }
 
-    /// The same from entries given as arrays.
-    public mutating func writeKeyGroup(_ keyGroup: Int, entries: [Entry]) throws {
-        try writeKeyGroup(Self.group(keyGroup, entries))
-    }
-
     private mutating func emit(_ bytes: [UInt8]) throws {
         try sink(bytes)
         position += Int64(bytes.count)

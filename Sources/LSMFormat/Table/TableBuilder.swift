@@ -1,5 +1,4 @@
 import Bytes
-import Foundation
 
 /// Writes a block-based table (SST) the way FRocksDB's `BlockBasedTableBuilder` does, streaming:
 /// entries arrive in internal-key order, each full data block is compressed, checksummed and
@@ -153,17 +152,11 @@ public final class TableBuilder {
     }
 
     static func compareInternalKeys(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-        let ua = a.count - InternalKey.trailerSize, ub = b.count - InternalKey.trailerSize
-        let common = min(ua, ub)
-        let c = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
-        if c != 0 { return c < 0 ? -1 : 1 }
-        if ua != ub { return ua < ub ? -1 : 1 }
+        let order = InternalEntryBuffer.compareBytes(UnsafeBufferPointer(rebasing: a.dropLast(InternalKey.trailerSize)),
+                                                     UnsafeBufferPointer(rebasing: b.dropLast(InternalKey.trailerSize)))
+        if order != 0 { return order }
         let ta = trailer(of: a), tb = trailer(of: b)
         return ta > tb ? -1 : ta < tb ? 1 : 0
-    }
-
-    static func trailer(of key: [UInt8]) -> UInt64 {
-        key.withUnsafeBufferPointer { trailer(of: $0) }
     }
 
     static func trailer(of key: UnsafeBufferPointer<UInt8>) -> UInt64 {
