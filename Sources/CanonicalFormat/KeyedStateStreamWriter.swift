@@ -76,57 +76,59 @@ public struct KeyedStateStreamWriter {
 
     /// The §5.3 grammar: the first state id, then entries; the last entry of each run of one state
     /// carries the 0x80 flag in its first key byte and is followed by the next state id or 0xFFFF.
+    /// The group holds every entry in its canonical encoding already, so a run goes out in one copy
+    /// when its entries are contiguous (appended in order), else entry by entry (after sorting).
     static func encodeBlock(_ group: RawKeyGroup) throws -> [UInt8] {
         let size = try blockSize(group)
-        let slots = group.slots
-        return group.bytes.withUnsafeBufferPointer { source in
-            // Written through a pointer into a buffer of the exact size: a growing array's checks
-            // per field cost more than the copying itself for the short keys and values of state.
+        let slots = group.slots, contiguous = group.slotsFollowStorage
+        return group.storage.withUnsafeBufferPointer { source in
             [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
-                var at = out.baseAddress!
-                func put(_ v: UInt32, bytes n: Int) {
-                    for i in (0..<n).reversed() { at.pointee = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))); at += 1 }
+                let base = out.baseAddress!
+                var at = 0
+                func put16(_ v: UInt16) {
+                    base[at] = UInt8(truncatingIfNeeded: v >> 8); base[at + 1] = UInt8(truncatingIfNeeded: v); at += 2
                 }
-                func copy(_ start: Int, _ count: Int) {
-                    guard count > 0 else { return }
-                    at.update(from: source.baseAddress! + start, count: count)
-                    at += count
+                func copy(_ range: Range<Int>) {
+                    (base + at).update(from: source.baseAddress! + range.lowerBound, count: range.count)
+                    at += range.count
                 }
-                put(UInt32(slots[0].stateIndex), bytes: 2)
-                for i in slots.indices {
-                    let slot = slots[i]
-                    let next: Int32? = i + 1 < slots.count ? slots[i + 1].stateIndex : nil
-                    let lastOfRun = next != slot.stateIndex
-                    put(UInt32(slot.keyCount), bytes: 4)
-                    let first = source[slot.start]
-                    at.pointee = lastOfRun ? first | CanonicalKeyGroupBlock.firstBitInByteMask : first
-                    at += 1
-                    copy(slot.start + 1, Int(slot.keyCount) - 1)
-                    put(UInt32(slot.valueCount), bytes: 4)
-                    copy(slot.start + Int(slot.keyCount), slot.valueCount)
-                    if lastOfRun { put(UInt32(next.map { UInt16(truncatingIfNeeded: $0) } ?? CanonicalKeyGroupBlock.endOfKeyGroupMark), bytes: 2) }
+                put16(UInt16(truncatingIfNeeded: slots[0].stateIndex))
+                var i = 0
+                while i < slots.count {
+                    var j = i + 1
+                    while j < slots.count, slots[j].stateIndex == slots[i].stateIndex { j += 1 }
+                    if contiguous {
+                        copy(slots[i].encoded.lowerBound..<slots[j - 1].encoded.upperBound)
+                    } else {
+                        for k in i..<j { copy(slots[k].encoded) }
+                    }
+                    // The run's last entry: its first key byte follows its 4-byte key length.
+                    base[at - slots[j - 1].encoded.count + 4] |= CanonicalKeyGroupBlock.firstBitInByteMask
+                    put16(j < slots.count ? UInt16(truncatingIfNeeded: slots[j].stateIndex) : CanonicalKeyGroupBlock.endOfKeyGroupMark)
+                    i = j
                 }
-                initialized = at - out.baseAddress!
+                initialized = at
                 precondition(initialized == size, "canonical block size mismatch")
             }
         }
     }
 
-    /// Checks every entry and returns the exact size of the block (errors at the entry's offset).
+    /// The exact size of the block: every entry's encoding plus a state id per run and the end
+    /// mark. Refuses a group holding an entry the grammar cannot carry (error at its offset).
     static func blockSize(_ group: RawKeyGroup) throws -> Int {
-        let slots = group.slots, bytes = group.bytes
-        var size = 2
+        let slots = group.slots
+        var size = 2, runs = 0
         for i in slots.indices {
-            let slot = slots[i]
-            guard slot.keyCount > 0, bytes[slot.start] & CanonicalKeyGroupBlock.firstBitInByteMask == 0 else {
+            if let bad = group.firstUnwritable, bad == i {
+                let slot = slots[i]
+                guard slot.stateIndex >= 0, slot.stateIndex < Int32(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
+                    throw FormatError(offset: size, "state index \(slot.stateIndex) cannot be written")
+                }
                 throw FormatError(offset: size, "a canonical key must start with a key-group prefix below 0x80")
             }
-            guard slot.stateIndex >= 0, slot.stateIndex < Int32(CanonicalKeyGroupBlock.endOfKeyGroupMark) else {
-                throw FormatError(offset: size, "state index \(slot.stateIndex) cannot be written")
-            }
-            let lastOfRun = i + 1 == slots.count || slots[i + 1].stateIndex != slot.stateIndex
-            size += 8 + Int(slot.keyCount) + slot.valueCount + (lastOfRun ? 2 : 0)
+            if i == 0 || slots[i - 1].stateIndex != slots[i].stateIndex { runs += 1 }
+            size += slots[i].encoded.count
         }
-        return size
+        return size + 2 * runs
     }
 }

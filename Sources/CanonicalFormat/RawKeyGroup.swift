@@ -4,25 +4,38 @@ import Foundation
 /// serialization proxy, the canonical key (key-group prefix without the flag bit, key, namespace,
 /// map user key) and the canonical value (a list's elements joined by 0x2C).
 ///
-/// What a conversion moves between forms. Every entry's key and value sit back to back in one
-/// buffer and an entry is a plain 24-byte slot, so a key group costs two growing allocations
-/// instead of two per entry, and sorting moves slots and compares bytes in place (no reference
-/// counting inside the comparisons, which dominated converting a heap savepoint of 16 M entries).
+/// What a conversion moves between forms. Entries sit back to back in one buffer, each already in
+/// the canonical stream's encoding (`u32 key length ‖ key ‖ u32 value length ‖ value`, big-endian),
+/// and an entry is a plain 24-byte slot: a key group costs two growing allocations instead of two
+/// per entry, sorting moves slots and compares bytes in place (no reference counting inside the
+/// comparisons, which dominated converting a heap savepoint of 16 M entries), and a canonical
+/// writer copies each run of one state's entries in one piece when they were appended in order.
 /// Readers refill one instance per key group (`reset`) to reuse its capacity.
 public struct RawKeyGroup {
-    /// Where one entry lives in `bytes`: the key at `start`, the value right after it.
+    /// Where one entry lives in `storage`: the key at `start` (its length field just before), the
+    /// value's length field right after the key, then the value.
     public struct Slot: Sendable {
         public var stateIndex: Int32
         public var keyCount: Int32
         public var start: Int
         public var valueCount: Int
 
-        var valueStart: Int { start + Int(keyCount) }
+        var valueStart: Int { start + Int(keyCount) + 4 }
+        /// The entry's encoding: both length fields, key and value.
+        var encoded: Range<Int> { (start - 4)..<(valueStart + valueCount) }
     }
 
     public private(set) var keyGroup: Int
-    public private(set) var bytes: [UInt8] = []
+    /// The entries' encodings back to back in `storage[0..<encodedCount]`; the rest is spare capacity.
+    private(set) var storage: [UInt8] = []
+    public private(set) var encodedCount = 0
     public private(set) var slots: [Slot] = []
+    /// Whether slot order is still storage order (appended in order, never permuted by sorting):
+    /// then each run of one state's entries is one contiguous range of `storage`.
+    private(set) var slotsFollowStorage = true
+    /// The first entry a canonical stream cannot carry: an empty key, a key whose first byte has
+    /// the flag bit, or a state index beyond the stream's 16-bit ids. Writers refuse the group.
+    private(set) var firstUnwritable: Int?
 
     public init(keyGroup: Int = 0) {
         self.keyGroup = keyGroup
@@ -30,50 +43,87 @@ public struct RawKeyGroup {
 
     public var count: Int { slots.count }
     public var isEmpty: Bool { slots.isEmpty }
-    /// Key and value bytes held (what the key group costs in memory, besides 24 bytes per entry).
-    public var byteCount: Int { bytes.count }
+    /// Bytes held (what the key group costs in memory, besides 24 bytes per entry): keys and
+    /// values with their 4-byte length fields.
+    public var byteCount: Int { encodedCount }
 
     /// Empties the key group for reuse, keeping its capacity.
     public mutating func reset(keyGroup: Int) {
         self.keyGroup = keyGroup
-        bytes.removeAll(keepingCapacity: true)
+        encodedCount = 0
         slots.removeAll(keepingCapacity: true)
+        slotsFollowStorage = true
+        firstUnwritable = nil
     }
 
     /// Appends an entry whose key is the key group's prefix (`keyGroupPrefixBytes` big-endian
     /// bytes, the canonical form) followed by `keyAfterPrefix`.
     public mutating func append(stateIndex: Int, keyGroupPrefixBytes: Int, keyAfterPrefix: UnsafeBufferPointer<UInt8>,
                                 value: UnsafeBufferPointer<UInt8>) {
-        let start = bytes.count
-        if keyGroupPrefixBytes == 2 { bytes.append(UInt8(truncatingIfNeeded: keyGroup >> 8)) }
-        bytes.append(UInt8(truncatingIfNeeded: keyGroup))
-        bytes.append(contentsOf: keyAfterPrefix)
-        bytes.append(contentsOf: value)
-        slots.append(Slot(stateIndex: Int32(truncatingIfNeeded: stateIndex),
-                          keyCount: Int32(truncatingIfNeeded: keyGroupPrefixBytes + keyAfterPrefix.count),
-                          start: start, valueCount: value.count))
+        appendEntry(stateIndex: stateIndex, prefixBytes: keyGroupPrefixBytes == 2 ? 2 : 1, key: keyAfterPrefix, value: value)
     }
 
     /// Appends an entry whose canonical key is given whole.
     public mutating func append(stateIndex: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        let start = bytes.count
-        bytes.append(contentsOf: key)
-        bytes.append(contentsOf: value)
-        slots.append(Slot(stateIndex: Int32(truncatingIfNeeded: stateIndex), keyCount: Int32(truncatingIfNeeded: key.count),
-                          start: start, valueCount: value.count))
+        appendEntry(stateIndex: stateIndex, prefixBytes: 0, key: key, value: value)
     }
 
     public mutating func append(stateIndex: Int, key: [UInt8], value: [UInt8]) {
         key.withUnsafeBufferPointer { k in value.withUnsafeBufferPointer { v in append(stateIndex: stateIndex, key: k, value: v) } }
     }
 
+    /// Writes the entry's encoding in one pass through a pointer (no growing-array checks per field).
+    @inline(__always)
+    private mutating func appendEntry(stateIndex: Int, prefixBytes: Int, key: UnsafeBufferPointer<UInt8>,
+                                      value: UnsafeBufferPointer<UInt8>) {
+        let keyCount = prefixBytes + key.count
+        let at = encodedCount, end = at + 8 + keyCount + value.count
+        if storage.count < end { grow(to: end) }
+        let keyGroup = self.keyGroup
+        let first: UInt8? = storage.withUnsafeMutableBufferPointer { b in
+            var p = b.baseAddress! + at
+            Self.putU32(&p, keyCount)
+            if prefixBytes == 2 { p[0] = UInt8(truncatingIfNeeded: keyGroup >> 8); p += 1 }
+            if prefixBytes > 0 { p[0] = UInt8(truncatingIfNeeded: keyGroup); p += 1 }
+            Self.copy(&p, key)
+            Self.putU32(&p, value.count)
+            Self.copy(&p, value)
+            return keyCount > 0 ? b[at + 4] : nil
+        }
+        if firstUnwritable == nil, first.map({ $0 & CanonicalKeyGroupBlock.firstBitInByteMask != 0 }) ?? true
+            || !(0..<Int(CanonicalKeyGroupBlock.endOfKeyGroupMark)).contains(stateIndex) {
+            firstUnwritable = slots.count
+        }
+        slots.append(Slot(stateIndex: Int32(truncatingIfNeeded: stateIndex), keyCount: Int32(truncatingIfNeeded: keyCount),
+                          start: at + 4, valueCount: value.count))
+        encodedCount = end
+    }
+
+    /// Doubles the storage (zero-filled once; refilled key groups reuse it).
+    private mutating func grow(to n: Int) {
+        storage.append(contentsOf: repeatElement(0, count: Swift.max(n, 2 * storage.count, 4096) - storage.count))
+    }
+
+    @inline(__always)
+    private static func putU32(_ p: inout UnsafeMutablePointer<UInt8>, _ v: Int) {
+        UnsafeMutableRawPointer(p).storeBytes(of: UInt32(truncatingIfNeeded: v).bigEndian, as: UInt32.self)
+        p += 4
+    }
+
+    @inline(__always)
+    private static func copy(_ p: inout UnsafeMutablePointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        p.update(from: source, count: bytes.count)
+        p += bytes.count
+    }
+
     /// Calls `body` with every entry in slot order. The buffers are valid only during the call.
     public func forEach(
         _ body: (_ stateIndex: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Void
     ) rethrows {
-        try bytes.withUnsafeBufferPointer { b in
+        try storage.withUnsafeBufferPointer { b in
             for s in slots {
-                try body(Int(s.stateIndex), UnsafeBufferPointer(rebasing: b[s.start..<s.valueStart]),
+                try body(Int(s.stateIndex), UnsafeBufferPointer(rebasing: b[s.start..<(s.start + Int(s.keyCount))]),
                          UnsafeBufferPointer(rebasing: b[s.valueStart..<(s.valueStart + s.valueCount)]))
             }
         }
@@ -82,7 +132,8 @@ public struct RawKeyGroup {
     /// Entry `i` as arrays (tests and error messages; copies).
     public func entry(_ i: Int) -> (stateIndex: Int, key: [UInt8], value: [UInt8]) {
         let s = slots[i]
-        return (Int(s.stateIndex), Array(bytes[s.start..<s.valueStart]), Array(bytes[s.valueStart..<(s.valueStart + s.valueCount)]))
+        return (Int(s.stateIndex), Array(storage[s.start..<(s.start + Int(s.keyCount))]),
+                Array(storage[s.valueStart..<(s.valueStart + s.valueCount)]))
     }
 
     // MARK: order
@@ -90,7 +141,7 @@ public struct RawKeyGroup {
     /// The order every writer wants inside a key group: by state, then unsigned bytewise by key
     /// (RocksDB's order, and the order Flink's RocksDB backend writes canonical savepoints in).
     public var isInCanonicalOrder: Bool {
-        bytes.withUnsafeBufferPointer { b in
+        storage.withUnsafeBufferPointer { b in
             slots.indices.dropFirst().allSatisfy { !Self.precedes(slots[$0], slots[$0 - 1], in: b) }
         }
     }
@@ -99,8 +150,9 @@ public struct RawKeyGroup {
     /// as in every stream written by the RocksDB backend. The heap backend writes hash order.
     public mutating func sortIntoCanonicalOrder() {
         guard !isInCanonicalOrder else { return }
-        let b = bytes
+        let b = storage
         b.withUnsafeBufferPointer { b in slots.sort { Self.precedes($0, $1, in: b) } }
+        slotsFollowStorage = false
     }
 
     static func precedes(_ a: Slot, _ b: Slot, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {

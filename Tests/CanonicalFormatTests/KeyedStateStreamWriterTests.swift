@@ -48,6 +48,22 @@ import Testing
         #expect(throws: FormatError.self) { try KeyedStateStreamWriter.encodeBlock([(0, [], [])]) }
     }
 
+    /// A group appended in order is copied run by run; one sorted into order entry by entry: the
+    /// two paths write the same block.
+    @Test func sortedAndInOrderGroupsEncodeAlike() throws {
+        let inOrder = try KeyedStateStreamWriter.encodeBlock(Self.entries)
+        var shuffled = RawKeyGroup()
+        for e in Self.entries.reversed() { shuffled.append(stateIndex: e.stateIndex, key: e.key, value: e.value) }
+        shuffled.sortIntoCanonicalOrder()
+        #expect(!shuffled.slotsFollowStorage)
+        #expect(try KeyedStateStreamWriter.encodeBlock(shuffled) == inOrder)
+    }
+
+    @Test func stateIndexesBeyondSixteenBitsAreRefused() {
+        #expect(throws: FormatError.self) { try KeyedStateStreamWriter.encodeBlock([(0xFFFF, [0x05], [])]) }
+        #expect(throws: FormatError.self) { try KeyedStateStreamWriter.encodeBlock([(0, [0x05], []), (-1, [0x05], [])]) }
+    }
+
     @Test func compressedBlocksAreIndependentFramedStreams() throws {
         let block = try KeyedStateStreamWriter.encodeBlock(Self.entries)
         var framed = SnappyFramedWriter()

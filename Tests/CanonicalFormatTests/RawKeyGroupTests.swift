@@ -47,7 +47,7 @@ import Testing
         }
         #expect(g.entry(0).key == [0x01, 0x02, 0xAA, 0xBB])
         #expect(g.entry(1).key == [0x02, 0xAA, 0xBB])
-        #expect(g.byteCount == 4 + 1 + 3 + 1)
+        #expect(g.byteCount == (4 + 1 + 3 + 1) + 2 * 8)
     }
 
     @Test func resetKeepsNothingButCapacity() {
