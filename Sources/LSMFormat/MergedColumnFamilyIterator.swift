@@ -7,6 +7,22 @@ public protocol InternalEntryCursor {
     /// The next entry copied into `entry`'s buffers; false at the end. The default goes through
     /// `next()`; `TableCursor` fills the buffers without allocating.
     mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool
+    /// The lending walk: moves to the next entry, checking it follows the previous one; nil at the end.
+    mutating func step() throws -> EntryStep?
+    /// The entry `step` moved to, in place (valid until the next `step`). Mutating only so that
+    /// callers lend from the cursor in place: a borrowed cursor was copied per entry.
+    mutating func withStepped<R>(_ body: (_ userKey: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
+    /// The stepped entry's internal key, for messages.
+    var steppedInternalKey: InternalKey { get }
+}
+
+/// Where the lending walk (`InternalEntryCursor.step`) stands: the entry's type and whether its
+/// user key is the previous entry's (an older version of it).
+public struct EntryStep: Sendable {
+    public let typeByte: UInt8
+    public let sameUserKeyAsPrevious: Bool
+    /// File offset of the data block the entry came from.
+    public let blockOffset: UInt64
 }
 
 extension InternalEntryCursor {
@@ -23,12 +39,37 @@ extension TableCursor: InternalEntryCursor {}
 public struct ArrayEntryCursor: InternalEntryCursor {
     var entries: [TableEntry]
     var index = 0
+    /// The entry `step` moved to (`index` has moved past it).
+    var stepped: Int?
+
     public init(_ entries: [TableEntry]) { self.entries = entries }
+
     public mutating func next() throws -> TableEntry? {
         guard index < entries.count else { return nil }
         defer { index += 1 }
         return entries[index]
     }
+
+    public mutating func step() throws -> EntryStep? {
+        guard let e = try next() else { return nil }
+        var same = false
+        if let p = stepped {
+            let previous = entries[p].key
+            guard !MergedColumnFamilyIterator<Self>.precedes(e.key, previous) else {
+                throw FormatError(offset: Int(e.blockOffset), "table entries out of order: \(e.key) after \(previous)")
+            }
+            same = previous.userKey == e.key.userKey
+        }
+        stepped = index - 1
+        return EntryStep(typeByte: e.key.typeByte, sameUserKeyAsPrevious: same, blockOffset: e.blockOffset)
+    }
+
+    public mutating func withStepped<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let e = entries[stepped!]
+        return try e.key.userKey.withUnsafeBufferPointer { k in try e.value.withUnsafeBufferPointer { v in try body(k, v) } }
+    }
+
+    public var steppedInternalKey: InternalKey { entries[stepped!].key }
 }
 
 /// One visible key-value pair of a column family, as a `Get` would return it.
@@ -57,6 +98,10 @@ public struct VisibleEntry: Sendable, Equatable {
 /// Memory: one current entry per cursor (each pins one decoded data block) plus the operands of
 /// the key being resolved. Entries are copied into buffers that are reused (`InternalEntryBuffer`,
 /// `ByteScratch`), so a scan allocates per data block, not per entry.
+///
+/// A family of one table without range tombstones (what a compacted or converted DB mostly holds)
+/// needs no merging: its entries are walked in place (`InternalEntryCursor.step`), and a key whose
+/// newest version is a Put is lent straight from the table's block, nothing copied.
 public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var cursors: [Cursor]
     /// The pending entry of each cursor, in buffers refilled in place, and whether it has one.
@@ -67,10 +112,8 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var order: [Int] = []
     /// The entry being resolved (swapped out of its head before the cursor moves on).
     private var popped = InternalEntryBuffer()
-    /// Merge operands of the key being resolved, newest first, end to end; `operandEnds[i]` ends
-    /// operand `i`.
-    private var operands = ByteScratch()
-    private var operandEnds: [Int] = []
+    /// The versions of the key being resolved, folded into its visible value.
+    private var fold = VersionFold()
     private let rangeTombstones: [RangeTombstone]
     public let mergeDelimiter: UInt8
     /// For errors: which column family is read.
@@ -78,9 +121,15 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var started = false
     /// The current visible entry after `advance()` returned true (valid until the next call).
     private var userKey = ByteScratch()
-    private var value = ByteScratch()
-    /// The current entry is `popped` itself (a key with one version, a put): nothing was copied.
-    private var currentIsPopped = false
+    /// Where the current entry lies: resolved into `userKey` and `fold.value`, still in `popped`
+    /// (a key with one version, a put), or lent by the single cursor (`inPlace`).
+    private var current = Current.resolved
+    private enum Current { case resolved, popped, stepped }
+    /// The one cursor of a family without range tombstones, walked in place with `step` (no
+    /// heads); nil when the cursors are merged.
+    private var inPlace: Cursor?
+    /// The in-place walk stopped on an entry of the next user key, not consumed yet.
+    private var pendingStep: EntryStep?
 
     public init(cursors: [Cursor], rangeTombstones: [RangeTombstone] = [], mergeDelimiter: UInt8 = 0x2C,
                 name: String = "column family") {
@@ -90,6 +139,10 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
         self.rangeTombstones = rangeTombstones
         self.mergeDelimiter = mergeDelimiter
         self.name = name
+        if cursors.count == 1, rangeTombstones.isEmpty {
+            inPlace = cursors[0]
+            self.cursors = []
+        }
     }
 
     /// The next visible entry in user-key order, or nil at the end.
@@ -101,6 +154,7 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     /// Moves to the next visible entry, whose bytes `withCurrent` then lends; false at the end.
     /// Reuses its buffers: no allocation per entry.
     public mutating func advance() throws -> Bool {
+        if inPlace != nil { return try advanceInPlace() }
         if !started {
             started = true
             for i in cursors.indices {
@@ -115,12 +169,68 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     }
 
     /// The current entry's user key and value in place.
-    public func withCurrent<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if currentIsPopped {
-            return try popped.withUserKey { k in try popped.value.withBytes { v in try body(k, v) } }
+    public mutating func withCurrent<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        switch current {
+        case .stepped: return try inPlace!.withStepped(body)
+        case .popped: return try popped.withUserKey { k in try popped.value.withBytes { v in try body(k, v) } }
+        case .resolved: return try userKey.withBytes { k in try fold.value.withBytes { v in try body(k, v) } }
         }
-        return try userKey.withBytes { k in try value.withBytes { v in try body(k, v) } }
     }
+
+    // MARK: one table, in place
+
+    /// The walk of a single table: a user key's first (newest) entry decides; a Put is lent in
+    /// place, a delete hides the key, a merge operand starts a fold over the versions below it.
+    /// Older versions after a decided key are skipped (`sameUserKeyAsPrevious`).
+    private mutating func advanceInPlace() throws -> Bool {
+        while true {
+            let step: EntryStep
+            if let pending = pendingStep {
+                step = pending
+                pendingStep = nil
+            } else {
+                guard let next = try inPlace!.step() else { return false }
+                guard !next.sameUserKeyAsPrevious else { continue }
+                step = next
+            }
+            switch ValueType(rawValue: step.typeByte) {
+            case .value?:
+                current = .stepped
+                return true
+            case .deletion?, .singleDeletion?, .deletionWithTimestamp?:
+                continue
+            case .merge?:
+                if try foldInPlace(startingWith: step) { return true }
+            default:
+                throw unexpectedType(inPlace!.steppedInternalKey, blockOffset: step.blockOffset)
+            }
+        }
+    }
+
+    /// Folds the versions of the stepped entry's user key (a merge operand first), leaving the
+    /// walk on the next key's first entry; true when the key is visible.
+    private mutating func foldInPlace(startingWith first: EntryStep) throws -> Bool {
+        fold.reset()
+        var step = first
+        inPlace!.withStepped { k, _ in userKey.set(k) }
+        while true {
+            if !fold.done {
+                let type = step.typeByte
+                let known = inPlace!.withStepped { _, v in fold.add(typeByte: type, value: v) }
+                guard known else { throw unexpectedType(inPlace!.steppedInternalKey, blockOffset: step.blockOffset) }
+            }
+            guard let next = try inPlace!.step() else { break }
+            guard next.sameUserKeyAsPrevious else {
+                pendingStep = next
+                break
+            }
+            step = next
+        }
+        current = .resolved
+        return fold.finish(delimiter: mergeDelimiter)
+    }
+
+    // MARK: several tables
 
     /// Resolves all versions of the user key of head `first`, consuming them; true when the key is
     /// visible (`withCurrent` lends it).
@@ -128,50 +238,31 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
         try pop(first)
         // The common case: one version, a put.
         if rangeTombstones.isEmpty, popped.typeByte == ValueType.value.rawValue, !nextHeadHasPoppedUserKey() {
-            currentIsPopped = true
+            current = .popped
             return true
         }
-        currentIsPopped = false
+        current = .resolved
         popped.withUserKey { userKey.set($0) }
-        value.removeAll()
-        operands.removeAll()
-        if !operandEnds.isEmpty { operandEnds.removeAll(keepingCapacity: true) }
-        var hasBase = false
-        var done = false
+        fold.reset()
         while true {
-            if !done {
+            if !fold.done {
                 if !rangeTombstones.isEmpty, isCoveredByRangeTombstone(userKey.array, sequence: popped.sequence) {
-                    done = true
+                    fold.cover()
                 } else {
-                    switch ValueType(rawValue: popped.typeByte) {
-                    case .value?:
-                        popped.value.withBytes { value.append($0) }
-                        hasBase = true
-                        done = true
-                    case .deletion?, .singleDeletion?, .deletionWithTimestamp?: done = true
-                    case .merge?:
-                        popped.value.withBytes { operands.append($0) }
-                        operandEnds.append(operands.count)
-                    default:
-                        let key = popped.internalKey
-                        throw FormatError(
-                            offset: Int(popped.blockOffset),
-                            "\(name): key \(key) has value type \(key.typeByte), which Flink never writes "
-                                + "(expected put, merge or delete)")
-                    }
+                    let known = popped.value.withBytes { fold.add(typeByte: popped.typeByte, value: $0) }
+                    guard known else { throw unexpectedType(popped.internalKey, blockOffset: popped.blockOffset) }
                 }
             }
             guard let next = smallest(), headHasUserKey(next) else { break }
             try pop(next)
         }
-        guard hasBase || !operandEnds.isEmpty else { return false }
-        // The base, then the operands oldest first, joined by the delimiter.
-        for i in operandEnds.indices.reversed() {
-            if i < operandEnds.count - 1 || hasBase { value.append(mergeDelimiter) }
-            let start = i == 0 ? 0 : operandEnds[i - 1]
-            value.append(operands, start..<operandEnds[i])
-        }
-        return true
+        return fold.finish(delimiter: mergeDelimiter)
+    }
+
+    private func unexpectedType(_ key: InternalKey, blockOffset: UInt64) -> FormatError {
+        FormatError(offset: Int(blockOffset),
+                    "\(name): key \(key) has value type \(key.typeByte), which Flink never writes "
+                        + "(expected put, merge or delete)")
     }
 
     private func isCoveredByRangeTombstone(_ userKey: [UInt8], sequence: UInt64) -> Bool {

@@ -18,7 +18,18 @@ import Testing
         })
     }
 
+    /// What the tables show, read by merging them; without range tombstones also read as one
+    /// table walked in place (all entries in one cursor), which must agree.
     static func visible(_ tables: [[TableEntry]], tombstones: [RangeTombstone] = []) throws -> [String: String] {
+        // An empty extra cursor keeps even a single table on the merging path.
+        let merged = try read(tables + [[]], tombstones: tombstones)
+        if tombstones.isEmpty {
+            #expect(try read([tables.flatMap { $0 }], tombstones: []) == merged, "the in-place walk reads like the merge")
+        }
+        return merged
+    }
+
+    static func read(_ tables: [[TableEntry]], tombstones: [RangeTombstone]) throws -> [String: String] {
         var it = MergedColumnFamilyIterator(cursors: tables.map(table), rangeTombstones: tombstones)
         var out: [String: String] = [:]
         var previous: [UInt8]? = nil
@@ -70,6 +81,7 @@ import Testing
     @Test func unexpectedValueTypesAreReportedNotGuessed() throws {
         let blob = [Self.entry("a", 1, .blobIndex, "x")]
         #expect(throws: FormatError.self) { try Self.visible([blob]) }
+        #expect(throws: FormatError.self) { try Self.read([blob], tombstones: []) }  // one table, in place
     }
 
     @Test func tablesOutOfOrderAreReported() throws {

@@ -152,6 +152,71 @@ public struct BlockCursor: Sendable {
         }
     }
 
+    /// The lending walk (`TableCursor.step`): decodes the next entry in place, rebuilding its
+    /// internal key in `key`, which holds the previous entry's key (of this block or the one
+    /// before; empty before the first entry). Returns where the value lies in the block's storage
+    /// and how the new user key orders against the previous one (-1 before it, 0 the same, 1 after
+    /// it), compared before `key` is overwritten; nil at the end of the block.
+    mutating func step(key: inout ByteScratch) throws -> (value: Range<Int>, userOrder: Int)? {
+        guard !reader.isAtEnd else { return nil }
+        let (from, end) = (reader.index, reader.end)
+        let decoded = reader.storage.withUnsafeBufferPointer { b -> (value: Range<Int>, userOrder: Int)? in
+            guard let base = b.baseAddress, end <= b.count else { return nil }
+            var i = from
+            guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+                  let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+                  let valueLength = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+                  shared <= key.count, nonShared <= end - i, valueLength <= end - i - nonShared,
+                  shared + nonShared >= InternalKey.trailerSize
+            else { return nil }
+            let suffix = UnsafeBufferPointer(start: base + i, count: nonShared)
+            let order = key.isEmpty ? 1 : key.withBytes { Self.userOrder(previous: $0, shared: shared, suffix: suffix) }
+            key.truncate(to: shared)
+            key.append(suffix)
+            i += nonShared
+            return (i..<(i + valueLength), order)
+        }
+        guard let decoded else { throw malformedEntry(previousKeyCount: key.count) }
+        try reader.seek(to: decoded.value.upperBound - reader.start)
+        return decoded
+    }
+
+    /// How the user key of `previous[0..<shared] ‖ suffix` orders against that of `previous`
+    /// (both internal keys: user key ‖ 8-byte trailer): only the bytes after the shared prefix
+    /// need comparing.
+    @inline(__always)
+    private static func userOrder(previous: UnsafeBufferPointer<UInt8>, shared: Int, suffix: UnsafeBufferPointer<UInt8>) -> Int {
+        let oldUser = previous.count - InternalKey.trailerSize
+        let newUser = shared + suffix.count - InternalKey.trailerSize
+        let common = min(oldUser, newUser)
+        if shared < common {
+            let c = InternalEntryBuffer.compareBytes(UnsafeBufferPointer(rebasing: previous[shared..<common]),
+                                                     UnsafeBufferPointer(rebasing: suffix[0..<(common - shared)]))
+            if c != 0 { return -c }
+        }
+        return oldUser == newUser ? 0 : (oldUser < newUser ? 1 : -1)
+    }
+
+    /// What is wrong with the entry at the reader's position, found by the reader-based steps.
+    private func malformedEntry(previousKeyCount: Int) -> FormatError {
+        var r = reader
+        do {
+            let shared = Int(try r.readVarUInt32("an entry's shared key length"))
+            let nonShared = Int(try r.readVarUInt32("an entry's key length"))
+            let valueLength = Int(try r.readVarUInt32("an entry value length"))
+            guard shared <= previousKeyCount else {
+                throw r.error("entry shares \(shared) key bytes but the previous key has \(previousKeyCount)")
+            }
+            try r.withBytes(nonShared, what: "an entry's key bytes") { _ in }
+            try r.withBytes(valueLength, what: "an entry value") { _ in }
+            throw r.error("expected an internal key of at least \(InternalKey.trailerSize) bytes, found \(shared + nonShared)")
+        } catch let error as FormatError {
+            return Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
+        } catch {
+            return FormatError(offset: Int(block.blockOffset), "\(error)")
+        }
+    }
+
     /// The next entry of an index block: separator key, the data block's handle and, for
     /// `kBinarySearchWithFirstKey`, that block's first key. With value delta encoding an entry
     /// that shares key bytes stores only `size − previous size` (zigzag varint); its offset
