@@ -41,7 +41,7 @@ final class ConversionOutput: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
                 lock.lock()
-                if !finished { try? FileManager.default.removeItem(at: tempURL) }
+                if !finished { removeTemporaryDirectory() }
                 exit(128 + sig)
             }
             source.resume()
@@ -77,9 +77,20 @@ final class ConversionOutput: @unchecked Sendable {
     func abandon() {
         lock.lock()
         defer { lock.unlock() }
-        if !finished { try? FileManager.default.removeItem(at: tempURL) }
+        if !finished { removeTemporaryDirectory() }
         finished = true
         stopHandlingSignals()
+    }
+
+    /// Removes the temporary directory, again while it is still there: on a signal the workers
+    /// keep writing, and a file created between listing the directory and removing it leaves it
+    /// behind (once the directory is gone, no worker can create anything in it).
+    private func removeTemporaryDirectory() {
+        let fm = FileManager.default
+        for _ in 0..<100 where fm.fileExists(atPath: tempURL.path) {
+            try? fm.removeItem(at: tempURL)
+            if fm.fileExists(atPath: tempURL.path) { usleep(10_000) }
+        }
     }
 
     private func stopHandlingSignals() {
