@@ -99,8 +99,8 @@ public struct VisibleEntry: Sendable, Equatable {
 /// the key being resolved. Entries are copied into buffers that are reused (`InternalEntryBuffer`,
 /// `ByteScratch`), so a scan allocates per data block, not per entry.
 ///
-/// A family of one table without range tombstones (what a compacted or converted DB mostly holds)
-/// needs no merging: its entries are walked in place (`InternalEntryCursor.step`), and a key whose
+/// A family of one table without range tombstones (what `convert --to lsm` writes and a fully
+/// compacted DB holds; Flink's own native savepoints have several per family) needs no merging: its entries are walked in place (`InternalEntryCursor.step`), and a key whose
 /// newest version is a Put is lent straight from the table's block, nothing copied.
 public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var cursors: [Cursor]

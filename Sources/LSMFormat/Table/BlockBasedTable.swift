@@ -202,9 +202,9 @@ public struct TableCursor: Sendable {
 
     /// The lending walk's current entry: its internal key, its value's range in the current
     /// block, its trailer.
-    private var steppedKey = ByteScratch()
+    /// The stepped entry's internal key and trailer (its value stays in the block: `steppedValue`).
+    private var stepped = InternalEntryBuffer()
     private var steppedValue: Range<Int> = 0..<0
-    private var steppedTrailer: UInt64 = 0
     /// The current block's bytes, which lent values point into (held apart from `current` so
     /// lending does not copy the block cursor).
     private var steppedBlock: [UInt8] = []
@@ -217,18 +217,15 @@ public struct TableCursor: Sendable {
     /// new suffix; `withStepped` lends the entry until the next call. Nil at the end (and after).
     public mutating func step() throws -> EntryStep? {
         while true {
-            if current != nil, let (value, order) = try current!.step(key: &steppedKey) {
-                let trailer = steppedKey.withBytes { b in
-                    UInt64(littleEndian: UnsafeRawBufferPointer(b).loadUnaligned(fromByteOffset: b.count - 8, as: UInt64.self))
-                }
-                guard order > 0 || (order == 0 && trailer <= steppedTrailer) else {
+            if current != nil, let (value, order) = try current!.step(key: &stepped.key) {
+                let previousTrailer = stepped.trailer
+                stepped.keyFilled()
+                guard order > 0 || (order == 0 && stepped.trailer <= previousTrailer) else {
                     throw FormatError(file: table.source.name, offset: Int(currentOffset),
                                       "data block at offset \(currentOffset): entries out of order: \(steppedInternalKey) after a key that sorts after it")
                 }
-                steppedTrailer = trailer
                 steppedValue = value
-                return EntryStep(typeByte: UInt8(truncatingIfNeeded: trailer), sameUserKeyAsPrevious: order == 0,
-                                 blockOffset: currentOffset)
+                return EntryStep(typeByte: stepped.typeByte, sameUserKeyAsPrevious: order == 0, blockOffset: currentOffset)
             }
             guard nextBlock < table.dataBlocks.count else { return nil }
             let handle = table.dataBlocks[nextBlock]
@@ -242,21 +239,13 @@ public struct TableCursor: Sendable {
 
     /// The entry `step` moved to: user key and value in place.
     public mutating func withStepped<R>(_ body: (_ userKey: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try steppedKey.withBytes { k in
-            try steppedBlock.withUnsafeBufferPointer { b in
-                try body(UnsafeBufferPointer(rebasing: k[0..<(k.count - InternalKey.trailerSize)]),
-                         UnsafeBufferPointer(rebasing: b[steppedValue]))
-            }
+        try stepped.withUserKey { k in
+            try steppedBlock.withUnsafeBufferPointer { b in try body(k, UnsafeBufferPointer(rebasing: b[steppedValue])) }
         }
     }
 
     /// The stepped entry's internal key, for messages.
-    public var steppedInternalKey: InternalKey {
-        let k = steppedKey.array
-        let trailer = k.suffix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return InternalKey(userKey: Array(k.dropLast(InternalKey.trailerSize)), sequence: trailer >> 8,
-                           typeByte: UInt8(truncatingIfNeeded: trailer))
-    }
+    public var steppedInternalKey: InternalKey { stepped.internalKey }
 
     public mutating func next() throws -> TableEntry? {
         while true {
