@@ -113,22 +113,7 @@ public struct BlockCursor: Sendable {
             try reader.seek(to: following - reader.start)
             return true
         }
-        // Something is malformed: the reader-based steps find it and say what.
-        do {
-            let (shared, nonShared) = try readKeyLengths()
-            let valueLength = Int(try reader.readVarUInt32("an entry value length"))
-            guard shared <= scratchKey.count else {
-                throw reader.error("entry shares \(shared) key bytes but the previous key has \(scratchKey.count)")
-            }
-            scratchKey.truncate(to: shared)
-            try reader.withBytes(nonShared, what: "an entry's key bytes") { scratchKey.append($0) }
-            entry.value.removeAll()
-            try reader.withBytes(valueLength, what: "an entry value") { entry.value.append($0) }
-            scratchKey.withBytes { entry.key.set($0) }
-            return true
-        } catch let error as FormatError {
-            throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
-        }
+        throw malformedEntry(previousKeyCount: scratchKey.count)
     }
 
     /// `next(into:)` over the block's bytes in place, for a well-formed entry: returns the index
@@ -136,20 +121,35 @@ public struct BlockCursor: Sendable {
     private mutating func nextInPlace(into entry: inout InternalEntryBuffer) -> Int? {
         let (from, end) = (reader.index, reader.end)
         return reader.storage.withUnsafeBufferPointer { b -> Int? in
-            guard let base = b.baseAddress, end <= b.count else { return nil }
-            var i = from
-            guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
-                  let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
-                  let valueLength = LEB128.uint32(base, at: &i, end: end).map(Int.init),
-                  shared <= scratchKey.count, nonShared <= end - i, valueLength <= end - i - nonShared
+            guard let base = b.baseAddress, end <= b.count,
+                  let h = Self.header(base, at: from, end: end, previousKeyCount: scratchKey.count)
             else { return nil }
-            scratchKey.truncate(to: shared)
-            scratchKey.append(UnsafeBufferPointer(start: base + i, count: nonShared))
-            i += nonShared
-            entry.value.set(UnsafeBufferPointer(start: base + i, count: valueLength))
+            scratchKey.truncate(to: h.shared)
+            scratchKey.append(UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared))
+            entry.value.set(UnsafeBufferPointer(start: base + h.value.lowerBound, count: h.value.count))
             scratchKey.withBytes { entry.key.set($0) }
-            return i + valueLength
+            return h.value.upperBound
         }
+    }
+
+    /// An entry's header (three varints: shared key bytes, key suffix length, value length)
+    /// decoded in place at `from`, with the suffix and the value inside `end` and the shared
+    /// prefix inside the previous key; nil otherwise (`malformedEntry` then says what is wrong).
+    private struct EntryHeader {
+        let shared: Int, nonShared: Int, suffixStart: Int
+        let value: Range<Int>
+    }
+
+    @inline(__always)
+    private static func header(_ base: UnsafePointer<UInt8>, at from: Int, end: Int, previousKeyCount: Int) -> EntryHeader? {
+        var i = from
+        guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+              let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+              let valueLength = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+              shared <= previousKeyCount, nonShared <= end - i, valueLength <= end - i - nonShared
+        else { return nil }
+        let valueStart = i + nonShared
+        return EntryHeader(shared: shared, nonShared: nonShared, suffixStart: i, value: valueStart..<(valueStart + valueLength))
     }
 
     /// The lending walk (`TableCursor.step`): decodes the next entry in place, rebuilding its
@@ -161,20 +161,15 @@ public struct BlockCursor: Sendable {
         guard !reader.isAtEnd else { return nil }
         let (from, end) = (reader.index, reader.end)
         let decoded = reader.storage.withUnsafeBufferPointer { b -> (value: Range<Int>, userOrder: Int)? in
-            guard let base = b.baseAddress, end <= b.count else { return nil }
-            var i = from
-            guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
-                  let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
-                  let valueLength = LEB128.uint32(base, at: &i, end: end).map(Int.init),
-                  shared <= key.count, nonShared <= end - i, valueLength <= end - i - nonShared,
-                  shared + nonShared >= InternalKey.trailerSize
+            guard let base = b.baseAddress, end <= b.count,
+                  let h = Self.header(base, at: from, end: end, previousKeyCount: key.count),
+                  h.shared + h.nonShared >= InternalKey.trailerSize
             else { return nil }
-            let suffix = UnsafeBufferPointer(start: base + i, count: nonShared)
-            let order = key.isEmpty ? 1 : key.withBytes { Self.userOrder(previous: $0, shared: shared, suffix: suffix) }
-            key.truncate(to: shared)
+            let suffix = UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared)
+            let order = key.isEmpty ? 1 : key.withBytes { Self.userOrder(previous: $0, shared: h.shared, suffix: suffix) }
+            key.truncate(to: h.shared)
             key.append(suffix)
-            i += nonShared
-            return (i..<(i + valueLength), order)
+            return (h.value, order)
         }
         guard let decoded else { throw malformedEntry(previousKeyCount: key.count) }
         try reader.seek(to: decoded.value.upperBound - reader.start)
@@ -197,7 +192,8 @@ public struct BlockCursor: Sendable {
         return oldUser == newUser ? 0 : (oldUser < newUser ? 1 : -1)
     }
 
-    /// What is wrong with the entry at the reader's position, found by the reader-based steps.
+    /// What is wrong with the entry at the reader's position, found by the reader-based steps
+    /// (for both in-place walks; in a well-formed header only a key shorter than a trailer is left).
     private func malformedEntry(previousKeyCount: Int) -> FormatError {
         var r = reader
         do {
