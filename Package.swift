@@ -45,6 +45,10 @@ let package = Package(
         .testTarget(name: "SavepointMetadataTests", dependencies: ["SavepointMetadata"]),
         .testTarget(name: "CanonicalFormatTests", dependencies: ["CanonicalFormat"]),
         .testTarget(name: "LSMFormatTests", dependencies: ["LSMFormat"]),
-        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit"]),
+        // Fixtures written by real Flink, dump comparison and scratch directories, shared by the tests.
+        .target(name: "SavepointTestSupport", dependencies: ["SavepointKit"], path: "Tests/SavepointTestSupport"),
+        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit", "SavepointTestSupport"]),
+        // The `savepoint` binary as a user runs it (built with the tests, found beside them).
+        .testTarget(name: "SavepointCLITests", dependencies: ["SavepointTestSupport"]),
     ]
 )

@@ -2,6 +2,7 @@ import Bytes
 import Foundation
 import SavepointKit
 import Testing
+import SavepointTestSupport
 
 /// Cut and flipped bytes in `_metadata` and state files: every case ends in a clear error (or, for
 /// a flip inside a value, in different values), never in a crash.

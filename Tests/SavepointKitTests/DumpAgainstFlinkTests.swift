@@ -1,6 +1,7 @@
 import Foundation
 import SavepointKit
 import Testing
+import SavepointTestSupport
 
 /// `savepoint dump` must list exactly what real Flink restored from each fixture (its oracle's
 /// `expected.jsonl`), for every form the toolkit reads.

@@ -1,6 +1,7 @@
 import Foundation
 import SavepointKit
 import Testing
+import SavepointTestSupport
 
 /// The dump's direct path (canonical entries, and the visible entries of RocksDB native savepoints,
 /// rendered straight from their bytes) must print exactly what decoding each entry and printing it

@@ -2,6 +2,7 @@ import Foundation
 import SavepointKit
 import SavepointMetadata
 import Testing
+import SavepointTestSupport
 
 /// The LSM (RocksDB native) form read like the others: same dump as the canonical savepoint of
 /// the same job, a retained checkpoint readable from a copy, and `inspect`'s column families.

@@ -5,6 +5,7 @@ import Foundation
 import SavepointKit
 import SavepointMetadata
 import Testing
+import SavepointTestSupport
 
 /// Read → write gives back Flink's bytes: `_metadata`, every stream header (serializer snapshots
 /// included) and every canonical key and value, on every real fixture.

@@ -5,6 +5,7 @@ import LSMFormat
 import SavepointKit
 import SavepointMetadata
 import Testing
+import SavepointTestSupport
 
 /// `LSMKeyedStateWriter` on the keyed state of canonical fixtures: the written RocksDB instance
 /// reads back (through our own MANIFEST and table readers) to exactly the input entries, in every

@@ -2,6 +2,7 @@ import Foundation
 import SavepointMetadata
 import Testing
 @testable import SavepointKit
+import SavepointTestSupport
 
 /// `savepoint convert` on every real-Flink fixture into every form the toolkit writes: the
 /// output's dump equals what Flink restored from the fixture (`expected.jsonl`), its `_metadata`
@@ -17,8 +18,8 @@ import Testing
     func outputDumpsAsFlinkRestoredIt(_ fixture: Fixture, _ target: ConvertOptions.Target) throws {
         let input = try #require(fixture.readablePath, "no savepoint in \(fixture)")
         let inputRoot = fixture.directory
-        let before = try ConvertTestSupport.digest(of: inputRoot)
-        let dir = try ConvertTestSupport.tempDirectory("matrix")
+        let before = try Scratch.digest(of: inputRoot)
+        let dir = try Scratch.directory("matrix")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
 
@@ -33,8 +34,8 @@ import Testing
         let metadata = try CheckpointMetadata.read(from: bytes)
         #expect(try metadata.serialized() == bytes)
         #expect(SavepointForm(metadata) == Self.expectedForm(target, keyed: Self.hasKeyedState(metadata)))
-        #expect(try ConvertTestSupport.digest(of: inputRoot) == before, "\(fixture): the input changed")
-        #expect(ConvertTestSupport.leftovers(in: dir).isEmpty)
+        #expect(try Scratch.digest(of: inputRoot) == before, "\(fixture): the input changed")
+        #expect(Scratch.leftovers(in: dir).isEmpty)
     }
 
     static func hasKeyedState(_ m: CheckpointMetadata) -> Bool {
@@ -56,7 +57,7 @@ import Testing
         let input = try #require(fixture.readablePath)
         let original = try ConvertTestSupport.dump(input)
         let home: ConvertOptions.Target = fixture.isLSM ? .lsm : (fixture.form == "memory" ? .memory : .filesystem)
-        let dir = try ConvertTestSupport.tempDirectory("roundtrip")
+        let dir = try Scratch.directory("roundtrip")
         defer { try? FileManager.default.removeItem(at: dir) }
         for via in ConvertOptions.Target.allCases where via != home {
             let mid = dir.appendingPathComponent("via-\(via)"), back = dir.appendingPathComponent("back-\(via)")

@@ -4,6 +4,7 @@ import Foundation
 import SavepointKit
 import SavepointMetadata
 import Testing
+import SavepointTestSupport
 
 /// `validate` on every real fixture (clean, quick and deep) and on damaged copies of one, where
 /// each kind of damage must give its finding code, never a crash.
@@ -170,31 +171,5 @@ import Testing
             let allowed = try Validator.validate(dir.path, deep: true, allowExternalPaths: true)
             #expect(allowed.valid, "\(allowed.findings)")
         }
-    }
-
-    // MARK: command line
-
-    @Test func commandLineExitCodes() throws {
-        let fixture = try #require(Self.sample)
-        let clean = try CommandLineTests.run(["validate", fixture.savepointPath, "--deep"])
-        #expect(clean.status == 0 && clean.out.contains("valid"), "\(clean)")
-        let json = try CommandLineTests.run(["validate", fixture.savepointPath, "--json"])
-        let doc = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
-        #expect(json.status == 0 && doc?["valid"] as? Bool == true && doc?["deep"] as? Bool == false)
-        #expect((doc?["findings"] as? [Any])?.isEmpty == true && doc?["checked"] is [String: Any])
-
-        try Self.withDamagedCopy({ dir, metadata in
-            try FileManager.default.removeItem(at: try Self.keyedFile(metadata, in: dir).1)
-        }) { dir in
-            let damaged = try CommandLineTests.run(["validate", dir.path])
-            #expect(damaged.status == 1, "\(damaged)")
-            #expect(damaged.out.contains("missing-file") && damaged.out.contains("1 errors, 0 warnings"), "\(damaged.out)")
-            let damagedJSON = try CommandLineTests.run(["validate", dir.path, "--json"])
-            let findings = (try JSONSerialization.jsonObject(with: Data(damagedJSON.out.utf8)) as? [String: Any])?["findings"]
-            #expect(damagedJSON.status == 1)
-            #expect((findings as? [[String: Any]])?.first?["code"] as? String == "missing-file")
-        }
-        #expect(try CommandLineTests.run(["validate", "/nonexistent/savepoint"]).status == 2)
-        #expect(try CommandLineTests.run(["validate"]).status == 2)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SavepointTestSupport
 
 /// `savepoint convert` as a user runs it: exit codes, and a SIGTERM mid-conversion leaves no OUT.
 @Suite struct ConvertCommandLineTests {
@@ -7,20 +8,20 @@ import Testing
 
     @Test func convertsAndRefusesAnExistingOutput() throws {
         let fixture = try #require(Self.sample)
-        let dir = try ConvertTestSupport.tempDirectory("cli")
+        let dir = try Scratch.directory("cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out").path
-        let first = try CommandLineTests.run(["convert", fixture.savepointPath, out, "--to", "filesystem", "--json"])
+        let first = try SavepointBinary.run(["convert", fixture.savepointPath, out, "--to", "filesystem", "--json"])
         #expect(first.status == 0, "\(first.err)")
         let json = try JSONSerialization.jsonObject(with: Data(first.out.utf8)) as? [String: Any]
         #expect(json?["verified"] as? Bool == true)
         #expect((json?["keyedEntries"] as? Int ?? 0) > 0)
-        let again = try CommandLineTests.run(["convert", fixture.savepointPath, out, "--to", "memory"])
+        let again = try SavepointBinary.run(["convert", fixture.savepointPath, out, "--to", "memory"])
         #expect(again.status == 2)
         #expect(again.err.contains("--force"))
-        let forced = try CommandLineTests.run(["convert", fixture.savepointPath, out, "--to", "memory", "--force"])
+        let forced = try SavepointBinary.run(["convert", fixture.savepointPath, out, "--to", "memory", "--force"])
         #expect(forced.status == 0, "\(forced.err)")
-        let bad = try CommandLineTests.run(["convert", fixture.savepointPath, out + "2", "--to", "tape"])
+        let bad = try SavepointBinary.run(["convert", fixture.savepointPath, out + "2", "--to", "tape"])
         #expect(bad.status == 2)
     }
 
@@ -29,27 +30,27 @@ import Testing
     /// form warns; the canonical forms restore them on either timer service and do not.
     @Test func timersToTheLSMFormWarnAboutHeapTimers() throws {
         let fixture = try #require(Self.sample)
-        let dir = try ConvertTestSupport.tempDirectory("timers")
+        let dir = try Scratch.directory("timers")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let lsm = try CommandLineTests.run(["convert", fixture.savepointPath, dir.path + "/lsm", "--to", "lsm", "--json"])
+        let lsm = try SavepointBinary.run(["convert", fixture.savepointPath, dir.path + "/lsm", "--to", "lsm", "--json"])
         #expect(lsm.status == 0, "\(lsm.err)")
         #expect(lsm.err.contains("warning:") && lsm.err.contains("timer-service.factory"), "\(lsm.err)")
         let report = try JSONSerialization.jsonObject(with: Data(lsm.out.utf8)) as? [String: Any]
         #expect((report?["warnings"] as? [String])?.count == 1)
-        let canonical = try CommandLineTests.run(["convert", fixture.savepointPath, dir.path + "/fs", "--to", "filesystem"])
+        let canonical = try SavepointBinary.run(["convert", fixture.savepointPath, dir.path + "/fs", "--to", "filesystem"])
         #expect(canonical.status == 0 && !canonical.err.contains("timer"), "\(canonical.err)")
     }
 
     @Test func progressShowsOnATerminalOnly() throws {
         let fixture = try #require(Self.sample)
-        let binary = try #require(CommandLineTests.binary)
-        let dir = try ConvertTestSupport.tempDirectory("progress")
+        let binary = try #require(SavepointBinary.url)
+        let dir = try Scratch.directory("progress")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (status, text) = try CommandLineTests.runOnTerminal(
+        let (status, text) = try SavepointBinary.runOnTerminal(
             "'\(binary.path)' convert '\(fixture.savepointPath)' '\(dir.path)/tty' --to filesystem > /dev/null")
         #expect(status == 0, "\(text)")
         #expect(text.contains("convert: ") && text.contains("%"), "no progress on a terminal: \(text)")
-        let piped = try CommandLineTests.run(["convert", fixture.savepointPath, dir.path + "/piped", "--to", "filesystem"])
+        let piped = try SavepointBinary.run(["convert", fixture.savepointPath, dir.path + "/piped", "--to", "filesystem"])
         #expect(piped.status == 0)
         #expect(!piped.err.contains("convert: "), "progress written although stderr is no terminal")
     }
@@ -58,8 +59,8 @@ import Testing
     /// while the temporary directory is being written.
     @Test func sigtermMidConversionLeavesNoOutput() throws {
         let fixture = try #require(Self.sample)
-        let binary = try #require(CommandLineTests.binary)
-        let dir = try ConvertTestSupport.tempDirectory("sigterm")
+        let binary = try #require(SavepointBinary.url)
+        let dir = try Scratch.directory("sigterm")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
         let p = Process()
@@ -78,7 +79,7 @@ import Testing
         var started = false
         while Date() < deadline, !started {
             Thread.sleep(forTimeInterval: 0.05)
-            started = ConvertTestSupport.leftovers(in: dir).contains { name in
+            started = Scratch.leftovers(in: dir).contains { name in
                 !((try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(name).path)) ?? []).isEmpty
             }
         }
@@ -87,6 +88,6 @@ import Testing
         p.waitUntilExit()
         #expect(p.terminationStatus == 128 + SIGTERM)
         #expect(!FileManager.default.fileExists(atPath: out.path))
-        #expect(ConvertTestSupport.leftovers(in: dir).isEmpty)
+        #expect(Scratch.leftovers(in: dir).isEmpty)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SavepointMetadata
 import Testing
 @testable import SavepointKit
+import SavepointTestSupport
 
 /// The safety rules of `savepoint convert`: an existing OUT is refused without --force, a failed
 /// verification leaves no output, same-form conversion re-encodes, options take effect.
@@ -10,7 +11,7 @@ import Testing
 
     @Test func existingOutputIsRefusedWithoutForce() throws {
         let fixture = try #require(Self.sample)
-        let dir = try ConvertTestSupport.tempDirectory("exists")
+        let dir = try Scratch.directory("exists")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
@@ -26,7 +27,7 @@ import Testing
         _ = try Converter.run(input: fixture.savepointPath, output: out.path, options: forced)
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("note").path))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("_metadata").path))
-        #expect(ConvertTestSupport.leftovers(in: dir).isEmpty)
+        #expect(Scratch.leftovers(in: dir).isEmpty)
     }
 
     @Test func outputInsideTheInputIsRefused() throws {
@@ -44,7 +45,7 @@ import Testing
     @Test(arguments: ConvertOptions.Target.allCases)
     func verificationMismatchRemovesTheOutput(_ target: ConvertOptions.Target) throws {
         let fixture = try #require(Self.sample)
-        let dir = try ConvertTestSupport.tempDirectory("fault")
+        let dir = try Scratch.directory("fault")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
         var options = ConvertOptions(target: target)
@@ -57,7 +58,7 @@ import Testing
             #expect(message.contains("entries") || message.contains("bytes"), "\(message)")
         }
         #expect(!FileManager.default.fileExists(atPath: out.path))
-        #expect(ConvertTestSupport.leftovers(in: dir).isEmpty)
+        #expect(Scratch.leftovers(in: dir).isEmpty)
     }
 
     static func swapKeyedStateOfFirstTwoSubtasks(in dir: URL) throws {
@@ -78,7 +79,7 @@ import Testing
 
     @Test func sameFormConversionReencodesWithCompression() throws {
         let fixture = try #require(Self.sample)
-        let dir = try ConvertTestSupport.tempDirectory("reencode")
+        let dir = try Scratch.directory("reencode")
         defer { try? FileManager.default.removeItem(at: dir) }
         var options = ConvertOptions(target: .filesystem)
         options.snapshotCompression = true
@@ -106,7 +107,7 @@ import Testing
     /// The savepoint format type in the properties trailer follows the written form.
     @Test func trailerNamesTheFormatType() throws {
         let fixture = try #require(Self.sample)
-        let dir = try ConvertTestSupport.tempDirectory("trailer")
+        let dir = try Scratch.directory("trailer")
         defer { try? FileManager.default.removeItem(at: dir) }
         for (target, word, other) in [(ConvertOptions.Target.lsm, "NATIVE", "CANONICAL"), (.memory, "CANONICAL", "NATIVE")] {
             let out = dir.appendingPathComponent(target.rawValue)

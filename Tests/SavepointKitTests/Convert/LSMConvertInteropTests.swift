@@ -3,6 +3,7 @@ import LSMFormat
 import SavepointKit
 import SavepointMetadata
 import Testing
+import SavepointTestSupport
 
 /// Writes every fixture's keyed state as a native (LSM) savepoint for real Flink to restore, when
 /// `LSM_CONVERT_INTEROP_OUT` names an output folder (`scripts/lsm-convert-interop` sets it, then

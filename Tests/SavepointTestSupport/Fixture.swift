@@ -2,18 +2,20 @@ import Foundation
 import SavepointKit
 
 /// The savepoints real Apache Flink wrote, committed under `fixtures/<version>/<shape>/<form>/`.
-struct Fixture: CustomStringConvertible, Sendable {
-    let directory: URL
-    var savepointPath: String { directory.appendingPathComponent("savepoint").path }
-    var checkpointPath: String { directory.appendingPathComponent("checkpoint").path }
-    var expectedPath: String { directory.appendingPathComponent("expected.jsonl").path }
-    var form: String { directory.lastPathComponent }
-    var description: String {
+public struct Fixture: CustomStringConvertible, Sendable {
+    public let directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+    public var savepointPath: String { directory.appendingPathComponent("savepoint").path }
+    public var checkpointPath: String { directory.appendingPathComponent("checkpoint").path }
+    public var expectedPath: String { directory.appendingPathComponent("expected.jsonl").path }
+    public var form: String { directory.lastPathComponent }
+    public var description: String {
         directory.pathComponents.suffix(3).joined(separator: "/")
     }
 
     /// The savepoint directory, or for a retained checkpoint its newest `chk-N`.
-    var readablePath: String? {
+    public var readablePath: String? {
         if FileManager.default.fileExists(atPath: savepointPath + "/_metadata") { return savepointPath }
         let jobs = (try? FileManager.default.contentsOfDirectory(atPath: checkpointPath)) ?? []
         for job in jobs {
@@ -29,16 +31,16 @@ struct Fixture: CustomStringConvertible, Sendable {
     /// Forms whose keyed state is in the LSM (RocksDB / ForSt native) layout: `rocksdb-native`,
     /// `rocksdb-native-lz4`, `-zstd`, `-none`, `-rescaled`, `rocksdb-heap-timers-native`, `forst-native`,
     /// and the retained incremental checkpoints.
-    var isLSM: Bool {
+    public var isLSM: Bool {
         form.hasPrefix("rocksdb-native") || form.hasPrefix("forst")
             || (form.hasPrefix("rocksdb") && form.hasSuffix("native")) || form.contains("incremental")
     }
 
-    static let root: URL = URL(fileURLWithPath: #filePath)
+    public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("fixtures")
 
-    static var all: [Fixture] {
+    public static var all: [Fixture] {
         guard let versions = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return [] }
         var out: [Fixture] = []
         for v in versions.sorted() where v.first?.isNumber == true {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SavepointTestSupport
 
 /// The committed malformed corpus (`fixtures/malformed/cases.jsonl`): every case is a real fixture
 /// with bytes cut, flipped, set huge, files removed or swapped, or paths made hostile. `validate`
@@ -41,7 +42,7 @@ import Testing
     }
 
     @Test func everyCaseEndsCleanly() throws {
-        let binary = try #require(CommandLineTests.binary)
+        let binary = try #require(SavepointBinary.url)
         var failures: [String] = []
         for c in Self.cases {
             let dir = try Self.materialize(c)

@@ -6,8 +6,8 @@ import SavepointKit
 /// `$raw` values equal whatever their content (the oracle cannot render them), `ttlTimestamp`
 /// ignored (Flink's API does not expose it), and operators compared by operator id (Flink 1.x
 /// savepoints store no uid, so the toolkit prints the id where the oracle knows the uid).
-enum DumpComparison {
-    static func normalizedLines(_ bytes: [UInt8]) -> [JSONValue: Int] {
+public enum DumpComparison {
+    public static func normalizedLines(_ bytes: [UInt8]) -> [JSONValue: Int] {
         var counts: [JSONValue: Int] = [:]
         for line in bytes.split(separator: 0x0A) where !line.isEmpty {
             guard let v = JSONValue.parse(Array(line)) else {
@@ -19,7 +19,7 @@ enum DumpComparison {
         return counts
     }
 
-    static func normalize(_ v: JSONValue, top: Bool = false) -> JSONValue {
+    public static func normalize(_ v: JSONValue, top: Bool = false) -> JSONValue {
         switch v {
         case let .object(fields):
             if fields["$raw"] != nil { return .object(["$raw": .bool(true)]) }
@@ -41,12 +41,12 @@ enum DumpComparison {
         }
     }
 
-    static func isHexID(_ s: String) -> Bool {
+    public static func isHexID(_ s: String) -> Bool {
         s.count == 32 && s.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
     /// A readable account of the first differences, or nil when equal.
-    static func difference(actual: [UInt8], expected: [UInt8]) -> String? {
+    public static func difference(actual: [UInt8], expected: [UInt8]) -> String? {
         let a = normalizedLines(actual), e = normalizedLines(expected)
         guard a != e else { return nil }
         var report: [String] = []
@@ -57,6 +57,6 @@ enum DumpComparison {
     }
 }
 
-enum OperatorIDHex {
-    static func of(uid: String) -> String { FlinkHashing.operatorID(forUid: uid).hexString }
+public enum OperatorIDHex {
+    public static func of(uid: String) -> String { FlinkHashing.operatorID(forUid: uid).hexString }
 }

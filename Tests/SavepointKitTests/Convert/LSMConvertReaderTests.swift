@@ -2,6 +2,7 @@ import Foundation
 import SavepointKit
 import SavepointMetadata
 import Testing
+import SavepointTestSupport
 
 /// `LSMRawKeyedStateReader` against the dump path: over every LSM fixture (native savepoints and
 /// retained incremental checkpoints) it yields exactly the entries that decoding with

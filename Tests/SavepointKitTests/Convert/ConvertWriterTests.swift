@@ -3,6 +3,7 @@ import Foundation
 import SavepointMetadata
 import Testing
 @testable import SavepointKit
+import SavepointTestSupport
 
 /// The canonical stream writer reproduces Flink's own bytes: RocksDB writes canonical savepoints
 /// sorted by state and key, as the raw reader hands entries over, so reading a rocksdb-canonical
