@@ -63,6 +63,11 @@ public final class FileByteSource: ByteSource {
             close(fd)
             throw FormatError(file: path, offset: 0, "cannot stat: \(String(cString: strerror(errno)))")
         }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            let what = st.st_mode & S_IFMT == S_IFDIR ? "is a directory" : "is not a regular file"
+            throw FormatError(file: path, offset: 0, "cannot read: \(what)")
+        }
         let fileSize = Int(st.st_size)
         let length = length ?? (fileSize - offset)
         guard offset >= 0, length >= 0, offset + length <= fileSize else {

@@ -2,23 +2,27 @@ import ArgumentParser
 import Foundation
 import SavepointKit
 
-extension ConvertOptions.Target: ExpressibleByArgument {}
+extension ConvertOptions.Target: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["memory", "filesystem", "lsm", "jobmanager", "canonical", "rocksdb"] }
+}
 extension ConvertOptions.TableCompression: ExpressibleByArgument {}
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rewrite a savepoint in another physical form (memory, filesystem, LSM), offline.",
+        abstract: "Rewrite a savepoint in another physical form, offline.",
         discussion: """
-            Targets:
-              memory      every stream inline in _metadata (JobManager storage);
+            Targets (Flink's words in brackets are accepted too):
+              memory      every stream inline in _metadata [jobmanager];
                           restores on both backends. Warns when a stream
                           exceeds the 5 MiB Flink accepts by default.
-              filesystem  canonical streams in files beside _metadata (below
-                          --inline-threshold, 20 KiB by default, inlined);
-                          restores on both backends.
-              lsm         RocksDB native files (SST, MANIFEST, CURRENT,
-                          OPTIONS); restores on RocksDB only, timers only
-                          with RocksDB's own timer service (warned).
+              filesystem  CANONICAL streams in files beside _metadata
+                          [canonical]; below --inline-threshold (20 KiB by
+                          default) inlined; restores on both backends.
+              lsm         RocksDB NATIVE files (SST, MANIFEST, CURRENT,
+                          OPTIONS) [rocksdb, native]; restores on RocksDB
+                          only, timers only with RocksDB's own timer
+                          service (warned).
             Converting to the same form re-encodes (e.g. to change the
             compression or the inline threshold). Subtasks are converted side
             by side on every core; a progress line shows on a terminal.
@@ -27,7 +31,8 @@ struct Convert: ParsableCommand {
             directory beside it, read back and compared with IN (per state:
             entry count and a digest of every key and value), and renamed into
             place only when equal. A mismatch exits 1 and leaves no OUT; so do
-            SIGINT and SIGTERM. An existing OUT is refused unless --force.
+            SIGINT and SIGTERM. An existing OUT is refused unless --force, which
+            replaces only a savepoint or an empty directory.
 
             Exit codes: 0 converted and verified, 1 verification failed,
             2 unreadable input or usage error.
@@ -36,54 +41,66 @@ struct Convert: ParsableCommand {
               savepoint convert fixtures/2.3.0/basic/memory/savepoint \\
                   /tmp/sp-fs --to filesystem
               savepoint convert NATIVE_SAVEPOINT /tmp/sp-canonical \\
-                  --to filesystem --snapshot-compression
-              savepoint convert SAVEPOINT /tmp/sp-rocksdb --to lsm \\
+                  --to canonical --snapshot-compression
+              savepoint convert SAVEPOINT /tmp/sp-rocksdb --to rocksdb \\
                   --compression zstd --json
             """
     )
 
-    @Argument(help: "The savepoint to convert: a directory, its _metadata file, or a chk-N directory.")
+    @Argument(help: "The savepoint to convert: a directory, its _metadata, or chk-N.",
+              completion: .file())
     var input: String
 
-    @Argument(help: "The directory to create (must not exist unless --force).")
+    @Argument(help: "The directory to create (must not exist unless --force).",
+              completion: .directory)
     var output: String
 
-    @Option(help: "The form to write: memory, filesystem or lsm.")
+    @Option(help: ArgumentHelp("The form to write: memory, filesystem or lsm.", valueName: "form"))
     var to: ConvertOptions.Target
 
-    @Option(help: "SST block compression for --to lsm: none, snappy, lz4 or zstd.")
-    var compression: ConvertOptions.TableCompression = .snappy
+    @Option(help: "SST block compression (lsm only): none, snappy (default), lz4, zstd.")
+    var compression: ConvertOptions.TableCompression?
 
     @Flag(inversion: .prefixedNo,
-          help: "Snappy-compress canonical keyed state streams as Flink's snapshot compression does (default: as the input).")
+          help: "Snappy-compress canonical keyed streams, as Flink's snapshot compression does (memory and filesystem only; default: as the input).")
     var snapshotCompression: Bool?
 
-    @Option(help: ArgumentHelp("Inline streams smaller than this into _metadata (filesystem and lsm forms).", valueName: "bytes"))
+    @Option(help: ArgumentHelp("Inline streams smaller than this into _metadata (filesystem and lsm).", valueName: "bytes"))
     var inlineThreshold: Int?
 
-    @Flag(help: "Replace OUT if it exists.")
+    @Flag(help: "Replace OUT if it is a savepoint or an empty directory.")
     var force = false
 
     @Flag(help: "Print a JSON report instead of text.")
     var json = false
 
+    @OptionGroup var names: UidOptions
+
+    /// Test hook: pause this long after each subtask, so a test can interrupt a conversion.
+    @Option(name: .customLong("test-pause-after-subtask"), help: .hidden)
+    var testPauseAfterSubtask: Double?
+
     func validate() throws {
+        if output.isEmpty { throw ValidationError("the output path is empty") }
         if let inlineThreshold, inlineThreshold < 0 { throw ValidationError("--inline-threshold must be 0 or more") }
         if inlineThreshold != nil, to == .memory {
             throw ValidationError("--inline-threshold does not apply to --to memory (everything is inline)")
         }
+        if compression != nil, to != .lsm {
+            throw ValidationError("--compression (SST block compression) applies to --to lsm only; see --snapshot-compression")
+        }
+        if snapshotCompression != nil, to == .lsm {
+            throw ValidationError("--snapshot-compression applies to the canonical forms (memory, filesystem); see --compression")
+        }
     }
 
     func run() throws {
-        var options = ConvertOptions(target: to, tableCompression: compression, snapshotCompression: snapshotCompression,
+        var options = ConvertOptions(target: to, tableCompression: compression ?? .snappy, snapshotCompression: snapshotCompression,
                                      inlineThreshold: inlineThreshold, force: force, handleSignals: true)
-        // Test hook: slow the conversion down so a test can interrupt it.
-        if let pause = ProcessInfo.processInfo.environment["SAVEPOINT_CONVERT_TEST_PAUSE"].flatMap(Double.init) {
-            options.pauseAfterEachSubtask = pause
-        }
+        options.pauseAfterEachSubtask = testPauseAfterSubtask
         let report: ConvertReport
         do {
-            var savepoint = try Savepoint.open(input)
+            var savepoint = try names.open(input)
             report = try ProgressLine.show("convert", &savepoint) { savepoint in
                 var converter = Converter(input: savepoint, options: options)
                 return try converter.write(to: URL(fileURLWithPath: output))
@@ -92,12 +109,9 @@ struct Convert: ParsableCommand {
             if case .verificationFailed = e { throw CommandFailure(message: e.description, exitCode: 1) }
             throw CommandFailure(message: e.description, exitCode: 2)
         }
-        for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        for w in report.warnings { Terminal.warning(w) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(report))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try JSONOutput.write(report)
         } else {
             print(Self.text(report))
         }
@@ -105,8 +119,10 @@ struct Convert: ParsableCommand {
 
     static func text(_ r: ConvertReport) -> String {
         let size = ByteCountFormatter.string(fromByteCount: r.bytesWritten, countStyle: .binary)
+        let from = r.inputOrigin?.short ?? r.inputForm
+        let to = r.outputOrigin?.short ?? r.target.rawValue
         return """
-            \(Terminal.bold("converted")) \(r.input) (\(r.inputForm)) -> \(r.output) (\(r.target.rawValue))
+            \(Terminal.bold("converted")) \(r.path) (\(from)) -> \(r.output) (\(to))
               \(r.operators) operators, \(r.subtasks) subtasks, \(r.keyedEntries) keyed entries verified, \
             \(r.filesWritten) files + _metadata (\(r.metadataSize) B), \(size) in all, \(String(format: "%.2f", r.seconds)) s
             """

@@ -7,24 +7,37 @@ import SavepointKit
 struct SavepointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "savepoint",
-        abstract: "Read, check and transform Apache Flink savepoints offline: no JVM, no cluster, no user jar.",
+        abstract: "Read, check and convert Apache Flink savepoints offline: no JVM, no cluster, no user jar.",
         discussion: """
-            PATH is a savepoint directory, its _metadata file, or a retained checkpoint directory (chk-N).
-            A savepoint that was moved or copied still reads: files are found relative to _metadata.
+            PATH is a savepoint directory, its _metadata file, a retained
+            checkpoint directory (chk-N), or a file: URI of one of them, as Flink
+            prints it. A savepoint that was moved or copied still reads: files
+            are found relative to _metadata. Flink 1.x savepoints store operator
+            ids only: --uids (or --uids-from) names them by uid.
 
             Exit codes:
               0  success
-              1  findings at error level (validate; diff reserved)
-              2  unreadable input, or a usage error
+              1  validate: error-level findings; convert: verification failed
+              2  unreadable input (which file, which byte, why) or usage error
+
+            Colour only on a terminal, never with NO_COLOR set. Shell completion:
+            savepoint --generate-completion-script bash (or zsh, fish).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self]
+        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self, UidHash.self]
     )
 
     /// Parses, runs, and maps every failure onto the documented exit codes.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `savepoint help nosuch` would print the top-level help and exit 0.
+        let commands = configuration.subcommands.map(commandName)
+        if arguments.first == "help", arguments.count > 1, !commands.contains(arguments[1]) {
+            Terminal.error("no command '\(arguments[1])'; the commands are \(commands.joined(separator: ", "))")
+            Foundation.exit(2)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as ExitCode {
             // A command that printed its own result and chose its status (validate: 1 = findings).
@@ -45,6 +58,10 @@ struct SavepointCommand: ParsableCommand {
             Foundation.exit(2)
         }
     }
+}
+
+func commandName(_ command: any ParsableCommand.Type) -> String {
+    command.configuration.commandName ?? String(describing: command).lowercased()
 }
 
 /// A failure with the exit code it maps to.

@@ -4,42 +4,56 @@ import SavepointKit
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check that a savepoint is intact and complete before a restore finds out.",
+        abstract: "Check that a savepoint is intact and complete, before a restore does.",
         discussion: """
-            Quick checks (the default) read _metadata and file sizes: every referenced file is there and
-            large enough, the key-group ranges of every keyed operator cover [0, max parallelism) exactly
-            once, parallelism and ranges agree, operator ids are unique, handle types belong together.
-            --deep also decodes every entry with its serializer and recomputes the key group of every key
-            whose Java hashCode is known, which catches a wrong max parallelism or a mangled key.
+            Quick checks (the default) read _metadata and file sizes: every
+            referenced file is there, readable and large enough; the key-group
+            ranges of every keyed operator cover [0, max parallelism) exactly
+            once; parallelism and ranges agree; operator ids are unique; handle
+            types belong together. --deep also decodes every entry with its
+            serializer and recomputes the key group of every key whose Java
+            hashCode is known: it catches a wrong max parallelism or a mangled
+            key. Subtasks are checked side by side on every core.
 
-            Exit codes: 0 valid (warnings allowed), 1 error-level findings, 2 unreadable _metadata or usage.
+            Exit codes: 0 valid (warnings allowed), 1 error-level findings,
+            2 the savepoint does not open (with --json the report says why),
+            or a usage error.
 
             Examples:
               savepoint validate fixtures/2.3.0/basic/filesystem/savepoint
-              savepoint validate SAVEPOINT --deep --json | jq '.findings[] | select(.severity == "error")'
+              savepoint validate SAVEPOINT --deep
+              savepoint validate SAVEPOINT --json \
+                  | jq -r '.findings[] | "\\(.severity) \\(.code): \\(.message)"'
             """
     )
 
-    @Argument(help: "A savepoint directory, its _metadata file, or a retained checkpoint directory.")
+    @Argument(help: "A savepoint directory, its _metadata file, or a chk-N directory.",
+              completion: .file())
     var path: String
 
-    @Flag(help: "Also decode every state entry and check every key's key group (reads all state).")
+    @Flag(help: "Also decode every entry and check every key's key group (reads all state).")
     var deep = false
 
-    @Flag(help: "Print a JSON document (stable, documented in the man page) instead of text.")
+    @Flag(help: "Print a JSON document (documented in the man page) instead of text.")
     var json = false
 
     @Flag(help: "Follow absolute paths in _metadata that lead outside the savepoint directory.")
     var allowExternalPaths = false
 
+    @OptionGroup var names: UidOptions
+
     func run() throws {
-        var savepoint = try Savepoint.open(path, allowExternalPaths: allowExternalPaths)
+        var savepoint: Savepoint
+        do {
+            savepoint = try names.open(path, allowExternalPaths: allowExternalPaths)
+        } catch let error as SavepointError where json {
+            // A script reading --json gets a report even when nothing opens.
+            try JSONOutput.write(ValidationReport.unreadable(path: path, deep: deep, error: error))
+            throw CommandFailure(message: error.description, exitCode: 2)
+        }
         let report = ProgressLine.show("validate", &savepoint) { Validator(savepoint: $0, options: .init(deep: deep)).run() }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(report))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            try JSONOutput.write(report)
         } else {
             print(ValidateText.render(report), terminator: "")
         }
@@ -71,7 +85,7 @@ enum ValidateText {
     }
 
     static func line(_ f: Finding) -> String {
-        let severity = f.severity == .error ? Terminal.red("error  ") : yellow("warning")
+        let severity = f.severity == .error ? Terminal.red("error  ") : Terminal.yellow("warning")
         var text = "\(severity) \(f.code.rawValue): \(f.message)"
         var place: [String] = []
         if let s = f.location.subtask { place.append("subtask \(s)") }
@@ -94,6 +108,4 @@ enum ValidateText {
         let verdict = report.warnings == 0 ? "valid" : "valid, \(report.warnings) warnings"
         return Terminal.bold(verdict) + " (\(mode) check of \(scope))"
     }
-
-    static func yellow(_ s: String) -> String { Terminal.useColor ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
 }

@@ -1,7 +1,13 @@
-/// Which entries `dump` prints.
+import FlinkSerialization
+import SavepointMetadata
+
+/// Which entries `dump` prints. Repeated selectors select all of them; a selector that matches
+/// nothing is an error naming what exists (`check`), never an empty dump.
 public struct DumpFilter: Sendable {
-    public var operatorSelector: String?
-    public var stateName: String?
+    /// Operators by uid, operator id in hex, or a uid whose operator id matches; empty: all.
+    public var operatorSelectors: [String] = []
+    /// State names; empty: all.
+    public var stateNames: [String] = []
     /// The key to match, as parsed JSON (compared with each entry's key rendered as JSON).
     public var keyJSON: JSONValue?
     public var limit: Int?
@@ -14,5 +20,37 @@ public struct DumpFilter: Sendable {
         }
         return value
     }
-}
 
+    public func wants(_ op: OperatorState) -> Bool {
+        operatorSelectors.isEmpty || operatorSelectors.contains { op.matches($0) }
+    }
+
+    public func wants(state name: String) -> Bool { stateNames.isEmpty || stateNames.contains(name) }
+
+    /// Refuses selectors that match nothing, and a `--key` whose JSON type cannot be the key
+    /// type of a selected keyed operator (`"388"` for an Integer key), before anything is printed.
+    public func check(against savepoint: Savepoint) throws {
+        let operators = savepoint.metadata.operatorStates
+        for selector in operatorSelectors where !operators.contains(where: { $0.matches(selector) }) {
+            let known = operators.map { op in op.uid.flatMap { $0.isEmpty ? nil : "\($0) (\(op.operatorID.hex))" } ?? op.operatorID.hex }
+            throw SavepointError.usage("--operator \(selector) matches no operator; the savepoint has: "
+                + (known.isEmpty ? "no operators" : known.joined(separator: ", ")))
+        }
+        guard !stateNames.isEmpty || keyJSON != nil else { return }
+        var available: [(op: OperatorState, names: [String])] = []
+        for op in operators where wants(op) {
+            let header = try StateNames.of(op, in: savepoint)
+            available.append((op, header.names))
+            if let keyJSON, let keyType = header.keyType, let expected = KeyJSONKind(keyType: keyType),
+               !expected.accepts(keyJSON) {
+                throw SavepointError.usage("--key \(keyJSON.text) is \(KeyJSONKind.describe(keyJSON)), "
+                    + "but the key type of operator \(op.displayName) is \(keyType): give \(expected.example)")
+            }
+        }
+        for name in stateNames where !available.contains(where: { $0.names.contains(name) }) {
+            let listed = available.map { "\($0.op.displayName): " + ($0.names.isEmpty ? "no state" : $0.names.joined(separator: ", ")) }
+            throw SavepointError.usage("--state \(name) matches no state of the selected operators; they have "
+                + listed.joined(separator: "; "))
+        }
+    }
+}

@@ -24,9 +24,10 @@ public struct Dumper {
     struct LimitReached: Error {}
 
     public func run(into output: JSONLinesOutput) throws {
+        try filter.check(against: savepoint)
         var me = self
         do {
-            for op in savepoint.metadata.operatorStates where filter.operatorSelector.map(op.matches) ?? true {
+            for op in savepoint.metadata.operatorStates where filter.wants(op) {
                 try me.dump(op, into: output)
             }
         } catch is LimitReached {
@@ -109,7 +110,7 @@ public struct Dumper {
     ) throws {
         guard filter.keyJSON == nil else { return }
         let partitions = handle.stateNameToPartitionOffsets.compactMap { info -> OperatorStateStream.StatePartition? in
-            if let wanted = filter.stateName, info.name != wanted { return nil }
+            if !filter.wants(state: info.name) { return nil }
             // Every subtask holds the same broadcast map; print one copy.
             if info.mode == .broadcast, !broadcastSeen.insert(info.name).inserted { return nil }
             return OperatorStateStream.StatePartition(
@@ -141,7 +142,7 @@ struct KeyedLines {
 
     /// nil when the filter selects none of these states.
     init?(schemas: [KeyedStateSchema], operatorName: String, filter: DumpFilter, output: JSONLinesOutput) {
-        selected = schemas.map { filter.stateName == nil || $0.metaInfo.name == filter.stateName }
+        selected = schemas.map { filter.wants(state: $0.metaInfo.name) }
         guard selected.contains(true) else { return nil }
         self.schemas = schemas
         headers = schemas.map { DumpLine.header(operatorName: operatorName, state: $0.metaInfo.name, kind: $0.kind.rawValue) }

@@ -9,42 +9,45 @@ public struct Savepoint: Sendable {
     /// The path the user gave.
     public let path: String
     public let metadataPath: String
-    public let metadata: CheckpointMetadata
+    public internal(set) var metadata: CheckpointMetadata
     /// Resolves state handles against the folder holding `_metadata` (or the job folder of a `chk-N`).
     public let location: StateLocation
     /// Size of the `_metadata` file.
     public let metadataSize: Int
     /// Set to count the state bytes read (for a progress line); nil reads uncounted.
-    public var progress: ReadProgress?
+    public var progress: ReadProgress? = nil
+    /// Operators whose uid the user named (`--uids`), where `_metadata` stores only the id.
+    public private(set) var uidsFromUser: Set<OperatorID> = []
 
-    /// Opens a savepoint directory, its `_metadata` file, or a `chk-N` directory.
-    public static func open(_ path: String, allowExternalPaths: Bool = false) throws -> Savepoint {
-        let metadataPath = try findMetadata(path)
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: metadataPath)))
-        } catch {
-            throw SavepointError.notASavepoint(path: metadataPath, reason: "cannot read: \(error.localizedDescription)")
+    /// Names the operators of a savepoint that stores only operator ids (Flink 1.x): each uid's
+    /// operator id (murmur3_128 of the uid, as Flink computes it) is matched, and a matching
+    /// operator is known by that uid from then on (in text, JSON and dump lines). A uid stored in
+    /// `_metadata` is kept; uids that match nothing are ignored (stateless operators have no entry).
+    public mutating func name(uids: [String]) {
+        let byID = Dictionary(uids.map { (OperatorID(uid: $0), $0) }, uniquingKeysWith: { first, _ in first })
+        for i in metadata.operatorStates.indices where (metadata.operatorStates[i].uid ?? "").isEmpty {
+            if let uid = byID[metadata.operatorStates[i].operatorID] {
+                metadata.operatorStates[i].uid = uid
+                uidsFromUser.insert(metadata.operatorStates[i].operatorID)
+            }
+        }
+    }
+
+    /// Opens a savepoint directory, its `_metadata` file, or a `chk-N` directory; a `file:` URI as
+    /// Flink prints it when a savepoint completes is taken as its path.
+    public static func open(_ given: String, allowExternalPaths: Bool = false) throws -> Savepoint {
+        let path = try SavepointPath.local(given)
+        let metadataPath = try SavepointPath.metadataFile(of: path)
+        let bytes: [UInt8] = try attributing(to: metadataPath) {
+            let source = try FileByteSource(path: metadataPath)
+            return try source.read(0..<source.size)
         }
         let metadata = try attributing(to: metadataPath) { try CheckpointMetadata.read(from: bytes) }
         let directory = (metadataPath as NSString).deletingLastPathComponent
         return Savepoint(
             path: path, metadataPath: metadataPath, metadata: metadata,
             location: StateLocation(savepointDirectory: directory, allowExternalPaths: allowExternalPaths),
-            metadataSize: bytes.count, progress: nil)
-    }
-
-    static func findMetadata(_ path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SavepointError.notASavepoint(path: path, reason: "no such file or directory")
-        }
-        guard isDirectory.boolValue else { return path }
-        let candidate = (path as NSString).appendingPathComponent(metadataFileName)
-        guard FileManager.default.fileExists(atPath: candidate) else {
-            throw SavepointError.notASavepoint(path: path, reason: "the directory has no \(metadataFileName) file")
-        }
-        return candidate
+            metadataSize: bytes.count)
     }
 
     /// The bytes behind a stream handle, as a random-access source.
@@ -65,9 +68,11 @@ public struct Savepoint: Sendable {
         case let .inline(bytes):
             return InMemoryByteSource(name: "\(metadataPath) (inline \(Self.inlineName(handle)))", bytes: bytes)
         case let .file(range):
-            guard FileManager.default.fileExists(atPath: range.path) else {
-                throw SavepointError.missingFile(path: range.path, referencedBy: metadataPath)
+            let status = FileStatus.readable(range.path)
+            if status.isMissing {
+                throw SavepointError.missingFile(path: range.path, recorded: handle.recordedPath, referencedBy: metadataPath)
             }
+            if let problem = status.problemAsFile { throw SavepointError.unreadable(path: range.path, reason: problem) }
             return try attributing(to: range.path) {
                 try FileByteSource(path: range.path, offset: Int(range.offset),
                                    length: range.isWholeFile ? nil : Int(range.length))

@@ -6,8 +6,11 @@ public enum SavepointError: Error, CustomStringConvertible {
     case format(FormatError)
     /// A path that does not lead to a savepoint.
     case notASavepoint(path: String, reason: String)
-    /// A file the metadata references that is not there.
-    case missingFile(path: String, referencedBy: String)
+    /// A file the metadata references that is not there: where it was looked for, and the path
+    /// `_metadata` records (which differs for a moved savepoint or a checkpoint's `shared/` file).
+    case missingFile(path: String, recorded: String?, referencedBy: String)
+    /// A file or directory the OS refuses to read; `reason` is its own (`strerror`) or the file's kind.
+    case unreadable(path: String, reason: String)
     case io(String)
     /// Input that is valid but uses a feature this version does not read yet.
     case unsupported(String)
@@ -17,7 +20,10 @@ public enum SavepointError: Error, CustomStringConvertible {
         switch self {
         case let .format(e): return e.description
         case let .notASavepoint(path, reason): return "\(path): not a savepoint: \(reason)"
-        case let .missingFile(path, by): return "\(path): missing file (referenced by \(by))"
+        case let .missingFile(path, recorded, by):
+            let as_ = recorded.flatMap { $0 == path ? nil : " (recorded as \($0))" } ?? ""
+            return "\(path): missing file\(as_), referenced by \(by)"
+        case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
         case let .io(m): return m
         case let .unsupported(m): return "not supported: \(m)"
         case let .usage(m): return m

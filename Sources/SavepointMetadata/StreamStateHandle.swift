@@ -17,6 +17,19 @@ public indirect enum StreamStateHandle: Sendable, Equatable {
     /// `EmptySegmentFileStateHandle` (tag 16): file merging's placeholder for no bytes.
     case emptySegmentFile
 
+    /// The absolute path `_metadata` records (nil for inline bytes, and for relative handles, whose
+    /// name is resolved beside `_metadata`), for messages that name both the recorded and the
+    /// resolved path of a file.
+    public var recordedPath: String? {
+        switch self {
+        case .byteStream, .emptySegmentFile: return nil
+        case let .file(path, _): return path
+        case .relativeFile: return nil
+        case let .keyGroups(h): return h.delegate.recordedPath
+        case let .segmentFile(segment): return segment.filePath
+        }
+    }
+
     static func read(from reader: inout ByteReader, depth: Int = 0) throws -> StreamStateHandle? {
         let at = reader.index
         guard depth < maximumHandleNesting else {

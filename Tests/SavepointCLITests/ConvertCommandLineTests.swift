@@ -55,7 +55,7 @@ import SavepointTestSupport
         #expect(!piped.err.contains("convert: "), "progress written although stderr is no terminal")
     }
 
-    /// The test hook SAVEPOINT_CONVERT_TEST_PAUSE makes each subtask take seconds; SIGTERM arrives
+    /// The hidden test option --test-pause-after-subtask makes each subtask take seconds; SIGTERM arrives
     /// while the temporary directory is being written.
     @Test func sigtermMidConversionLeavesNoOutput() throws {
         let fixture = try #require(Self.sample)
@@ -67,10 +67,8 @@ import SavepointTestSupport
         p.executableURL = binary
         // Threshold 0: every table is a file of its own, so the temporary directory fills up at once
         // (the sample's tables are small enough to be inlined into _metadata otherwise).
-        p.arguments = ["convert", fixture.savepointPath, out.path, "--to", "lsm", "--inline-threshold", "0"]
-        var env = ProcessInfo.processInfo.environment
-        env["SAVEPOINT_CONVERT_TEST_PAUSE"] = "3"
-        p.environment = env
+        p.arguments = ["convert", fixture.savepointPath, out.path, "--to", "lsm", "--inline-threshold", "0",
+                       "--test-pause-after-subtask", "3"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -37,8 +37,8 @@ import SavepointTestSupport
         else { Issue.record("no keyed line in \(fixture)"); return }
 
         var filter = DumpFilter()
-        filter.operatorSelector = op
-        filter.stateName = state
+        filter.operatorSelectors = [op]
+        filter.stateNames = [state]
         filter.keyJSON = key
         let some = JSONLinesOutput.inMemory()
         try Dumper(savepoint: savepoint, filter: filter).run(into: some)

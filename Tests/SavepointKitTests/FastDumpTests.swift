@@ -49,7 +49,7 @@ import SavepointTestSupport
               case let .object(fields)? = JSONValue.parse(Array(line)), case let .string(state)? = fields["state"]
         else { return }
         var byState = DumpFilter()
-        byState.stateName = state
+        byState.stateNames = [state]
         #expect(Self.dump(path, direct: true, filter: byState).bytes == Self.dump(path, direct: false, filter: byState).bytes)
         var limited = DumpFilter()
         limited.limit = 3

@@ -145,7 +145,7 @@ import SavepointTestSupport
             let sstFiles = handles.reduce(0) { $0 + ($1.sharedState + $1.privateState).filter { $0.localPath.hasSuffix(".sst") }.count }
             #expect(families.reduce(0) { $0 + $1.sstCount } == sstFiles)
             for cf in families where cf.sstCount > 0 {
-                #expect(cf.totalSize > 0 && cf.entryCount > 0 && !cf.compression.isEmpty && !cf.levels.isEmpty, "\(cf.name)")
+                #expect(cf.totalSize > 0 && cf.rawEntries > 0 && !cf.compression.isEmpty && !cf.levels.isEmpty, "\(cf.name)")
             }
         }
     }

@@ -1,3 +1,4 @@
+import Bytes
 import Dispatch
 import Foundation
 
@@ -12,25 +13,48 @@ final class ConversionOutput: @unchecked Sendable {
     private var finished = false
     private var signalSources: [DispatchSourceSignal] = []
 
-    /// Refuses an existing `OUT` without `force`, and an `OUT` that is (inside) the input.
+    /// Refuses an existing `OUT` without `force`, with `force` anything but a savepoint or an
+    /// empty directory (it would be deleted), and an `OUT` that is (inside) the input. Errors name
+    /// `OUT`, never the temporary directory.
     init(final finalURL: URL, input: URL, force: Bool) throws {
-        let fm = FileManager.default
+        guard !finalURL.path.isEmpty else { throw SavepointError.usage("the output path is empty") }
         let out = finalURL.standardizedFileURL, inp = input.standardizedFileURL
         if out.path == inp.path || out.path.hasPrefix(inp.path + "/") || inp.path.hasPrefix(out.path + "/") {
             throw ConvertError.sameDirectory(out.path)
         }
-        if fm.fileExists(atPath: out.path), !force { throw ConvertError.outputExists(out.path) }
+        switch FileStatus.of(out.path) {
+        case .missing: break
+        case let .unusable(reason): throw SavepointError.unreadable(path: out.path, reason: reason)
+        case .directory, .regularFile, .special:
+            guard force else { throw ConvertError.outputExists(out.path) }
+            try Self.checkReplaceable(out.path)
+        }
         let parent = out.deletingLastPathComponent()
-        guard fm.fileExists(atPath: parent.path) else {
-            throw SavepointError.io("\(parent.path): the output's parent directory does not exist")
+        guard FileStatus.of(parent.path) == .directory else {
+            throw SavepointError.io("\(out.path): cannot create the output: its parent directory \(parent.path) does not exist")
         }
         self.finalURL = out
         self.force = force
         tempURL = parent.appendingPathComponent(".\(out.lastPathComponent).converting-\(UUID().uuidString.lowercased())")
+        guard mkdir(tempURL.path, 0o755) == 0 else {
+            throw SavepointError.io("\(out.path): cannot create the output: \(String(cString: strerror(errno))) (in \(parent.path))")
+        }
+    }
+
+    /// `--force` replaces only what is safe to delete: a savepoint (a directory with a `_metadata`
+    /// file) or an empty directory; never a file or a directory of something else.
+    static func checkReplaceable(_ path: String) throws {
+        guard FileStatus.of(path) == .directory else {
+            throw ConvertError.notReplaceable(path, "it is not a directory")
+        }
+        let entries: [String]
         do {
-            try fm.createDirectory(at: tempURL, withIntermediateDirectories: false)
+            entries = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw SavepointError.io("\(tempURL.path): cannot create the temporary output directory: \(error.localizedDescription)")
+            throw SavepointError.unreadable(path: path, reason: FileStatus.listable(path).problemAsFile ?? "cannot list it")
+        }
+        guard entries.isEmpty || FileStatus.of((path as NSString).appendingPathComponent("_metadata")).isRegularFile else {
+            throw ConvertError.notReplaceable(path, "it is neither a savepoint (no _metadata) nor empty")
         }
     }
 

@@ -10,6 +10,18 @@ public struct ConvertOptions: Sendable {
         case filesystem
         /// RocksDB native files (SST, MANIFEST, CURRENT, OPTIONS): restores only on RocksDB.
         case lsm
+
+        /// A target by its name or by Flink's words for it: `jobmanager` (the storage that keeps
+        /// state in `_metadata`), `canonical` (`SavepointFormatType.CANONICAL` in files),
+        /// `rocksdb` and `native` (RocksDB's own files).
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "memory", "jobmanager", "memory-snapshot": self = .memory
+            case "filesystem", "canonical": self = .filesystem
+            case "lsm", "rocksdb", "native": self = .lsm
+            default: return nil
+            }
+        }
     }
 
     /// Block compression of the SST files written for the LSM form.
@@ -55,9 +67,13 @@ public struct ConvertOptions: Sendable {
 
 /// What a conversion did, for the text and JSON output.
 public struct ConvertReport: Codable, Sendable {
-    public var input: String
+    /// The input savepoint as the user named it (every report calls its input `path`).
+    public var path: String
     public var output: String
     public var inputForm: String
+    /// What wrote the input, and what the output is, in Flink's words.
+    public var inputOrigin: SnapshotOrigin?
+    public var outputOrigin: SnapshotOrigin?
     public var target: ConvertOptions.Target
     public var operators: Int
     public var subtasks: Int
@@ -68,6 +84,7 @@ public struct ConvertReport: Codable, Sendable {
     public var bytesWritten: Int64
     public var metadataSize: Int
     public var verified: Bool
+    /// Wall time, rounded to the millisecond.
     public var seconds: Double
     public var warnings: [String]
 }
@@ -78,12 +95,15 @@ public enum ConvertError: Error, CustomStringConvertible {
     /// The output read back differs from the input; the output was removed.
     case verificationFailed(String)
     case sameDirectory(String)
+    /// `--force` would delete something that is not a savepoint.
+    case notReplaceable(String, String)
 
     public var description: String {
         switch self {
         case let .outputExists(p): return "\(p) already exists (use --force to replace it)"
         case let .verificationFailed(m): return "verification failed, output removed: \(m)"
         case let .sameDirectory(p): return "\(p): the output must not be the input or inside it"
+        case let .notReplaceable(p, why): return "\(p): --force replaces only a savepoint or an empty directory, and \(why)"
         }
     }
 }

@@ -57,7 +57,7 @@ public struct Converter {
             }
             var report = try makeReport(output: out, metadataSize: bytes.count, perState: perState)
             try out.commit()
-            report.seconds = Date().timeIntervalSince(started)
+            report.seconds = ReportJSON.seconds(Date().timeIntervalSince(started))
             return report
         } catch {
             out.abandon()
@@ -181,8 +181,11 @@ public struct Converter {
             let size = (try? FileManager.default.attributesOfItem(atPath: output.tempURL.appendingPathComponent(f).path)[.size] as? NSNumber)?.int64Value
             bytes += size ?? 0
         }
+        // What Flink will see, in its words: the input's and the written output's origin.
+        let written = try? Savepoint.open(output.tempURL.path)
         return ConvertReport(
-            input: input.path, output: output.finalURL.path, inputForm: SavepointForm(input.metadata).rawValue,
+            path: input.path, output: output.finalURL.path, inputForm: SavepointForm(input.metadata).rawValue,
+            inputOrigin: try? InspectReport(input).origin, outputOrigin: written.flatMap { try? InspectReport($0).origin },
             target: options.target, operators: input.metadata.operatorStates.count, subtasks: subtaskCount,
             keyedEntries: perState.values.reduce(0, +), entriesPerState: perState,
             filesWritten: files.count - 1, bytesWritten: bytes, metadataSize: metadataSize, verified: true,

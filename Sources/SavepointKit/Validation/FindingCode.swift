@@ -2,8 +2,12 @@
 /// page: add new ones, never rename.
 public enum FindingCode: String, Sendable, Codable, CaseIterable {
     // Files
+    /// The savepoint itself cannot be opened: no `_metadata`, unreadable, or not in Flink's format.
+    case unreadableSavepoint = "unreadable-savepoint"
     /// A state file `_metadata` refers to is not there.
     case missingFile = "missing-file"
+    /// A state file is there but cannot be read: no permission, a directory, a device.
+    case unreadableFile = "unreadable-file"
     /// A state file is shorter than its handle's size or than an offset pointing into it.
     case fileTooSmall = "file-too-small"
     /// A state file is longer than its handle records (appended to, or replaced).

@@ -9,8 +9,12 @@ enum FindingErrors {
             return (e.file, e.offset, e.message)
         case let SavepointError.format(e):
             return (e.file, e.offset, e.message)
-        case let SavepointError.missingFile(path, _):
+        case let SavepointError.missingFile(path, _, _):
             return (path, nil, "missing file")
+        case let SavepointError.unreadable(path, reason):
+            return (path, nil, "cannot read: \(reason)")
+        case let SavepointError.notASavepoint(path, reason):
+            return (path, nil, "not a savepoint: \(reason)")
         default:
             return (nil, nil, "\(error)")
         }

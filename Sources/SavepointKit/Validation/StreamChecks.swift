@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 import SavepointMetadata
 
@@ -52,9 +53,15 @@ extension Validator {
             log.error(.unsafePath, "\(ref.what): the file is a symlink to \(outside), outside the savepoint directory; allow external paths to follow it", at: at)
             return
         }
-        guard let size = Self.regularFileSize(range.path) else {
+        let status = FileStatus.readable(range.path)
+        guard case let .regularFile(size) = status else {
             badPaths.insert(range.path)
-            log.error(.missingFile, "\(ref.what): the file is missing; Flink cannot restore this state", at: at)
+            let recorded = ref.recordedPath.flatMap { $0 == range.path ? nil : " (recorded as \($0))" } ?? ""
+            if status.isMissing {
+                log.error(.missingFile, "\(ref.what): the file is missing\(recorded); Flink cannot restore this state", at: at)
+            } else {
+                log.error(.unreadableFile, "\(ref.what): cannot read the file\(recorded): \(status.problemAsFile ?? "")", at: at)
+            }
             return
         }
         if seenFiles.insert(range.path).inserted {
@@ -85,13 +92,6 @@ extension Validator {
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         guard real != path else { return nil }
         return real.hasPrefix(root.hasSuffix("/") ? root : root + "/") ? nil : real
-    }
-
-    /// The size of a regular file (symlinks followed), nil when there is none.
-    static func regularFileSize(_ path: String) -> Int64? {
-        var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int64(st.st_size)
     }
 
     func with(_ location: FindingLocation, file: String?) -> FindingLocation {

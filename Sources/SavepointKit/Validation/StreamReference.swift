@@ -12,6 +12,8 @@ struct StreamReference {
     var requiredLength: Int64?
     /// Whether the state backend's inline threshold applies (subtask state, not coordinator state).
     var isSubtaskState: Bool
+    /// The path `_metadata` records for the stream, named beside the resolved one in findings.
+    var recordedPath: String? { handle.recordedPath }
 }
 
 extension Validator {

@@ -1,5 +1,5 @@
 /// What `validate` found and how much it looked at. Encoded as JSON it is the stable document of
-/// `savepoint validate --json`: `{"valid", "deep", "errors", "warnings", "findings", "checked"}`.
+/// `savepoint validate --json`: `{"path", "valid", "deep", "errors", "warnings", "findings", "checked"}`.
 public struct ValidationReport: Sendable, Codable {
     /// How much was checked, so "valid" can be read as "valid, having looked at this much".
     public struct Checked: Sendable, Equatable, Codable {
@@ -21,7 +21,8 @@ public struct ValidationReport: Sendable, Codable {
         public init() {}
     }
 
-    public var savepoint: String
+    /// The savepoint as the user named it (every report calls its input `path`).
+    public var path: String
     public var deep: Bool
     public var findings: [Finding]
     public var checked: Checked
@@ -36,20 +37,20 @@ public struct ValidationReport: Sendable, Codable {
         findings.filter { $0.severity == severity }.reduce(0) { $0 + 1 + ($1.similarNotListed ?? 0) }
     }
 
-    public init(savepoint: String, deep: Bool, findings: [Finding], checked: Checked) {
-        self.savepoint = savepoint
+    public init(path: String, deep: Bool, findings: [Finding], checked: Checked) {
+        self.path = path
         self.deep = deep
         self.findings = findings
         self.checked = checked
     }
 
     enum CodingKeys: String, CodingKey {
-        case savepoint, valid, deep, errors, warnings, findings, checked
+        case path, valid, deep, errors, warnings, findings, checked
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(savepoint, forKey: .savepoint)
+        try c.encode(path, forKey: .path)
         try c.encode(valid, forKey: .valid)
         try c.encode(deep, forKey: .deep)
         try c.encode(errors, forKey: .errors)
@@ -60,9 +61,19 @@ public struct ValidationReport: Sendable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        savepoint = try c.decode(String.self, forKey: .savepoint)
+        path = try c.decode(String.self, forKey: .path)
         deep = try c.decode(Bool.self, forKey: .deep)
         findings = try c.decode([Finding].self, forKey: .findings)
         checked = try c.decode(Checked.self, forKey: .checked)
+    }
+}
+
+extension ValidationReport {
+    /// The report for a savepoint that does not open at all: one error finding naming the file,
+    /// the byte offset where known, and why.
+    public static func unreadable(path: String, deep: Bool, error: any Error) -> ValidationReport {
+        let (file, offset, message) = FindingErrors.describe(error)
+        let finding = Finding(.error, .unreadableSavepoint, message, at: FindingLocation(file: file ?? path, offset: offset))
+        return ValidationReport(path: path, deep: deep, findings: [finding], checked: Checked())
     }
 }

@@ -49,7 +49,7 @@ public struct Validator {
             v.checkKeyedStateDeeply()
             v.checkOperatorStateDeeply()
         }
-        return ValidationReport(savepoint: savepoint.path, deep: options.deep, findings: v.log.findings, checked: v.checked)
+        return ValidationReport(path: savepoint.path, deep: options.deep, findings: v.log.findings, checked: v.checked)
     }
 
     /// Opens and validates `path` (a savepoint directory, its `_metadata`, or a `chk-N` directory).

@@ -22,11 +22,27 @@ import SavepointTestSupport
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("note").path))
 
+        // --force never deletes what is not a savepoint: a user's notes stay.
         var forced = ConvertOptions(target: .memory)
         forced.force = true
+        #expect(throws: ConvertError.self) {
+            try Converter.run(input: fixture.savepointPath, output: out.path, options: forced)
+        }
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("note").path))
+        let file = dir.appendingPathComponent("file")
+        try Data("a file".utf8).write(to: file)
+        #expect(throws: ConvertError.self) {
+            try Converter.run(input: fixture.savepointPath, output: file.path, options: forced)
+        }
+        #expect(FileManager.default.fileExists(atPath: file.path))
+
+        // An empty directory, then the savepoint now in it, are replaced.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("note"))
         _ = try Converter.run(input: fixture.savepointPath, output: out.path, options: forced)
-        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("note").path))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("_metadata").path))
+        forced.target = .filesystem
+        _ = try Converter.run(input: fixture.savepointPath, output: out.path, options: forced)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).count > 1)
         #expect(Scratch.leftovers(in: dir).isEmpty)
     }
 

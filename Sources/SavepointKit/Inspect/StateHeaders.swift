@@ -19,6 +19,15 @@ struct KeyedStateHeader {
         }
     }
 
+    /// The layout a handle's kind tells when its stream cannot be read.
+    static func layoutOfUnreadable(_ handle: KeyedStateHandle) -> String? {
+        switch handle {
+        case .incrementalRemote: return "LSM"
+        case let .keyGroups(h) where h.kind == .savepoint: return KeyedStateStream.Layout.canonical.rawValue
+        default: return nil
+        }
+    }
+
     static func handleKind(_ handle: KeyedStateHandle) -> String {
         switch handle {
         case let .keyGroups(h):
@@ -79,7 +88,10 @@ extension InspectReport.State {
         keyType = meta.keySerializer?.typeDescription
         namespaceType = nil
         valueType = meta.valueSerializer?.typeDescription
+        // Broadcast state is a map (`MapStateDescriptor`): its type names both serializers.
+        if kind == "broadcast", let key = keyType, let value = valueType { valueType = "Map<\(key), \(value)>" }
         ttl = false
         size = nil
+        entries = nil
     }
 }
