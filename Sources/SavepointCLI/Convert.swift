@@ -11,6 +11,13 @@ extension ConvertOptions.TableCompression: ExpressibleByArgument {}
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite a savepoint in another physical form, offline.",
+        usage: """
+            savepoint convert <input> <output> --to <form> [--force] [--json]
+                              [--compression <none|snappy|lz4|zstd>]
+                              [--[no-]snapshot-compression]
+                              [--inline-threshold <bytes>]
+                              [--uids <uid,...>] [--uids-from <file>]
+            """,
         discussion: """
             Targets (Flink's words in brackets are accepted too):
               memory      every stream inline in _metadata [jobmanager];

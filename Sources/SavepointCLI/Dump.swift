@@ -5,6 +5,11 @@ import SavepointKit
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print every state entry as JSON Lines (dump schema v1).",
+        usage: """
+            savepoint dump <path> [--operator <uid|id> ...] [--state <name> ...]
+                           [--key <json>] [--limit <n>] [--json]
+                           [--uids <uid,...>] [--uids-from <file>]
+            """,
         discussion: """
             One JSON object per line: operator (its uid, or its operator id in hex
             when the savepoint stores no uid and --uids names none), state, kind,

@@ -5,6 +5,10 @@ import SavepointKit
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what a savepoint holds: operators, states, types, sizes, files.",
+        usage: """
+            savepoint inspect <path> [--deep] [--json]
+                              [--uids <uid,...>] [--uids-from <file>]
+            """,
         discussion: """
             Reads _metadata, the state streams' headers and the file sizes, never
             the state data, so it answers in milliseconds however large the

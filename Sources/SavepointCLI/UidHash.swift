@@ -7,6 +7,10 @@ struct UidHash: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uid-hash",
         abstract: "Print Flink's operator id of each uid.",
+        usage: """
+            savepoint uid-hash <uid> ... [--json]
+                               [--uids <uid,...>] [--uids-from <file>]
+            """,
         discussion: """
             Flink matches an operator to its state by the operator id, the
             murmur3_128 hash of the uid set with .uid(...) (StreamGraphHasherV2).

@@ -5,6 +5,10 @@ import SavepointKit
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that a savepoint is intact and complete, before a restore does.",
+        usage: """
+            savepoint validate <path> [--deep] [--json] [--allow-external-paths]
+                               [--uids <uid,...>] [--uids-from <file>]
+            """,
         discussion: """
             Quick checks (the default) read _metadata and file sizes: every
             referenced file is there, readable and large enough; the key-group
@@ -22,7 +26,7 @@ struct Validate: ParsableCommand {
             Examples:
               savepoint validate fixtures/2.3.0/basic/filesystem/savepoint
               savepoint validate SAVEPOINT --deep
-              savepoint validate SAVEPOINT --json \
+              savepoint validate SAVEPOINT --json \\
                   | jq -r '.findings[] | "\\(.severity) \\(.code): \\(.message)"'
             """
     )

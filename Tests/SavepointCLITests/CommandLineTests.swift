@@ -73,6 +73,46 @@ import SavepointTestSupport
     @Test func helpDescribesCommandsAndExitCodes() throws {
         let r = try SavepointBinary.run(["--help"])
         #expect(r.status == 0)
-        #expect(r.out.contains("inspect") && r.out.contains("dump") && r.out.contains("Exit codes"))
+        #expect(r.out.contains("inspect") && r.out.contains("dump") && r.out.contains("uid-hash") && r.out.contains("Exit codes"))
+        #expect(!r.out.contains("reserved"), "exit code 1 is what commands return, nothing reserved")
+        #expect(r.out.contains("NO_COLOR") && r.out.contains("--generate-completion-script"))
+    }
+
+    @Test func helpOfAnUnknownCommandIsAnError() throws {
+        let r = try SavepointBinary.run(["help", "nosuch"])
+        #expect(r.status == 2 && r.err.contains("nosuch") && r.err.contains("inspect"), "\(r)")
+        #expect(try SavepointBinary.run(["help", "dump"]).status == 0)
+    }
+
+    /// Every help page fits 80 columns, and its examples are whole lines a user can paste.
+    @Test(arguments: [[], ["inspect"], ["dump"], ["validate"], ["convert"], ["uid-hash"]])
+    func helpFitsEightyColumns(_ command: [String]) throws {
+        let r = try SavepointBinary.run(command + ["--help"], environment: ["COLUMNS": "80"])
+        #expect(r.status == 0)
+        let wide = r.out.split(separator: "\n").filter { $0.count > 80 }
+        #expect(wide.isEmpty, "\(wide)")
+        let examples = r.out.components(separatedBy: "Examples:").dropFirst().first ?? ""
+        for line in examples.split(separator: "\n").prefix { !$0.hasPrefix("USAGE") } where line.hasPrefix("  savepoint") {
+            // A wrapped example ends in a backslash; otherwise it must be complete (quotes balanced).
+            #expect(line.hasSuffix("\\") || line.filter { $0 == "'" }.count % 2 == 0, "\(line)")
+        }
+    }
+
+    /// Flink's operator id of a uid: murmur3_128 as `StreamGraphHasherV2` computes it (the fixtures'
+    /// operator `counter` has id 0da08f51eaa85fc298e176a139b3649a in every savepoint Flink wrote).
+    @Test func uidHashPrintsFlinksOperatorIds() throws {
+        let r = try SavepointBinary.run(["uid-hash", "counter", "source"])
+        #expect(r.status == 0)
+        #expect(r.out == "0da08f51eaa85fc298e176a139b3649a  counter\ne5a72f353fc1e6bbf3bd96a41384998c  source\n", "\(r.out)")
+        let json = try SavepointBinary.run(["uid-hash", "counter", "--json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: String]])
+        #expect(doc == [["uid": "counter", "operatorId": "0da08f51eaa85fc298e176a139b3649a"]])
+        #expect(try SavepointBinary.run(["uid-hash"]).status == 2)
+    }
+
+    @Test func completionScriptsCompletePaths() throws {
+        let bash = try SavepointBinary.run(["--generate-completion-script", "bash"])
+        #expect(bash.status == 0 && bash.out.contains("inspect") && bash.out.contains("uid-hash"))
+        #expect(bash.out.contains("-f") || bash.out.contains("compgen -f") || bash.out.contains("_filedir"), "no file completion")
     }
 }

@@ -25,6 +25,61 @@ import SavepointTestSupport
         #expect(bad.status == 2)
     }
 
+    /// --force replaces a savepoint or an empty directory, never anything else.
+    @Test func forceReplacesOnlyASavepointOrAnEmptyDirectory() throws {
+        let fixture = try #require(Self.sample)
+        let dir = try Scratch.directory("cli-force")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notes = dir.appendingPathComponent("notes")
+        try FileManager.default.createDirectory(at: notes, withIntermediateDirectories: false)
+        try Data("mine".utf8).write(to: notes.appendingPathComponent("notes.txt"))
+        let refused = try SavepointBinary.run(["convert", fixture.savepointPath, notes.path, "--to", "memory", "--force"])
+        #expect(refused.status == 2 && refused.err.contains("neither a savepoint"), "\(refused.err)")
+        #expect(FileManager.default.fileExists(atPath: notes.appendingPathComponent("notes.txt").path))
+        #expect(Scratch.leftovers(in: dir).isEmpty)
+    }
+
+    @Test func optionsOfOtherFormsAndBadOutputsAreRefused() throws {
+        let fixture = try #require(Self.sample)
+        let dir = try Scratch.directory("cli-options")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let cases: [([String], String)] = [
+            (["--to", "memory", "--compression", "zstd"], "--compression"),
+            (["--to", "filesystem", "--compression", "lz4"], "--compression"),
+            (["--to", "lsm", "--snapshot-compression"], "--snapshot-compression"),
+            (["--to", "memory", "--inline-threshold", "10"], "--inline-threshold"),
+        ]
+        for (args, named) in cases {
+            let r = try SavepointBinary.run(["convert", fixture.savepointPath, out] + args)
+            #expect(r.status == 2 && r.err.contains(named), "\(args): \(r.err)")
+        }
+        let empty = try SavepointBinary.run(["convert", fixture.savepointPath, "", "--to", "memory"])
+        #expect(empty.status == 2 && empty.err.contains("output path is empty"), "\(empty.err)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// `--to` takes Flink's words: rocksdb and native are the LSM form, canonical the filesystem form,
+    /// jobmanager the memory form.
+    @Test(arguments: [("rocksdb", "NATIVE rocksdb savepoint"), ("native", "NATIVE rocksdb savepoint"),
+                      ("canonical", "CANONICAL"), ("jobmanager", "jobmanager storage")])
+    func targetsInFlinksWords(_ target: String, _ words: String) throws {
+        let fixture = try #require(Self.sample)
+        let dir = try Scratch.directory("cli-words")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try SavepointBinary.run(["convert", fixture.savepointPath, dir.appendingPathComponent("out").path,
+                                         "--to", target, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let origin = try #require(doc["outputOrigin"] as? [String: Any])
+        let short = [origin["snapshotFormat"], origin["stateBackend"], origin["kind"]].compactMap { $0 as? String }.joined(separator: " ")
+            + ", \(origin["checkpointStorage"] as? String ?? "") storage"
+        #expect(short.contains(words), "\(short)")
+        #expect(doc["path"] as? String == fixture.savepointPath)
+        let seconds = try #require(doc["seconds"] as? Double)
+        #expect((seconds * 1000).rounded() == seconds * 1000, "durations are rounded to the millisecond")
+    }
+
     /// Real Flink 2.3.0 restores timers written as column families only with RocksDB timers (checked with
     /// restore-check --timers heap: all 300 timers of this fixture are gone), so converting timers to the LSM
     /// form warns; the canonical forms restore them on either timer service and do not.
