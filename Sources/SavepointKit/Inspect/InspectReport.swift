@@ -251,7 +251,6 @@ extension SavepointError {
     var isAboutAFile: Bool {
         switch self {
         case .missingFile, .unreadable: return true
-        case let .format(e): return e.message.hasPrefix("cannot open") || e.message.hasPrefix("cannot read")
         default: return false
         }
     }
