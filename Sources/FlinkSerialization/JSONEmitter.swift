@@ -9,17 +9,20 @@
 /// millions of lines). Non-copyable, so the buffer has one owner and is freed once.
 public struct JSONEmitter: ~Copyable {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
-    @usableFromInline var capacity: Int
-    @usableFromInline var written = 0
+    /// Where the next byte goes, and the end of the buffer (pointers, not counts: one add less
+    /// per piece).
+    @usableFromInline var end: UnsafeMutablePointer<UInt8>
+    @usableFromInline var limit: UnsafeMutablePointer<UInt8>
     /// False while `base` is the caller's memory (`withTemporaryStorage`): not ours to free.
     @usableFromInline var owned: Bool
 
     /// Bytes written so far.
-    public var count: Int { written }
+    public var count: Int { end - base }
 
     public init(capacity: Int = 4096) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
+        base = .allocate(capacity: max(capacity, 64))
+        end = base
+        limit = base + max(capacity, 64)
         owned = true
     }
 
@@ -27,7 +30,8 @@ public struct JSONEmitter: ~Copyable {
     /// own should it outgrow it.
     public init(borrowing buffer: UnsafeMutableBufferPointer<UInt8>) {
         base = buffer.baseAddress ?? .allocate(capacity: 1)
-        capacity = buffer.baseAddress == nil ? 1 : buffer.count
+        end = base
+        limit = base + (buffer.baseAddress == nil ? 1 : buffer.count)
         owned = buffer.baseAddress == nil
     }
 
@@ -62,17 +66,19 @@ public struct JSONEmitter: ~Copyable {
 
     @inlinable @inline(__always)
     mutating func reserve(_ n: Int) {
-        if capacity - written < n { grow(n) }
+        if limit - end < n { grow(n) }
     }
 
     @inline(never)
     @usableFromInline mutating func grow(_ n: Int) {
-        let newCapacity = max(capacity * 2, count + n)
+        let count = self.count
+        let newCapacity = max((limit - base) * 2, count + n)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.update(from: base, count: written)
+        newBase.update(from: base, count: count)
         if owned { base.deallocate() }
         base = newBase
-        capacity = newCapacity
+        end = newBase + count
+        limit = newBase + newCapacity
         owned = true
     }
 
@@ -81,8 +87,8 @@ public struct JSONEmitter: ~Copyable {
     @inlinable @inline(__always)
     public mutating func byte(_ b: UInt8) {
         reserve(1)
-        base[written] = b
-        written += 1
+        end.pointee = b
+        end += 1
     }
 
     /// Bytes that are JSON text already (punctuation, field names, rendered pieces).
@@ -90,8 +96,8 @@ public struct JSONEmitter: ~Copyable {
     public mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let from = bytes.baseAddress else { return }
         reserve(bytes.count)
-        (base + written).update(from: from, count: bytes.count)
-        written += bytes.count
+        end.update(from: from, count: bytes.count)
+        end += bytes.count
     }
 
     @inlinable @inline(__always)
@@ -115,8 +121,8 @@ public struct JSONEmitter: ~Copyable {
     public mutating func integer(_ v: Int64) {
         reserve(20)
         if v < 0 {
-            base[written] = UInt8(ascii: "-")
-            written += 1
+            end.pointee = UInt8(ascii: "-")
+            end += 1
         }
         var m = v.magnitude
         var digits = 1
@@ -125,11 +131,11 @@ public struct JSONEmitter: ~Copyable {
             probe /= 10
             digits += 1
         }
-        var at = written + digits
-        written = at
+        var at = end + digits
+        end = at
         repeat {
             at -= 1
-            base[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
+            at.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
             m /= 10
         } while m > 0
     }
@@ -182,10 +188,10 @@ public struct JSONEmitter: ~Copyable {
             return true
         }
         reserve(bytes.count + 2)
-        base[written] = UInt8(ascii: "\"")
-        if let from = bytes.baseAddress { (base + written + 1).update(from: from, count: bytes.count) }
-        base[written + 1 + bytes.count] = UInt8(ascii: "\"")
-        written += bytes.count + 2
+        end[0] = UInt8(ascii: "\"")
+        if let from = bytes.baseAddress { (end + 1).update(from: from, count: bytes.count) }
+        end[1 + bytes.count] = UInt8(ascii: "\"")
+        end += bytes.count + 2
         return true
     }
 
@@ -245,8 +251,8 @@ public struct JSONEmitter: ~Copyable {
         write("\\u")
         reserve(4)
         for shift in stride(from: 12, through: 0, by: -4) {
-            base[written] = Self.hexDigits.utf8Start[Int(unit >> UInt16(shift) & 0xF)]
-            written += 1
+            end.pointee = Self.hexDigits.utf8Start[Int(unit >> UInt16(shift) & 0xF)]
+            end += 1
         }
     }
 
@@ -288,8 +294,8 @@ public struct JSONEmitter: ~Copyable {
     /// Four Base64 characters into space `base64` reserved.
     @inline(__always)
     mutating func base64Quad(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
-        base[written] = a; base[written + 1] = b; base[written + 2] = c; base[written + 3] = d
-        written += 4
+        end[0] = a; end[1] = b; end[2] = c; end[3] = d
+        end += 4
     }
 
     // MARK: composites
@@ -318,7 +324,7 @@ public struct JSONEmitter: ~Copyable {
             spans.append((keyStart - start, valueStart - start, count - start))
         }
         let rendered = Array(UnsafeBufferPointer(start: base + start, count: count - start))
-        written = start
+        end = base + start
         let order = spans.indices.sorted {
             rendered[spans[$0].key..<spans[$0].value].lexicographicallyPrecedes(rendered[spans[$1].key..<spans[$1].value])
         }
