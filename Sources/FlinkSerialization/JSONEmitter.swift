@@ -13,7 +13,7 @@ public struct JSONEmitter: ~Copyable {
     /// per piece).
     @usableFromInline var end: UnsafeMutablePointer<UInt8>
     @usableFromInline var limit: UnsafeMutablePointer<UInt8>
-    /// False while `base` is the caller's memory (`withTemporaryStorage`): not ours to free.
+    /// False while `base` is the caller's memory (`init(borrowing:)`): not ours to free.
     @usableFromInline var owned: Bool
 
     /// Bytes written so far.
@@ -37,20 +37,11 @@ public struct JSONEmitter: ~Copyable {
 
     deinit { if owned { base.deallocate() } }
 
-    /// An emitter over `capacity` bytes of stack, for one line that is passed on and dropped.
-    /// (Inlinable: specialized for its result type, a call costs no generic metadata.)
-    @inlinable
-    public static func withTemporaryStorage<R>(capacity: Int, _ body: (inout JSONEmitter) throws -> R) rethrows -> R {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(capacity, 1)) { buffer in
-            var emitter = JSONEmitter(borrowing: buffer)
-            return try body(&emitter)
-        }
-    }
-
     /// Writes through an emitter on the stack and appends its text to `out`; nothing is appended
     /// when `body` throws.
     public static func append(to out: inout [UInt8], _ body: (inout JSONEmitter) throws -> Void) rethrows {
-        try withTemporaryStorage(capacity: 1024) { emitter in
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer in
+            var emitter = JSONEmitter(borrowing: buffer)
             try body(&emitter)
             emitter.withBytes { out.append(contentsOf: $0) }
         }
