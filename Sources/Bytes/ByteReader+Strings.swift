@@ -25,13 +25,8 @@ extension ByteReader {
         return string
     }
 
-    /// Flink `StringValue`: LEB128 (length + 1, 0 = null), then each UTF-16 unit as LEB128.
-    public mutating func readStringValue() throws -> String? {
-        guard let units = try readStringValueUnits() else { return nil }
-        return String(decoding: units, as: UTF16.self)
-    }
-
-    /// The UTF-16 units of a `StringValue`, for callers that must keep unpaired surrogates exact.
+    /// The UTF-16 units of a Flink `StringValue` (LEB128 length + 1, 0 = null, then each unit as
+    /// LEB128), kept as units so that unpaired surrogates stay exact.
     public mutating func readStringValueUnits() throws -> [UInt16]? {
         let at = index
         let lengthPlusOne = try readVarUInt32("a string length")

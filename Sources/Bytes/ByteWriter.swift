@@ -45,13 +45,6 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: b)
     }
 
-    /// Overwrites 4 bytes at `position` (for lengths known only after the body is written).
-    public mutating func patchI32(_ v: Int32, at position: Int) {
-        withUnsafeBytes(of: v.bigEndian) { raw in
-            for i in 0..<4 { bytes[position + i] = raw[i] }
-        }
-    }
-
     /// `DataOutput.writeUTF`. Java refuses strings over 65535 encoded bytes; so do we.
     public mutating func writeModifiedUTF8(_ s: String) throws {
         let encoded = ModifiedUTF8.encode(s)

@@ -3,19 +3,15 @@ import FlinkSerialization
 
 /// Renders canonical raw entries of one keyed state straight into dump lines (dump schema v1),
 /// without decoding a `KeyedStateEntry`: `{header,"key":…,"namespace":…[,"userKey":…],"value":…}`,
-/// byte for byte what decoding the entry and printing it gives.
+/// byte for byte what decoding the entry and printing it gives (`KeyedStateEntry.writeLine`): both
+/// write through one `JSONEmitter`, and this one walk of the line serves both readers of the
+/// entry's bytes, `ByteReader` (every serializer, Flink's errors) and `RawCursor` (the commonest
+/// serializers in place; see `withSimpleLine`).
 ///
 /// A class built once per state and stream: every entry of the state shares it. `init` returns nil
 /// for what it does not render: TTL-wrapped values at the top (the dump prints their timestamp in a
 /// field of its own) and states without the serializers the layout needs; those take the decoding path.
 public final class CanonicalEntryJSON: @unchecked Sendable {
-    /// Field names with their punctuation, for the decoding path's printer (`DumpLine`); the renderer
-    /// writes the same text from static strings, and `FastDumpTests` holds both to the same bytes.
-    public static let keyField = Array(#","key":"#.utf8)
-    public static let namespaceField = Array(#","namespace":"#.utf8)
-    public static let userKeyField = Array(#","userKey":"#.utf8)
-    public static let valueField = Array(#","value":"#.utf8)
-
     enum Shape { case single, list, map, timer }
 
     let shape: Shape
@@ -80,111 +76,156 @@ public final class CanonicalEntryJSON: @unchecked Sendable {
         userKeyPath = userKey.map(DirectPath.init) ?? .absent
         simple = Self.isSimple(shape: shape, key: keyPath, namespace: namespacePath, ambiguousKey: ambiguousKey,
                                value: valuePath, userKey: userKeyPath)
-        let prefixBytes = header + Self.keyField
+        var prefixBytes = header
+        prefixBytes.append(contentsOf: Self.bytes(DumpField.key))
         prefix = .allocate(capacity: prefixBytes.count)
         _ = prefix.initialize(from: prefixBytes)
     }
 
     deinit { prefix.deallocate() }
 
-    /// Whether a serializer may read a TTL value at its top level (`DumpLine` moves its timestamp
-    /// into a field of its own, which a nested renderer cannot do).
+    /// Whether a serializer may read a TTL value at its top level (`KeyedStateEntry.writeLine` moves
+    /// its timestamp into a field of its own, which a nested renderer cannot do).
     static func mayYieldTTL(_ s: any TypeSerializer) -> Bool {
         if s is TtlSerializer { return true }
         if let n = s as? NullableSerializer { return mayYieldTTL(n.original) }
         return false
     }
 
+    static func bytes(_ s: StaticString) -> [UInt8] {
+        Array(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
     /// Appends the line of one entry (without the newline). It reads `raw`'s readers in place and
     /// fails wherever `KeyedStateSchema.decodeCanonical` fails; on failure `out` may hold part of a
     /// line and the readers have moved: the caller resets both and takes the decoding path.
-    public func append(_ raw: inout CanonicalKeyGroupBlock.RawEntry, to out: inout [UInt8]) throws {
-        out.append(contentsOf: UnsafeBufferPointer(prefix))
-        if shape == .timer { return try appendTimer(&raw.keyAfterPrefix, to: &out) }
-        try appendKeyAndNamespace(&raw.keyAfterPrefix, to: &out)
-        switch shape {
-        case .list:
-            Self.append(#","value":"#, to: &out)
-            try appendDelimitedList(&raw.value, to: &out)
-        case .map:
-            Self.append(#","userKey":"#, to: &out)
-            try userKeyPath.append(userKey, from: &raw.keyAfterPrefix, to: &out)
-            Self.append(#","value":"#, to: &out)
-            if try raw.value.readBool("a map value null flag") {
-                Self.append("null", to: &out)
-            } else {
-                try appendWhole(&raw.value, to: &out)
-            }
-        case .single, .timer:
-            Self.append(#","value":"#, to: &out)
-            try appendWhole(&raw.value, to: &out)
-        }
-        guard raw.keyAfterPrefix.isAtEnd else {
-            throw raw.keyAfterPrefix.error(
-                "expected the end of the key of state '\(stateName)', \(raw.keyAfterPrefix.remaining) bytes remain")
-        }
-        out.append(UInt8(ascii: "}"))
+    public func append(_ raw: inout CanonicalKeyGroupBlock.RawEntry, to out: inout JSONEmitter) throws {
+        try writeLine(key: &raw.keyAfterPrefix, value: &raw.value, to: &out)
     }
 
-    @inline(__always)
-    static func append(_ s: StaticString, to out: inout [UInt8]) {
-        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    /// `append` into an array: nothing is appended when the entry fails.
+    public func append(_ raw: inout CanonicalKeyGroupBlock.RawEntry, to out: inout [UInt8]) throws {
+        try JSONEmitter.append(to: &out) { try append(&raw, to: &$0) }
+    }
+
+    /// The line of one entry from its key (after the key-group prefix) and value bytes.
+    func writeLine<R: EntryBytesReader>(key k: inout R, value v: inout R, to out: inout JSONEmitter) throws {
+        out.write(UnsafeBufferPointer(prefix))
+        if shape == .timer { return try writeTimer(&k, to: &out) }
+        try writeKeyAndNamespace(&k, to: &out)
+        switch shape {
+        case .list:
+            out.write(#","value":["#)
+            try writeDelimitedList(&v, to: &out)
+        case .map:
+            out.write(DumpField.userKey)
+            try k.field(userKeyPath, userKey, to: &out)
+            out.write(DumpField.value)
+            if try v.readBool("a map value null flag") {
+                out.null()
+            } else {
+                try writeWhole(&v, to: &out)
+            }
+        case .single, .timer:
+            out.write(DumpField.value)
+            try writeWhole(&v, to: &out)
+        }
+        guard k.isAtEnd else {
+            throw k.entryError("expected the end of the key of state '\(stateName)', \(k.remaining) bytes remain", at: nil)
+        }
+        out.byte(UInt8(ascii: "}"))
     }
 
     /// Key and namespace, skipping the length bytes Flink adds when both are variable-length.
-    func appendKeyAndNamespace(_ r: inout ByteReader, to out: inout [UInt8]) throws {
-        let keyStart = r.position
-        try keyPath.append(key, from: &r, to: &out)
-        if ambiguousKey { try KeyedStateSchema.skipVariableIntBytes(r.position - keyStart, &r) }
+    @inline(__always)
+    func writeKeyAndNamespace<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+        let keyStart = r.index
+        try r.field(keyPath, key, to: &out)
+        if ambiguousKey { try r.skipVariableIntBytes(r.index - keyStart) }
         if namespacePath == .voidNamespace, !ambiguousKey {
             // The commonest namespace: its one byte, and the field text in one piece.
             _ = try r.readU8("the void namespace byte")
-            return Self.append(#","namespace":null"#, to: &out)
+            return out.write(#","namespace":null"#)
         }
-        Self.append(#","namespace":"#, to: &out)
-        let namespaceStart = r.position
-        try namespacePath.append(namespace, from: &r, to: &out)
-        if ambiguousKey, namespacePath != .absent {
-            try KeyedStateSchema.skipVariableIntBytes(r.position - namespaceStart, &r)
-        }
+        out.write(DumpField.namespace)
+        let namespaceStart = r.index
+        try r.field(namespacePath, namespace, to: &out)
+        if ambiguousKey, namespacePath != .absent { try r.skipVariableIntBytes(r.index - namespaceStart) }
     }
 
     /// A timer lives in its key: timestamp, key, namespace; the dump's value is the timestamp.
-    func appendTimer(_ r: inout ByteReader, to out: inout [UInt8]) throws {
-        let timestamp = Int64(bitPattern: try r.readU64("a timer timestamp") ^ (UInt64(1) << 63))
-        try keyPath.append(key, from: &r, to: &out)
-        Self.append(#","namespace":"#, to: &out)
-        try namespacePath.append(namespace, from: &r, to: &out)
-        Self.append(#","value":"#, to: &out)
-        ValueJSON.appendInteger(timestamp, to: &out)
-        out.append(UInt8(ascii: "}"))
+    @inline(__always)
+    func writeTimer<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+        let timestamp = Int64(bitPattern: try r.readU64("a timer timestamp") ^ TimerSerializer.signBit)
+        try r.field(keyPath, key, to: &out)
+        out.write(DumpField.namespace)
+        try r.field(namespacePath, namespace, to: &out)
+        out.write(DumpField.value)
+        out.integer(timestamp)
+        out.byte(UInt8(ascii: "}"))
     }
 
-    /// List state: elements joined by the delimiter byte, rendered as a JSON array.
-    func appendDelimitedList(_ r: inout ByteReader, to out: inout [UInt8]) throws {
-        out.append(UInt8(ascii: "["))
+    /// List state: elements joined by the delimiter byte, rendered as a JSON array (after its `[`).
+    @inline(__always)
+    func writeDelimitedList<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
         var first = true
         while !r.isAtEnd {
             if !first {
-                let at = r.fileOffset
+                let at = r.index
                 let d = try r.readU8("a list delimiter")
                 guard d == KeyedStateSchema.listDelimiter else {
-                    throw FormatError(offset: at, "expected the list delimiter 0x2C, found 0x\(String(d, radix: 16))")
+                    throw r.entryError("expected the list delimiter 0x2C, found 0x\(String(d, radix: 16))", at: at)
                 }
-                out.append(UInt8(ascii: ","))
+                out.byte(UInt8(ascii: ","))
             }
             first = false
-            try valuePath.append(value, from: &r, to: &out)
+            try r.field(valuePath, value, to: &out)
         }
-        out.append(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "]"))
     }
 
     /// One value that must fill the reader exactly.
-    func appendWhole(_ r: inout ByteReader, to out: inout [UInt8]) throws {
-        try valuePath.append(value, from: &r, to: &out)
+    @inline(__always)
+    func writeWhole<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+        try r.field(valuePath, value, to: &out)
         guard r.isAtEnd else {
-            throw r.error("expected the end of a value of state '\(stateName)', \(r.remaining) bytes remain")
+            throw r.entryError("expected the end of a value of state '\(stateName)', \(r.remaining) bytes remain", at: nil)
         }
+    }
+}
+
+/// The field names of a keyed dump line with their punctuation, for both ways of writing one
+/// (`CanonicalEntryJSON`, `KeyedStateEntry.writeLine`).
+/// (Computed: a literal in place, where a stored static is checked for its one-time initialisation
+/// at every use.)
+public enum DumpField {
+    public static var key: StaticString { #","key":"# }
+    public static var namespace: StaticString { #","namespace":"# }
+    public static var userKey: StaticString { #","userKey":"# }
+    public static var value: StaticString { #","value":"# }
+    public static var ttlTimestamp: StaticString { #","ttlTimestamp":"# }
+}
+
+extension KeyedStateEntry {
+    /// The dump line of a decoded entry (without the newline); `header` as for `CanonicalEntryJSON`.
+    /// A TTL value prints as the user's value, with its timestamp beside it.
+    public func writeLine(header: [UInt8], to out: inout JSONEmitter) {
+        out.write(header)
+        out.write(DumpField.key)
+        out.value(key)
+        out.write(DumpField.namespace)
+        out.value(namespace)
+        if let userKey {
+            out.write(DumpField.userKey)
+            out.value(userKey)
+        }
+        out.write(DumpField.value)
+        out.value(value)
+        if case let .ttl(timestamp, _) = value {
+            out.write(DumpField.ttlTimestamp)
+            out.integer(timestamp)
+        }
+        out.byte(UInt8(ascii: "}"))
     }
 }
 
@@ -206,17 +247,43 @@ enum DirectPath: Equatable {
             self = .other
         }
     }
+}
 
+/// What the line's walk reads an entry's bytes with.
+protocol EntryBytesReader {
+    var index: Int { get }
+    var isAtEnd: Bool { get }
+    var remaining: Int { get }
+    mutating func readU8(_ what: StaticString) throws -> UInt8
+    mutating func readBool(_ what: StaticString) throws -> Bool
+    mutating func readU64(_ what: StaticString) throws -> UInt64
+    /// One value of `s` (whose path is `path`) into `out`.
+    mutating func field(_ path: DirectPath, _ s: any TypeSerializer, to out: inout JSONEmitter) throws
+    /// `CompositeKeySerializationUtils.writeVariableIntBytes` of `length`: skipped.
+    mutating func skipVariableIntBytes(_ length: Int) throws
+    /// The error at `index` (nil: here).
+    func entryError(_ message: String, at index: Int?) -> any Error
+}
+
+extension ByteReader: EntryBytesReader {
     @inline(__always)
-    func append(_ s: any TypeSerializer, from r: inout ByteReader, to out: inout [UInt8]) throws {
-        switch self {
-        case .string: try ValueJSON.appendStringValue(from: &r, to: &out)
-        case .long: ValueJSON.appendInteger(try r.readI64(), to: &out)
+    mutating func field(_ path: DirectPath, _ s: any TypeSerializer, to out: inout JSONEmitter) throws {
+        switch path {
+        case .string: try out.stringValue(from: &self)
+        case .long: out.integer(try readI64())
         case .voidNamespace:
-            _ = try r.readU8("the void namespace byte")
-            CanonicalEntryJSON.append("null", to: &out)
-        case .absent: CanonicalEntryJSON.append("null", to: &out)
-        case .other: try s.appendJSON(from: &r, to: &out)
+            _ = try readU8("the void namespace byte")
+            out.null()
+        case .absent: out.null()
+        case .other: try s.appendJSON(from: &self, to: &out)
         }
+    }
+
+    mutating func skipVariableIntBytes(_ length: Int) throws {
+        try KeyedStateSchema.skipVariableIntBytes(length, &self)
+    }
+
+    func entryError(_ message: String, at index: Int?) -> any Error {
+        error(message, at: index)
     }
 }

@@ -74,8 +74,10 @@ public struct KeyedStateStreamWriter {
         try encodeBlock(group(0, entries))
     }
 
-    /// The §5.3 grammar: the first state id, then entries; the last entry of each run of one state
-    /// carries the 0x80 flag in its first key byte and is followed by the next state id or 0xFFFF.
+    /// The layout of Flink's `FullSnapshotAsyncWriter.writeKVStateData`: the first state id, then
+    /// entries; the last entry of each run of one state carries the 0x80 flag in its first key byte
+    /// (`FullSnapshotUtil.setMetaDataFollowsFlagInKey`) and is followed by the next state id or
+    /// 0xFFFF (`END_OF_KEY_GROUP_MARK`).
     /// The group holds every entry in its canonical encoding already, so a run goes out in one copy
     /// when its entries are contiguous (appended in order), else entry by entry (after sorting).
     static func encodeBlock(_ group: RawKeyGroup) throws -> [UInt8] {

@@ -4,8 +4,8 @@
 /// serializers. This module reads and writes those snapshots (`SerializerSnapshot`, one file per
 /// payload layout: `CompositeSnapshot`, `PojoSnapshot`, `KryoSnapshot`, `OptionalMap`), and restores
 /// from them the serializer that decodes the state bytes (`restoreSerializer()`, one file per family
-/// of `TypeSerializer`s) into the one value model, `Value`. `ValueJSON` renders values in dump
-/// schema v1.
+/// of `TypeSerializer`s) into the one value model, `Value`. `JSONEmitter` writes dump schema v1:
+/// driven by a decoded `Value` (`value(_:)`) or by a serializer walking its bytes (`appendJSON`).
 ///
 /// How a snapshot is read:
 /// 1. `SnapshotRegistry` maps the stored class name (Flink 1.15 … 2.3 names) to a `SnapshotLayout`;

@@ -1,169 +1,119 @@
 import Bytes
 
-// Direct bytes → JSON renderers of the serializers that dumps meet most. Each one mirrors its
-// serializer's `read` (the same bytes consumed, the same checks, so it fails exactly where `read`
-// fails) and appends what `ValueJSON.append` would append for the value `read` returns.
-// Serializers not listed here use the default: read a `Value`, then render it.
+// The walk of each serializer that dumps meet most over its bytes, driving `JSONEmitter` as
+// `JSONEmitter.value` does for the value `read` returns. Each one mirrors its serializer's `read`
+// (the same bytes consumed, the same checks, so it fails exactly where `read` fails).
+// Serializers not listed here use the default: read a `Value`, then walk it.
 
 extension PrimitiveSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         switch kind {
-        case .boolean: ValueJSON.appendASCII(try r.readBool() ? "true" : "false", to: &out)
-        case .byte: ValueJSON.appendInteger(Int64(try r.readI8()), to: &out)
-        case .short: ValueJSON.appendInteger(Int64(try r.readI16()), to: &out)
-        case .int: ValueJSON.appendInteger(Int64(try r.readI32()), to: &out)
-        case .long: ValueJSON.appendInteger(try r.readI64(), to: &out)
-        case .float: ValueJSON.appendFloatingPoint(try r.readF32(), to: &out)
-        case .double: ValueJSON.appendFloatingPoint(try r.readF64(), to: &out)
-        case .char: ValueJSON.appendUTF16([try r.readU16("a char")], to: &out)
+        case .boolean: out.bool(try r.readBool())
+        case .byte: out.integer(Int64(try r.readI8()))
+        case .short: out.integer(Int64(try r.readI16()))
+        case .int: out.integer(Int64(try r.readI32()))
+        case .long: out.integer(try r.readI64())
+        case .float: out.floatingPoint(try r.readF32())
+        case .double: out.floatingPoint(try r.readF64())
+        case .char: out.utf16(CollectionOfOne(try r.readU16("a char")))
         case .void:
             _ = try r.readU8("the Void byte")
-            ValueJSON.appendNull(to: &out)
-        case .nullValue: ValueJSON.appendNull(to: &out)
+            out.null()
+        case .nullValue: out.null()
         case .epochMillis:
             let millis = try r.readI64("epoch milliseconds")
-            if millis == Int64.min { ValueJSON.appendNull(to: &out) } else { ValueJSON.appendInteger(millis, to: &out) }
+            if millis == Int64.min { out.null() } else { out.integer(millis) }
         }
     }
 }
 
 extension StringSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
-        try ValueJSON.appendStringValue(from: &r, to: &out)
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
+        try out.stringValue(from: &r)
     }
 }
 
 extension PrimitiveArraySerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let count = try r.readCount("an array length")
         if element == .byte {
-            try r.withBytes(count, what: "a byte array") { ValueJSON.appendTagged("{\"$bytes\":\"", $0, to: &out) }
-            return
+            return try r.withBytes(count, what: "a byte array") { out.tagged("{\"$bytes\":\"", $0) }
         }
         let (total, overflow) = count.multipliedReportingOverflow(by: minElementBytes)
         try r.require(overflow ? Int.max : total, for: "an array of \(count) elements")
         let scalar = self.scalar
-        out.append(UInt8(ascii: "["))
-        for i in 0..<count {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            try scalar.appendJSON(from: &r, to: &out)
-        }
-        out.append(UInt8(ascii: "]"))
+        try out.array(count: count) { _, out in try scalar.appendJSON(from: &r, to: &out) }
     }
 }
 
 extension ListSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let count = try r.readCount("a collection size")
         try r.require(count, for: "a collection of \(count) elements")
-        out.append(UInt8(ascii: "["))
-        for i in 0..<count {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            if nullFlags != .none {
-                let flag = try r.readBool("an element null flag")
-                if flag == (nullFlags == .trueMeansNull) {
-                    ValueJSON.appendNull(to: &out)
-                    continue
-                }
+        try out.array(count: count) { _, out in
+            if nullFlags != .none, try r.readBool("an element null flag") == (nullFlags == .trueMeansNull) {
+                return out.null()
             }
             try element.appendJSON(from: &r, to: &out)
         }
-        out.append(UInt8(ascii: "]"))
     }
 }
 
 extension MapSerializer {
-    /// Keys and values are rendered into one scratch buffer first: the output is sorted by the
-    /// JSON text of the keys, as `ValueJSON` sorts a decoded map.
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let count = try r.readCount("a map size")
         try r.require(count, for: "a map of \(count) entries")
-        var scratch = [UInt8]()
-        // Per entry: where its key starts, where its value starts, where its value ends.
-        var spans = [(key: Int, value: Int, end: Int)]()
-        spans.reserveCapacity(count)
-        for _ in 0..<count {
-            let keyStart = scratch.count
-            try key.appendJSON(from: &r, to: &scratch)
-            let valueStart = scratch.count
-            if try r.readBool("a map value null flag") {
-                ValueJSON.appendNull(to: &scratch)
-            } else {
-                try value.appendJSON(from: &r, to: &scratch)
-            }
-            spans.append((keyStart, valueStart, scratch.count))
+        try out.sortedMap(count: count) { _, out in
+            try key.appendJSON(from: &r, to: &out)
+            let valueStart = out.count
+            if try r.readBool("a map value null flag") { out.null() } else { try value.appendJSON(from: &r, to: &out) }
+            return valueStart
         }
-        let order = spans.indices.sorted {
-            scratch[spans[$0].key..<spans[$0].value].lexicographicallyPrecedes(scratch[spans[$1].key..<spans[$1].value])
-        }
-        ValueJSON.appendASCII("{\"$map\":[", to: &out)
-        for (n, i) in order.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "["))
-            out.append(contentsOf: scratch[spans[i].key..<spans[i].value])
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: scratch[spans[i].value..<spans[i].end])
-            out.append(UInt8(ascii: "]"))
-        }
-        ValueJSON.appendASCII("]}", to: &out)
     }
 }
 
 extension TupleSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
-        if fields.isEmpty {
-            _ = try read(from: &r)
-            ValueJSON.appendASCII("[]", to: &out)
-            return
-        }
-        out.append(UInt8(ascii: "["))
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
+        if fields.isEmpty { _ = try read(from: &r) }
         try fields.withUnsafeBufferPointer { fields in
-            for i in 0..<fields.count {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                try fields[i].appendJSON(from: &r, to: &out)
-            }
+            try out.array(count: fields.count) { i, out in try fields[i].appendJSON(from: &r, to: &out) }
         }
-        out.append(UInt8(ascii: "]"))
     }
 }
 
 extension RowSerializer {
-    /// The row kind is not shown, as in `ValueJSON`.
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    /// The row kind is not shown, as in `JSONEmitter.value`.
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let mask = try r.readBytes(maskBytes, what: "a row null mask")
-        func bit(_ i: Int) -> Bool { mask[i >> 3] & (0x80 >> UInt8(i & 7)) != 0 }
-        out.append(UInt8(ascii: "["))
-        for (i, f) in fields.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            if bit(kindOffset + i) { ValueJSON.appendNull(to: &out) } else { try f.appendJSON(from: &r, to: &out) }
+        func isNull(_ i: Int) -> Bool { mask[i >> 3] & (0x80 >> UInt8(i & 7)) != 0 }
+        try out.array(count: fields.count) { i, out in
+            if isNull(kindOffset + i) { out.null() } else { try fields[i].appendJSON(from: &r, to: &out) }
         }
-        out.append(UInt8(ascii: "]"))
     }
 }
 
 extension PojoSerializer {
     /// Plain POJOs directly; a subclass (rare, and possibly raw) goes through `read`.
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let start = r.position
         let flags = try r.readU8("the POJO flags")
         if flags & Self.isNull != 0 {
-            ValueJSON.appendNull(to: &out)
+            out.null()
         } else if flags & Self.noSubclass != 0 {
             try appendFieldsJSON(from: &r, to: &out)
         } else {
             try r.seek(to: start)
-            ValueJSON.append(try read(from: &r), to: &out)
+            out.value(try read(from: &r))
         }
     }
 
-    func appendFieldsJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
-        out.append(UInt8(ascii: "{"))
+    func appendFieldsJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
+        out.byte(UInt8(ascii: "{"))
         for (i, (name, serializer)) in zip(fieldNames, fieldSerializers).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            ValueJSON.appendString(name, to: &out)
-            out.append(UInt8(ascii: ":"))
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.field(name)
             if try r.readBool("a POJO field null flag") {
-                ValueJSON.appendNull(to: &out)
+                out.null()
                 continue
             }
             guard let serializer else {
@@ -171,33 +121,33 @@ extension PojoSerializer {
             }
             try serializer.appendJSON(from: &r, to: &out)
         }
-        out.append(UInt8(ascii: "}"))
+        out.byte(UInt8(ascii: "}"))
     }
 }
 
 extension EnumSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let at = r.index
         let i = try r.readI32("an enum constant index")
         guard i >= 0, Int(i) < constants.count else {
             throw r.error("enum \(enumClass) has \(constants.count) constants, found index \(i)", at: at)
         }
-        ValueJSON.appendString(constants[Int(i)], to: &out)
+        out.string(constants[Int(i)])
     }
 }
 
 extension NullableSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         guard try r.readBool("a nullable null flag") else { return try original.appendJSON(from: &r, to: &out) }
         try r.skip(nullPaddingLength)
-        ValueJSON.appendNull(to: &out)
+        out.null()
     }
 }
 
 extension TtlSerializer {
-    /// Only the user's value, as `ValueJSON` renders `.ttl` (the dump prints a top-level TTL
+    /// Only the user's value, as `JSONEmitter.value` writes `.ttl` (the dump prints a top-level TTL
     /// timestamp in a field of its own; that is the caller's business).
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let at = r.index
         guard case .int = try timestamp.read(from: &r) else {
             throw r.error("expected a TTL timestamp of type Long", at: at)
@@ -207,15 +157,11 @@ extension TtlSerializer {
 }
 
 extension TimerSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
-        let timestamp = try readTimestamp(from: &r)
-        ValueJSON.appendASCII("{\"timestamp\":", to: &out)
-        ValueJSON.appendInteger(timestamp, to: &out)
-        ValueJSON.appendASCII(",\"key\":", to: &out)
-        try key.appendJSON(from: &r, to: &out)
-        ValueJSON.appendASCII(",\"namespace\":", to: &out)
-        try namespace.appendJSON(from: &r, to: &out)
-        out.append(UInt8(ascii: "}"))
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
+        out.write("{\"timestamp\":"); out.integer(try readTimestamp(from: &r))
+        out.write(",\"key\":"); try key.appendJSON(from: &r, to: &out)
+        out.write(",\"namespace\":"); try namespace.appendJSON(from: &r, to: &out)
+        out.byte(UInt8(ascii: "}"))
     }
 
     /// The timer's timestamp, its sign bit flipped back.
@@ -225,34 +171,29 @@ extension TimerSerializer {
 }
 
 extension VoidNamespaceSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         _ = try r.readU8("the void namespace byte")
-        ValueJSON.appendNull(to: &out)
+        out.null()
     }
 }
 
 extension TimeWindowSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         let start = try r.readI64("a window start")
-        let end = try r.readI64("a window end")
-        ValueJSON.appendASCII("{\"start\":", to: &out)
-        ValueJSON.appendInteger(start, to: &out)
-        ValueJSON.appendASCII(",\"end\":", to: &out)
-        ValueJSON.appendInteger(end, to: &out)
-        out.append(UInt8(ascii: "}"))
+        out.timeWindow(start: start, end: try r.readI64("a window end"))
     }
 }
 
 extension GlobalWindowSerializer {
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
         _ = try r.readU8("the global window byte")
-        ValueJSON.appendASCII("\"global\"", to: &out)
+        out.write("\"global\"")
     }
 }
 
 extension OpaqueSerializer {
     /// Kryo and other opaque values: their bytes in place, as `{"$raw":…}`.
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
-        try r.withBytes(r.remaining, what: typeDescription) { ValueJSON.appendTagged("{\"$raw\":\"", $0, to: &out) }
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
+        try r.withBytes(r.remaining, what: typeDescription) { out.tagged("{\"$raw\":\"", $0) }
     }
 }

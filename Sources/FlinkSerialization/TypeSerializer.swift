@@ -22,19 +22,19 @@ public protocol TypeSerializer: Sendable {
     /// backend's unframed layout. Composites report it when any nested serializer does. (A POJO
     /// subclass missing from its snapshot is also read to the end; that is not reported here.)
     var readsToEnd: Bool { get }
-    /// Appends the dump-schema JSON text of one value straight from its bytes: exactly what
-    /// `ValueJSON.append(try read(from: &r), to: &out)` appends, and it fails where `read` fails.
-    /// `savepoint dump` renders millions of values; skipping the `Value` (its strings, arrays and
-    /// boxes) is most of its speed. Serializers without a specialization read a `Value` first.
-    func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws
+    /// Walks one value's bytes into `out`: exactly what `out.value(try read(from: &r))` writes, and
+    /// it fails where `read` fails. `savepoint dump` renders millions of values; skipping the
+    /// `Value` (its strings, arrays and boxes) is most of its speed. Serializers without a
+    /// specialization read a `Value` first.
+    func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws
 }
 
 extension TypeSerializer {
     public func javaHashCode(of value: Value) -> Int32? { nil }
     public var readsToEnd: Bool { false }
 
-    public func appendJSON(from r: inout ByteReader, to out: inout [UInt8]) throws {
-        ValueJSON.append(try read(from: &r), to: &out)
+    public func appendJSON(from r: inout ByteReader, to out: inout JSONEmitter) throws {
+        out.value(try read(from: &r))
     }
 
     /// Decodes one value that must span `bytes` exactly (a key, a value of a key-value entry).

@@ -75,7 +75,7 @@ public struct TimerSerializer: TypeSerializer {
         self.namespace = namespace
     }
 
-    static let signBit = UInt64(1) << 63
+    public static let signBit = UInt64(1) << 63
 
     public var readsToEnd: Bool { key.readsToEnd || namespace.readsToEnd }
     public var flinkLength: Int {

@@ -174,29 +174,19 @@ struct KeyedLines {
         }
     }
 
-    /// One canonical entry, rendered straight from its bytes (into `scratch`, then out as one
-    /// line). Should the direct renderer fail, the entry is decoded and printed the usual way, so
-    /// errors (and anything the renderer might get wrong about bad input) are the decoding path's.
+    /// One canonical entry, rendered straight from its bytes.
     func emit(_ raw: inout CanonicalKeyGroupBlock.RawEntry, renderer: CanonicalEntryJSON?,
               scratch: inout [UInt8]) throws {
         guard selected[raw.stateIndex] else { return }
         guard let renderer else { return try emit(try schemas[raw.stateIndex].decodeCanonical(raw)) }
         if let limit, output.lineCount >= limit { throw Dumper.LimitReached() }
         if try renderer.withSimpleLine(&raw, { line in try output.line { $0.append(contentsOf: line) } }) { return }
-        let keyAt = raw.keyAfterPrefix.position, valueAt = raw.value.position
-        scratch.removeAll(keepingCapacity: true)
-        do {
-            try renderer.append(&raw, to: &scratch)
-        } catch {
-            try raw.keyAfterPrefix.seek(to: keyAt)
-            try raw.value.seek(to: valueAt)
-            return try emit(try schemas[raw.stateIndex].decodeCanonical(raw))
-        }
-        try scratch.withUnsafeBufferPointer { line in try output.line { $0.append(contentsOf: line) } }
+        let schema = schemas[raw.stateIndex]
+        try emitRendered(raw, renderer: renderer, scratch: &scratch) { [raw] in try schema.decodeCanonical(raw) }
     }
 
-    /// One visible LSM entry, rendered straight from its bytes like a canonical one; should the
-    /// renderer fail, the entry is decoded (`FlinkRocksDBState.decode`, its errors) and printed.
+    /// One visible LSM entry, rendered straight from its bytes like a canonical one (RocksDB keeps
+    /// the canonical key and value bytes); `FlinkRocksDBState.decode` gives its errors.
     func emit(_ entry: FlinkRocksDBState.RawEntry, of db: FlinkRocksDBState, renderer: CanonicalEntryJSON?,
               scratch: inout [UInt8]) throws {
         guard selected[entry.stateIndex] else { return }
@@ -205,15 +195,20 @@ struct KeyedLines {
         if try renderer.withSimpleLine(key: entry.keyAfterPrefix, value: entry.value, { line in
             try output.line { $0.append(contentsOf: line) }
         }) { return }
-        var raw = CanonicalKeyGroupBlock.RawEntry(
+        let raw = CanonicalKeyGroupBlock.RawEntry(
             stateIndex: entry.stateIndex, keyGroup: entry.keyGroup,
             keyAfterPrefix: ByteReader(Array(entry.keyAfterPrefix)), value: ByteReader(Array(entry.value)))
+        try emitRendered(raw, renderer: renderer, scratch: &scratch) { try db.decode(entry) }
+    }
+
+    /// The general path: the entry rendered by its serializers (into `scratch`, then out as one
+    /// line). Should the renderer fail, the entry is decoded and printed the usual way, so errors
+    /// (and anything the renderer might get wrong about bad input) are the decoding path's.
+    func emitRendered(_ raw: CanonicalKeyGroupBlock.RawEntry, renderer: CanonicalEntryJSON, scratch: inout [UInt8],
+                      decode: () throws -> KeyedStateEntry) throws {
+        var readers = raw
         scratch.removeAll(keepingCapacity: true)
-        do {
-            try renderer.append(&raw, to: &scratch)
-        } catch {
-            return try emit(try db.decode(entry))
-        }
+        guard (try? renderer.append(&readers, to: &scratch)) != nil else { return try emit(try decode()) }
         try scratch.withUnsafeBufferPointer { line in try output.line { $0.append(contentsOf: line) } }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// The one JSON style of every report (`inspect`, `validate`, `convert`, `uid-hash` `--json`):
 /// keys sorted, two-space indent, slashes unescaped, `[]` and `{}` for empty containers, integers
 /// exact. A report is encoded with Foundation's `Encodable` and printed by this printer, whose
-/// strings go through the dump's own JSON string escaping (`ValueJSON.appendString`).
+/// strings and integers go through the dump's own JSON emitter (`JSONEmitter`).
 public enum ReportJSON {
     /// The document for `value`, ending in a newline.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
@@ -24,9 +24,9 @@ public enum ReportJSON {
         switch value {
         case .null: out += Array("null".utf8)
         case let .bool(b): out += Array((b ? "true" : "false").utf8)
-        case let .integer(n): ValueJSON.appendInteger(n, to: &out)
+        case let .integer(n): JSONEmitter.append(to: &out) { $0.integer(n) }
         case let .number(d): out += Array(number(d).utf8)
-        case let .string(s): ValueJSON.appendString(s, to: &out)
+        case let .string(s): JSONEmitter.append(to: &out) { $0.string(s) }
         case let .array(items):
             guard !items.isEmpty else { out += Array("[]".utf8); return }
             out += Array("[\n".utf8)
@@ -43,7 +43,7 @@ public enum ReportJSON {
             let keys = fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (i, key) in keys.enumerated() {
                 pad(indent + 1, &out)
-                ValueJSON.appendString(key, to: &out)
+                JSONEmitter.append(to: &out) { $0.string(key) }
                 out += Array(": ".utf8)
                 append(fields[key]!, indent: indent + 1, to: &out)
                 out += Array((i + 1 < keys.count ? ",\n" : "\n").utf8)

@@ -3,8 +3,9 @@ import Compression
 import Testing
 @testable import CanonicalFormat
 
-/// The canonical key-group block writer against the reader and the format's rules (§5.3): the
-/// flag on the last entry of each state run, the next state id or 0xFFFF after it.
+/// The canonical key-group block writer against the reader and the rules of Flink's
+/// `FullSnapshotAsyncWriter.writeKVStateData`: the flag on the last entry of each state run
+/// (`FullSnapshotUtil.setMetaDataFollowsFlagInKey`), the next state id or 0xFFFF after it.
 @Suite struct KeyedStateStreamWriterTests {
     static let entries: [KeyedStateStreamWriter.Entry] = [
         (0, [0x05, 0x01, 0x02], [0xAA]),

@@ -3,20 +3,21 @@ import Testing
 @testable import FlinkSerialization
 
 /// `TypeSerializer.appendJSON` (bytes → JSON without a `Value`) must give exactly the text of
-/// `ValueJSON.append(read(...))`, consume the same bytes, and fail where `read` fails.
+/// `JSONEmitter.value(read(...))`, consume the same bytes, and fail where `read` fails.
 @Suite struct DirectJSONTests {
     /// Renders `bytes` both ways; returns the direct text after checking it equals the decoded one.
     @discardableResult
     func both(_ s: any TypeSerializer, _ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         var slowReader = ByteReader(bytes)
-        var slow: [UInt8] = []
-        ValueJSON.append(try s.read(from: &slowReader), to: &slow)
+        var slow = JSONEmitter()
+        slow.value(try s.read(from: &slowReader))
         var fastReader = ByteReader(bytes)
-        var fast = Array("prefix:".utf8)
+        var fast = JSONEmitter()
+        fast.write("prefix:")
         try s.appendJSON(from: &fastReader, to: &fast)
-        #expect(Array(fast.dropFirst(7)) == slow, sourceLocation: sourceLocation)
+        #expect(Array(fast.bytes.dropFirst(7)) == slow.bytes, sourceLocation: sourceLocation)
         #expect(fastReader.position == slowReader.position, sourceLocation: sourceLocation)
-        return String(decoding: fast.dropFirst(7), as: UTF8.self)
+        return String(decoding: fast.bytes.dropFirst(7), as: UTF8.self)
     }
 
     func stringValue(_ units: [UInt16]) -> [UInt8] {
@@ -57,7 +58,7 @@ import Testing
     @Test func truncatedOrInvalidStringsFailBothWays() {
         for bytes: [UInt8] in [[], [0x05, 0x61], [0x02, 0xFF, 0xFF, 0xFF, 0x7F], [0x80]] {
             var a = ByteReader(bytes), b = ByteReader(bytes)
-            var out: [UInt8] = []
+            var out = JSONEmitter()
             #expect(throws: FormatError.self) { try StringSerializer().read(from: &a) }
             #expect(throws: FormatError.self) { try StringSerializer().appendJSON(from: &b, to: &out) }
         }
@@ -104,7 +105,7 @@ import Testing
     @Test func truncatedNumbersFailBothWays() {
         for kind: PrimitiveSerializer.Kind in [.long, .int, .short, .double, .float, .boolean, .char] {
             var a = ByteReader([0x01]), b = ByteReader([0x01])
-            var out: [UInt8] = []
+            var out = JSONEmitter()
             let s = PrimitiveSerializer(kind)
             let slowFails = (try? s.read(from: &a)) == nil
             let fastFails = (try? s.appendJSON(from: &b, to: &out)) == nil

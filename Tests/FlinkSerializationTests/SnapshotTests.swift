@@ -3,8 +3,9 @@ import Testing
 @testable import FlinkSerialization
 
 @Suite struct SnapshotTests {
-    /// §7.4: the operator state header's `VALUE_SERIALIZER`, byte for byte.
-    @Test func longTopLevelFromFormatNotes() throws {
+    /// The operator state header's `VALUE_SERIALIZER`, byte for byte, as Flink's
+    /// `TypeSerializerSnapshotSerializationUtil.writeSerializerSnapshot` writes a `LongSerializer`'s.
+    @Test func longTopLevelAsFlinkWritesIt() throws {
         let bytes = hex("00000002 0050") + Array(longSnapshotClass.utf8) + hex("00000003")
         var r = ByteReader(bytes)
         let s = try SerializerSnapshot.readTopLevel(from: &r)

@@ -1,7 +1,7 @@
 import Bytes
 @testable import FlinkSerialization
 
-/// Bytes from hex text; spaces and `|` are ignored so vectors can be copied from the format notes.
+/// Bytes from hex text; spaces and `|` are ignored so vectors can be copied from hex dumps.
 func hex(_ text: String) -> [UInt8] {
     let digits = text.filter { $0.isHexDigit }.map { UInt8(String($0), radix: 16)! }
     return stride(from: 0, to: digits.count - 1, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
@@ -17,7 +17,8 @@ let voidNamespaceClass = "org.apache.flink.runtime.state.VoidNamespaceSerializer
 let timeWindowClass =
     "org.apache.flink.streaming.api.windowing.windows.TimeWindow$Serializer$TimeWindowSerializerSnapshot"
 
-/// Writes snapshots the way Flink's Java code lays them out (format notes §8), independently of the
+/// Writes snapshots the way Flink's Java code lays them out (`TypeSerializerSnapshot.writeVersionedSnapshot`,
+/// `CompositeTypeSerializerSnapshot.writeSnapshot`), independently of the
 /// readers and writers under test.
 enum FlinkBytes {
     static func utf(_ s: String, _ w: inout ByteWriter) { try! w.writeModifiedUTF8(s) }

@@ -46,10 +46,11 @@ import Testing
     }
 
     @Test func appendsIntoOneBuffer() {
-        var out = Array("x:".utf8)
-        ValueJSON.append(.int(1), to: &out)
-        ValueJSON.appendString("é", to: &out)
-        #expect(String(decoding: out, as: UTF8.self) == "x:1\"é\"")
+        var out = JSONEmitter(capacity: 1)
+        out.write("x:")
+        out.value(.int(1))
+        out.string("é")
+        #expect(String(decoding: out.bytes, as: UTF8.self) == "x:1\"é\"")
     }
 
     /// Shortest round-trip text: parsing the text gives back the same bits.

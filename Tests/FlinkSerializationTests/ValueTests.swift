@@ -12,7 +12,8 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
 }
 
 @Suite struct ValueTests {
-    /// Format notes §9, heap savepoint, key "a".
+    /// A `Tuple3<Integer, String, Double>` as Flink's `TupleSerializer` writes it (bytes from a heap
+    /// savepoint).
     @Test func tuple3FromRealBytes() throws {
         let snapshot = FlinkBytes.composite(
             runtimePackage + "TupleSerializerSnapshot", outerVersion: 2,
@@ -123,13 +124,14 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
         "org.apache.flink.streaming.api.operators.TimerSerializerSnapshot", outerVersion: 2,
         nested: [FlinkBytes.simple(stringSnapshotClass), FlinkBytes.simple(voidNamespaceClass)])
 
-    /// §5.7: a processing-time timer at Long.MAX - 1001 for key "k736".
+    /// A processing-time timer at Long.MAX - 1001 for key "k736", as Flink's `TimerSerializer`
+    /// writes it (timestamp with its sign bit flipped by `MathUtils.flipSignBit`, key, namespace).
     @Test func timerFromRealBytes() throws {
         try expectRoundTrip(Self.timerSnapshot, hex("fffffffffffffc16 05 6b373336 00"),
                             .timer(timestamp: Int64.max - 1001, key: .string("k736"), namespace: .voidNamespace))
     }
 
-    /// §5.7: a window timer, flipped timestamp = window end − 1, namespace = the window.
+    /// A window timer (`TimerSerializer`): flipped timestamp = window end − 1, namespace = the window.
     @Test func windowTimerFromRealBytes() throws {
         let snapshot = FlinkBytes.composite(
             "org.apache.flink.streaming.api.operators.TimerSerializerSnapshot", outerVersion: 2,
@@ -215,7 +217,7 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
         #expect(try readVersioned(FlinkBytes.simple(timeWindowClass)).restoreSerializer().flinkLength == 16)
     }
 
-    /// §10: Flink `StringValue` encodings verified against Java.
+    /// Flink `StringValue` encodings (`StringValue.writeString`) verified against Java.
     @Test(arguments: [
         ("", "01"), ("a", "02 61"), ("x\u{0000}y", "04 78 00 79"), ("ü", "02 fc01"), ("€uro", "05 ac41 75726f"),
         ("😀", "03 bdb003 80bc03"), ("\u{07FF}\u{0800}\u{FFFF}", "04 ff0f 8010 ffff03"),
@@ -237,7 +239,7 @@ func expectRoundTrip(_ snapshot: [UInt8], _ data: [UInt8], _ expected: Value,
 
     @Test func stringNullAndHash() throws {
         try expectRoundTrip(FlinkBytes.simple(stringSnapshotClass), hex("00"), .null)
-        // §11.1: "k132" is in key group 0 of 128.
+        // "k132" is in key group 0 of 128 (`KeyGroupRangeAssignment.assignToKeyGroup`).
         let code = try #require(StringSerializer().javaHashCode(of: .string("k132")))
         #expect(FlinkHashing.keyGroup(forHashCode: code, maxParallelism: 128) == 0)
         #expect(PrimitiveSerializer(.long).javaHashCode(of: .int(-1)) == 0)

@@ -45,17 +45,27 @@ import SavepointTestSupport
     func filtersGiveTheSameLines(_ fixture: Fixture) throws {
         let path = try #require(fixture.readablePath)
         let all = Self.dump(path, direct: false).bytes.split(separator: 0x0A)
-        guard let line = all.first(where: { String(decoding: $0, as: UTF8.self).contains(#""key":"#) }),
-              case let .object(fields)? = JSONValue.parse(Array(line)), case let .string(state)? = fields["state"]
-        else { return }
+        // A keyed state's name where there is one (the direct path renders keyed entries only).
+        let line = try #require(all.first { String(decoding: $0, as: UTF8.self).contains(#""key":"#) } ?? all.first,
+                                "\(fixture): empty dump")
+        let state = try #require(Self.stateName(of: line), "\(fixture): no state in \(String(decoding: line, as: UTF8.self))")
         var byState = DumpFilter()
         byState.stateNames = [state]
-        #expect(Self.dump(path, direct: true, filter: byState).bytes == Self.dump(path, direct: false, filter: byState).bytes)
+        let selected = Self.dump(path, direct: true, filter: byState).bytes
+        #expect(selected == Self.dump(path, direct: false, filter: byState).bytes)
+        let selectedLines = selected.split(separator: 0x0A)
+        #expect(!selectedLines.isEmpty)
+        #expect(selectedLines.allSatisfy { Self.stateName(of: $0) == state }, "\(fixture): lines of other states")
         var limited = DumpFilter()
         limited.limit = 3
         let three = Self.dump(path, direct: true, filter: limited)
         #expect(three.bytes == Self.dump(path, direct: false, filter: limited).bytes)
         #expect(three.bytes.split(separator: 0x0A).count == min(3, all.count))
+    }
+
+    static func stateName(of line: ArraySlice<UInt8>) -> String? {
+        guard case let .object(fields)? = JSONValue.parse(Array(line)), case let .string(state)? = fields["state"] else { return nil }
+        return state
     }
 
     /// Damaged state files: the direct path falls back to decoding wherever its renderer fails, so

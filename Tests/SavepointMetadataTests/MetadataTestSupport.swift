@@ -2,7 +2,8 @@ import Bytes
 import Foundation
 @testable import SavepointMetadata
 
-/// Hand-encoding of `_metadata` pieces straight from the documented layout (format notes §3–§4),
+/// Hand-encoding of `_metadata` pieces straight from the layout Flink's `MetadataV2V3SerializerBase`
+/// and `MetadataV3Serializer` … `MetadataV6Serializer` write,
 /// independent of the module's writer, so tests check the reader against the format itself.
 struct Encoder {
     var w = ByteWriter()
@@ -32,7 +33,8 @@ struct Encoder {
     mutating func file(_ path: String, size: Int64) { i8(2); i64(size); utf(path) }
 }
 
-/// The 745-byte `CheckpointProperties` of a canonical savepoint, as the format notes (§3.6) give it.
+/// The 745-byte Java-serialized `CheckpointProperties` (Flink's `CheckpointProperties.java`) of a
+/// canonical savepoint, as Flink 2.3.0 wrote it into `fixtures/2.3.0/basic/filesystem/savepoint/_metadata`.
 let canonicalSavepointProperties: [UInt8] = {
     let base64 = """
     rO0ABXNyADhvcmcuYXBhY2hlLmZsaW5rLnJ1bnRpbWUuY2hlY2twb2ludC5DaGVja3BvaW50UHJvcGVydGllcwAAAAAAAAACAgAI\
@@ -49,7 +51,7 @@ let canonicalSavepointProperties: [UInt8] = {
     return [UInt8](Data(base64Encoded: base64) ?? Data())
 }()
 
-/// §3.8: the `fs` savepoint's `_metadata` start (operator "counter", subtask 0, 64 key groups),
+/// The start of the `_metadata` of a filesystem savepoint (operator "counter", subtask 0, 64 key groups),
 /// completed with a second subtask, a stateless source and the properties trailer.
 func workedExampleMetadata() -> [UInt8] {
     var e = Encoder()

@@ -14,7 +14,7 @@ private func expectFormatError(_ bytes: [UInt8], containing text: String, source
 }
 
 @Suite struct VersionTests {
-    /// V2 (§3.7): chain length per operator, duration and legacy count per subtask, no coordinator.
+    /// V2 (Flink's `MetadataV2Serializer`): chain length per operator, duration and legacy count per subtask, no coordinator.
     @Test func version2() throws {
         var e = Encoder()
         e.header(version: 2, checkpointId: 7)

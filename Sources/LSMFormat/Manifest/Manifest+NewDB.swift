@@ -27,8 +27,8 @@ extension Manifest {
 
     /// The edits of a fresh MANIFEST for a DB holding `columnFamilies` (the default family is
     /// added when missing): the comparator, one edit per added family, the DB counters, then one
-    /// edit per live table. This is the minimal MANIFEST that FRocksDB 8.10 opened and Flink
-    /// restored in the format notes' experiment.
+    /// edit per live table. This is the minimal MANIFEST that FRocksDB 8.10 opens and Flink
+    /// restores (`fixtures/generator/convert-interop-test` restores what `convert --to lsm` writes).
     public static func newDBEdits(
         columnFamilies: [ColumnFamilyLayout], nextFileNumber: UInt64, lastSequence: UInt64,
         release: RocksDBRelease = .frocksdb8_10

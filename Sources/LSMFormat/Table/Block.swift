@@ -55,12 +55,6 @@ public struct Block: Sendable {
         return (end - 4 * restarts, restarts)
     }
 
-    /// Offsets of the restart entries.
-    public func restartOffsets() throws -> [Int] {
-        var r = try contents.slice(from: entriesLength)
-        return try (0..<restartCount).map { _ in Int(try r.readU32LE("a restart offset")) }
-    }
-
     public func cursor() -> BlockCursor {
         BlockCursor(block: self)
     }

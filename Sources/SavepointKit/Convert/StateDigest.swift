@@ -35,8 +35,6 @@ public struct StateDigest: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var totalEntries: Int64 { states.values.reduce(0) { $0 + $1.entries } }
-
     /// Key (its key group, then the bytes after the key-group prefix) and value hashed in a chain,
     /// so moving a byte between them changes the digest. Taking the key apart lets a canonical
     /// stream be digested in place, where the prefix's first byte carries a flag bit.
