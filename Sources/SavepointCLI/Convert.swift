@@ -29,7 +29,15 @@ struct Convert: ParsableCommand {
             place only when equal. A mismatch exits 1 and leaves no OUT; so do
             SIGINT and SIGTERM. An existing OUT is refused unless --force.
 
-            Exit codes: 0 converted and verified, 1 verification failed,
+            --skip-corrupt keeps going past damage: a damaged key-group block
+            costs that key group, a missing or unreadable file the key groups
+            (or operator-state partitions) it holds, a bad SST block the key
+            groups it may hold of its state. OUT is still written, holds what
+            read (verified against it) and restores on Flink; what was skipped
+            is in the summary, on stderr, and in the JSON report ("skipped").
+
+            Exit codes: 0 converted and verified, 1 verification failed (no
+            OUT) or, with --skip-corrupt, something was skipped (OUT written),
             2 unreadable input or usage error.
 
             Examples:
@@ -67,6 +75,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Print a JSON report instead of text.")
     var json = false
 
+    @Flag(help: "Keep going past damaged key groups, missing files and bad SST blocks: write what reads (still verified), report what was skipped, exit 1.")
+    var skipCorrupt = false
+
     func validate() throws {
         if let inlineThreshold, inlineThreshold < 0 { throw ValidationError("--inline-threshold must be 0 or more") }
         if inlineThreshold != nil, to == .memory {
@@ -81,6 +92,7 @@ struct Convert: ParsableCommand {
         if let pause = ProcessInfo.processInfo.environment["SAVEPOINT_CONVERT_TEST_PAUSE"].flatMap(Double.init) {
             options.pauseAfterEachSubtask = pause
         }
+        options.skipCorrupt = skipCorrupt
         let report: ConvertReport
         do {
             var savepoint = try Savepoint.open(input)
@@ -100,7 +112,9 @@ struct Convert: ParsableCommand {
             FileHandle.standardOutput.write(Data("\n".utf8))
         } else {
             print(Self.text(report))
+            for s in report.skipped ?? [] { FileHandle.standardError.write(Data("skipped: \(s.line)\n".utf8)) }
         }
+        if report.skipped?.isEmpty == false { throw ExitCode(1) }
     }
 
     static func text(_ r: ConvertReport) -> String {
@@ -109,6 +123,15 @@ struct Convert: ParsableCommand {
             \(Terminal.bold("converted")) \(r.input) (\(r.inputForm)) -> \(r.output) (\(r.target.rawValue))
               \(r.operators) operators, \(r.subtasks) subtasks, \(r.keyedEntries) keyed entries verified, \
             \(r.filesWritten) files + _metadata (\(r.metadataSize) B), \(size) in all, \(String(format: "%.2f", r.seconds)) s
-            """
+            """ + skippedSummary(r.skipped ?? [])
+    }
+
+    /// What --skip-corrupt left out, on one line (each skip follows on stderr).
+    static func skippedSummary(_ skipped: [SkippedRange]) -> String {
+        guard !skipped.isEmpty else { return "" }
+        let keyGroups = skipped.compactMap(\.keyGroups).reduce(0) { $0 + $1.last - $1.first + 1 }
+        let operatorState = skipped.filter { $0.keyGroups == nil }.count
+        return "\n  \(Terminal.bold("skipped")) \(keyGroups) key groups and \(operatorState) operator state streams "
+            + "that do not read (\(skipped.count) \(skipped.count == 1 ? "range" : "ranges"), left out of the output)"
     }
 }

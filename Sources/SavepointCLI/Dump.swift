@@ -10,6 +10,12 @@ struct Dump: ParsableCommand {
             uid), state, kind, key, namespace, userKey (map and broadcast entries), value, and subtask for
             operator state. Output streams: one key group is in memory at a time.
 
+            --skip-corrupt prints every entry that still reads: a damaged key-group block costs
+            that key group, a missing or unreadable file the key groups (or operator-state
+            partitions) it holds, a bad SST block the key groups it may hold of its state. Each
+            skip is one line on stderr (file, key groups, operator, subtask, why; JSON with
+            --json) and the exit code is 1.
+
             Examples:
               savepoint dump fixtures/2.3.0/basic/filesystem/savepoint --operator counter --state count
               savepoint dump SAVEPOINT --key '"k42"'
@@ -32,7 +38,10 @@ struct Dump: ParsableCommand {
     @Option(help: "Stop after this many lines.")
     var limit: Int?
 
-    @Flag(help: "Accepted for symmetry with other commands; dump output is always JSON Lines.")
+    @Flag(help: "Keep going past damaged key groups, missing files and bad SST blocks: print what reads, report each skip on stderr, exit 1.")
+    var skipCorrupt = false
+
+    @Flag(help: "Diagnostics on stderr as JSON lines (a skip: {\"skipped\":{...}}); the dump itself is always JSON Lines.")
     var json = false
 
     func validate() throws {
@@ -47,9 +56,17 @@ struct Dump: ParsableCommand {
         filter.limit = limit
         if let key { filter.keyJSON = try DumpFilter.parseKey(key) }
         let output = JSONLinesOutput(fileDescriptor: STDOUT_FILENO)
+        let salvage = skipCorrupt ? SalvageLog() : nil
         try ProgressLine.show("dump", &savepoint) { savepoint in
-            try Dumper(savepoint: savepoint, filter: filter).run(into: output)
+            var dumper = Dumper(savepoint: savepoint, filter: filter)
+            dumper.salvage = salvage
+            try dumper.run(into: output)
             try output.flush()
         }
+        guard let skipped = salvage?.skipped, !skipped.isEmpty else { return }
+        for s in skipped {
+            FileHandle.standardError.write(Data(((json ? s.jsonLine : "skipped: " + s.line) + "\n").utf8))
+        }
+        throw ExitCode(1)
     }
 }
