@@ -24,6 +24,10 @@ public struct SkippedRange: Codable, Sendable, Equatable {
     public struct KeyGroups: Codable, Sendable, Equatable {
         public var first: Int
         public var last: Int
+
+        public init(first: Int, last: Int) {
+            (self.first, self.last) = (first, last)
+        }
     }
 
     public init(operator: String, subtask: Int, state: String? = nil, file: String, keyGroups: KeyGroups? = nil,

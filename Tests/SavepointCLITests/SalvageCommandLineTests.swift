@@ -1,0 +1,75 @@
+import Foundation
+import SavepointKit
+import SavepointTestSupport
+import Testing
+
+/// `dump --skip-corrupt` and `convert --skip-corrupt` as a user runs them, on a savepoint that
+/// lost the file of one subtask's keyed state.
+@Suite struct SalvageCommandLineTests {
+    static let fixture = "2.3.0/basic/filesystem"
+
+    /// A damaged copy, the missing file, and the dump the library salvages from it.
+    static func damaged() throws -> (root: URL, savepoint: URL, file: String, salvaged: [UInt8]) {
+        let (root, savepoint) = try SalvageDamage.copy(fixture)
+        let file = try SalvageDamage.keyedStreamFile(in: savepoint, operator: "counter", subtask: 1)
+        try FileManager.default.removeItem(atPath: file)
+        return (root, savepoint, file, try SalvageDamage.dump(savepoint.path, skipCorrupt: true).lines)
+    }
+
+    @Test func dumpPrintsWhatReadsAndReportsTheSkipOnStderr() throws {
+        let (root, savepoint, file, salvaged) = try Self.damaged()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plain = try SavepointBinary.run(["dump", savepoint.path])
+        #expect(plain.status == 2)
+
+        let r = try SavepointBinary.run(["dump", savepoint.path, "--skip-corrupt"])
+        #expect(r.status == 1)
+        #expect(r.err == "skipped: \(file) key groups 64-127 of operator counter subtask 1: missing file\n")
+        #expect(DumpComparison.difference(actual: Array(r.out.utf8), expected: salvaged) == nil)
+        let undamaged = try SalvageDamage.dump(Fixture.root.appendingPathComponent(Self.fixture + "/savepoint").path,
+                                               skipCorrupt: false).lines
+        #expect(DumpComparison.difference(
+            actual: Array(r.out.utf8), expected: SalvageDamage.lines(undamaged, without: 64...127, operator: "counter")) == nil)
+
+        let json = try SavepointBinary.run(["dump", savepoint.path, "--skip-corrupt", "--json"])
+        #expect(json.status == 1)
+        let lines = json.err.split(separator: "\n")
+        #expect(lines.count == 1)
+        let skip = try JSONDecoder().decode([String: SkippedRange].self, from: Data(lines.first.map { Array($0.utf8) } ?? []))
+        #expect(skip == ["skipped": SkippedRange(operator: "counter", subtask: 1, file: file,
+                                                 keyGroups: .init(first: 64, last: 127), reason: "missing file")])
+    }
+
+    @Test func dumpOfAnIntactSavepointSkipsNothing() throws {
+        let path = Fixture.root.appendingPathComponent(Self.fixture + "/savepoint").path
+        let r = try SavepointBinary.run(["dump", path, "--skip-corrupt"])
+        #expect(r.status == 0 && r.err.isEmpty)
+        #expect(DumpComparison.difference(actual: Array(r.out.utf8), expected: try SalvageDamage.dump(path, skipCorrupt: false).lines) == nil)
+    }
+
+    @Test func convertWritesWhatReadsAndExitsOne() throws {
+        let (root, savepoint, file, salvaged) = try Self.damaged()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let refused = root.appendingPathComponent("refused").path
+        #expect(try SavepointBinary.run(["convert", savepoint.path, refused, "--to", "lsm"]).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: refused))
+
+        let text = root.appendingPathComponent("text").path
+        let t = try SavepointBinary.run(["convert", savepoint.path, text, "--to", "lsm", "--skip-corrupt"])
+        #expect(t.status == 1)
+        #expect(t.out.contains("skipped 64 key groups and 0 operator state streams"))
+        #expect(t.err.contains("skipped: \(file) key groups 64-127 of operator counter subtask 1: missing file\n"))
+        #expect(try SavepointBinary.run(["validate", text, "--deep"]).status == 0)
+        let dumped = try SavepointBinary.run(["dump", text])
+        #expect(dumped.status == 0)
+        #expect(DumpComparison.difference(actual: Array(dumped.out.utf8), expected: salvaged) == nil)
+
+        let jsonOut = root.appendingPathComponent("json").path
+        let j = try SavepointBinary.run(["convert", savepoint.path, jsonOut, "--to", "filesystem", "--skip-corrupt", "--json"])
+        #expect(j.status == 1)
+        let report = try JSONDecoder().decode(ConvertReport.self, from: Data(j.out.utf8))
+        #expect(report.skipped == [SkippedRange(operator: "counter", subtask: 1, file: file,
+                                                keyGroups: .init(first: 64, last: 127), reason: "missing file")])
+        #expect(report.verified)
+    }
+}
