@@ -8,24 +8,42 @@ import SavepointMetadata
 /// `Savepoint.openStream`, so inlined files come from `_metadata` and the absolute paths of a
 /// moved checkpoint are mapped onto the folder it was copied to.
 enum LSMKeyedState {
-    static func open(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState,
-                     in savepoint: Savepoint) throws -> FlinkRocksDBState {
+    /// `unreadableTable` (salvage): an SST that is missing or does not open goes there instead of
+    /// failing the instance (see `FlinkRocksDBState.init`), with the error of opening its file;
+    /// other files that do not open fail the instance only when it needs them (CURRENT, the
+    /// MANIFEST; not OPTIONS), with their own error.
+    static func open(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState, in savepoint: Savepoint,
+                     unreadableTable: ((_ family: String, _ file: FileMetaData, _ error: any Error) -> Void)? = nil)
+        throws -> FlinkRocksDBState
+    {
         let proxy = try readProxy(handle, of: op, in: savepoint)
         var files: [String: any ByteSource] = [:]
+        var openErrors: [String: any Error] = [:]
         for entry in handle.sharedState + handle.privateState {
             guard let stream = entry.handle else {
                 throw SavepointError.notASavepoint(
                     path: savepoint.metadataPath,
                     reason: "operator \(op.displayName): LSM file \(entry.localPath) has no state handle (an unresolved placeholder?)")
             }
-            files[entry.localPath] = try savepoint.openStream(stream)
+            do {
+                files[entry.localPath] = try savepoint.openStream(stream)
+            } catch where unreadableTable != nil {
+                openErrors[entry.localPath] = error
+            }
         }
         let range = handle.keyGroupRange
         let label = "\(savepoint.metadataPath) (operator \(op.displayName), key groups \(range.startKeyGroup)-\(range.endKeyGroup))"
         return try attributing(to: label) {
-            try FlinkRocksDBState(files: files, proxy: proxy,
-                                  keyGroups: range.startKeyGroup...max(range.startKeyGroup, range.endKeyGroup),
-                                  maxParallelism: op.maxParallelism, name: label)
+            do {
+                return try FlinkRocksDBState(
+                    files: files, proxy: proxy, keyGroups: range.startKeyGroup...max(range.startKeyGroup, range.endKeyGroup),
+                    maxParallelism: op.maxParallelism, name: label,
+                    unreadableTable: unreadableTable.map { report in
+                        { family, file, error in report(family, file, openErrors[file.fileName] ?? error) }
+                    })
+            } catch {
+                throw openErrors.first { !$0.key.hasSuffix(".sst") }?.value ?? error
+            }
         }
     }
 

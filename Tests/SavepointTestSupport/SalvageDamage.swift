@@ -157,6 +157,38 @@ public enum SalvageDamage {
         return (0...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
+    /// A copy of the retained checkpoint of `fixtures/<relative>` (the caller removes `root`);
+    /// `checkpoint` is its newest `chk-N`.
+    public static func copyCheckpoint(_ relative: String) throws -> (root: URL, checkpoint: URL) {
+        let root = try Scratch.directory("salvage")
+        try FileManager.default.copyItem(at: Fixture.root.appendingPathComponent(relative).appendingPathComponent("checkpoint"),
+                                         to: root.appendingPathComponent("checkpoint"))
+        guard let chk = Fixture(directory: root).readablePath else { throw SavepointError.usage("no chk-N in \(relative)") }
+        return (root, URL(fileURLWithPath: chk))
+    }
+
+    /// Deletes the file of the largest SST a subtask's instance shares; returns the file, its
+    /// state and the key groups it holds (from its smallest and largest keys in the MANIFEST).
+    public static func deleteSST(in dir: URL, operator uid: String, subtask index: Int) throws
+        -> (file: String, state: String, keyGroups: ClosedRange<Int>)
+    {
+        let savepoint = try Savepoint.open(dir.path)
+        let (op, state) = try subtask(uid, index, in: savepoint)
+        guard case let .incrementalRemote(h)? = state.managedKeyedState else {
+            throw SavepointError.usage("subtask \(index) of \(uid) is not in the LSM form")
+        }
+        let db = try savepoint.openLSMState(h, of: op)
+        let files = db.columnFamilies.filter { $0.stateIndex != nil }.flatMap { cf in cf.files.map { (cf.name, $0.file) } }
+        guard let (family, file) = files.max(by: { $0.1.size < $1.1.size }),
+              let stream = h.sharedState.first(where: { $0.localPath == file.fileName })?.handle,
+              case let .file(range) = try savepoint.location.resolve(stream) else {
+            throw SavepointError.usage("subtask \(index) of \(uid) shares no SST file")
+        }
+        try FileManager.default.removeItem(atPath: range.path)
+        let keyGroup = { (key: [UInt8]) in key.prefix(db.keyGroupPrefixBytes).reduce(0) { $0 << 8 | Int($1) } }
+        return (range.path, family, keyGroup(file.smallest.userKey)...keyGroup(file.largest.userKey))
+    }
+
     // MARK: expected dumps
 
     /// `lines` without the keyed lines of operator `uid` (of `state` only, when given) whose key (a

@@ -10,6 +10,10 @@ public struct LSMDamage {
     /// File offset of the damaged data block, when one block is to blame.
     public var blockOffset: UInt64?
     public var error: any Error
+
+    public init(keyGroups: ClosedRange<Int>, file: String, blockOffset: UInt64?, error: any Error) {
+        (self.keyGroups, self.file, self.blockOffset, self.error) = (keyGroups, file, blockOffset, error)
+    }
 }
 
 /// The damage found while walking one column family, shared by the family's table cursors (which

@@ -2,9 +2,20 @@ import Bytes
 import CanonicalFormat
 
 extension FlinkRocksDBState {
-    /// A `KeyGroupCursor` that keeps going past damage (`savepoint dump|convert --skip-corrupt`).
-    public func salvagingKeyGroupCursor(stateIndex: Int, family: ColumnFamily) -> SalvagingKeyGroupCursor {
-        SalvagingKeyGroupCursor(stateIndex: stateIndex, family: family, state: self)
+    /// A `KeyGroupCursor` that keeps going past damage (`savepoint dump|convert --skip-corrupt`);
+    /// `known` is damage found before the walk (tables of the family that did not open).
+    public func salvagingKeyGroupCursor(stateIndex: Int, family: ColumnFamily,
+                                        known: [LSMDamage] = []) -> SalvagingKeyGroupCursor {
+        SalvagingKeyGroupCursor(stateIndex: stateIndex, family: family, state: self, known: known)
+    }
+
+    /// The key groups a table may hold, from its smallest and largest keys in the MANIFEST,
+    /// within this instance's key groups.
+    public func keyGroups(of file: FileMetaData) -> ClosedRange<Int> {
+        let first = keyGroup(of: file.smallest.userKey) ?? keyGroups.lowerBound
+        let last = keyGroup(of: file.largest.userKey) ?? keyGroups.upperBound
+        let lower = min(max(first, keyGroups.lowerBound), keyGroups.upperBound)
+        return lower...max(lower, min(last, keyGroups.upperBound))
     }
 }
 
@@ -25,8 +36,9 @@ public struct SalvagingKeyGroupCursor {
     public private(set) var headKeyGroup: Int?
     private var lastKeyGroup: Int?
 
-    init(stateIndex: Int, family: FlinkRocksDBState.ColumnFamily, state: FlinkRocksDBState) {
+    init(stateIndex: Int, family: FlinkRocksDBState.ColumnFamily, state: FlinkRocksDBState, known: [LSMDamage]) {
         self.stateIndex = stateIndex
+        known.forEach(damage.record)
         familyName = family.name
         prefixBytes = state.keyGroupPrefixBytes
         instance = state.name

@@ -22,6 +22,8 @@ public struct LSMRawKeyedStateReader: RawKeyedStateReader {
     /// Set (`--skip-corrupt`): what a state's column family may have lost in damage is logged
     /// here and left out (`forEachKeyGroupSalvaging`).
     var salvage: SalvageContext?
+    /// Salvage: the tables that did not open, by column family.
+    var unreadableTables: [String: [LSMDamage]] = [:]
 
     public var proxy: KeyedBackendSerializationProxy { state.proxy }
 

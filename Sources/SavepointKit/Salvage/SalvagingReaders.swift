@@ -37,9 +37,17 @@ enum SalvagingReaders {
                 reader.salvage = context
                 return (reader, reader.stream.source.name)
             case let .incrementalRemote(h):
-                var reader = try LSMRawKeyedStateReader(savepoint: savepoint, handle: h, of: op)
+                // A table that does not open costs its key groups of its state, not the instance.
+                var unreadable: [(family: String, file: FileMetaData, error: any Error)] = []
+                let state = try LSMKeyedState.open(h, of: op, in: savepoint) { unreadable.append(($0, $1, $2)) }
+                var reader = LSMRawKeyedStateReader(state: state, keyGroupRange: h.keyGroupRange, maxParallelism: op.maxParallelism)
                 reader.salvage = context
-                return (reader, reader.state.name)
+                for t in unreadable {
+                    reader.unreadableTables[t.family, default: []].append(LSMDamage(
+                        keyGroups: state.keyGroups(of: t.file), file: "\(state.name) table \(t.file.fileName)",
+                        blockOffset: nil, error: t.error))
+                }
+                return (reader, state.name)
             default:
                 return (try RawKeyedStateReaders.open(handle, of: op, in: savepoint), savepoint.metadataPath)
             }
@@ -85,7 +93,8 @@ extension LSMRawKeyedStateReader {
         var families = state.columnFamilies
             .compactMap { cf in cf.stateIndex.map { (index: $0, family: cf) } }
             .sorted { $0.index < $1.index }
-            .map { state.salvagingKeyGroupCursor(stateIndex: $0.index, family: $0.family) }
+            .map { state.salvagingKeyGroupCursor(stateIndex: $0.index, family: $0.family,
+                                                 known: unreadableTables[$0.family.name] ?? []) }
         defer { report(families, to: salvage) }
         let range = keyGroupRange.keyGroups
         var group = RawKeyGroup(), taken = RawKeyGroup()

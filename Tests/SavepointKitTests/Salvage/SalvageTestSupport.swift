@@ -8,9 +8,10 @@ import Testing
 /// `convert --skip-corrupt` into every form reports the same skips, and its output validates and
 /// dumps as the salvaged dump.
 enum SalvageCheck {
-    static func undamagedDump(_ relative: String) throws -> [UInt8] {
-        try SalvageDamage.dump(Fixture.root.appendingPathComponent(relative).appendingPathComponent("savepoint").path,
-                               skipCorrupt: false).lines
+    static func undamagedDump(_ relative: String, folder: String = "savepoint") throws -> [UInt8] {
+        let fixture = Fixture(directory: Fixture.root.appendingPathComponent(relative))
+        return try SalvageDamage.dump(folder == "savepoint" ? fixture.savepointPath : fixture.readablePath ?? "",
+                                      skipCorrupt: false).lines
     }
 
     static func run(_ savepoint: URL, root: URL, expectedLines: [UInt8], expected: [SkippedRange]) throws {

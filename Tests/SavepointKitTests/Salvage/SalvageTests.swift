@@ -79,6 +79,22 @@ import Testing
         try SalvageCheck.run(savepoint, root: root, expectedLines: expectedLines, expected: salvaged.skipped)
     }
 
+    /// A missing SST file of an incremental checkpoint costs the key groups it holds of its
+    /// state only; the other states keep those key groups.
+    @Test func missingSSTCostsItsKeyGroupsOfItsState() throws {
+        let fixture = "2.3.0/basic/rocksdb-incremental-checkpoint"
+        let (root, checkpoint) = try SalvageDamage.copyCheckpoint(fixture)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let lost = try SalvageDamage.deleteSST(in: checkpoint, operator: "counter", subtask: 1)
+        let expected = [SkippedRange(operator: "counter", subtask: 1, state: lost.state, file: lost.file,
+                                     keyGroups: .init(first: lost.keyGroups.lowerBound, last: lost.keyGroups.upperBound),
+                                     reason: "missing file")]
+        let undamaged = try SalvageCheck.undamagedDump(fixture, folder: "checkpoint")
+        let expectedLines = SalvageDamage.lines(undamaged, without: lost.keyGroups, operator: "counter", state: lost.state)
+        #expect(expectedLines.count < undamaged.count && expectedLines.count > undamaged.count / 2)
+        try SalvageCheck.run(checkpoint, root: root, expectedLines: expectedLines, expected: expected)
+    }
+
     /// A damaged operator state stream costs that subtask's partitions, and only when nothing of
     /// it is printed: the other subtask's elements are all there.
     @Test func damagedOperatorStateStreamCostsItsPartitions() throws {
