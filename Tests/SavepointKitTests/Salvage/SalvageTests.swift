@@ -5,6 +5,16 @@ import Testing
 
 /// `dump --skip-corrupt` and `convert --skip-corrupt` on damaged copies of real-Flink fixtures.
 @Suite struct SalvageTests {
+    /// Nothing damaged, nothing skipped: the salvaging path (key group by key group through the
+    /// raw readers) prints what the usual dump prints, for every fixture and form.
+    @Test(arguments: Fixture.all)
+    func intactFixtureDumpsTheSame(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let salvaged = try SalvageDamage.dump(path, skipCorrupt: true)
+        #expect(salvaged.skipped.isEmpty)
+        #expect(DumpComparison.difference(actual: salvaged.lines, expected: try SalvageDamage.dump(path, skipCorrupt: false).lines) == nil)
+    }
+
     /// Flipped bytes in one key-group block of a canonical stream cost exactly that key group.
     @Test(arguments: ["2.3.0/basic/filesystem", "2.3.0/basic/filesystem-compressed"])
     func damagedKeyGroupBlockCostsThatKeyGroup(_ fixture: String) throws {
