@@ -34,7 +34,7 @@ extension Dumper {
                 }
                 try rendered.flush()
             } catch {
-                SalvageContext(operatorName: op.displayName, subtask: subtask, keyGroupRange: reader.keyGroupRange, log: log)
+                SalvageContext(operatorName: op.displayName, subtask: subtask, log: log)
                     .skip(file: file, keyGroups: group.keyGroup...group.keyGroup, byteOffset: nil, error: error)
                 return
             }

@@ -7,7 +7,6 @@ import SavepointMetadata
 struct SalvageContext {
     let operatorName: String
     let subtask: Int
-    let keyGroupRange: KeyGroupRange
     let log: SalvageLog
 
     func skip(file: String, state: String? = nil, keyGroups: ClosedRange<Int>, byteOffset: Int?, error: any Error) {
@@ -27,8 +26,7 @@ enum SalvagingReaders {
     /// The reader, and the file (or LSM instance) its entries come from, for messages.
     static func open(_ handle: KeyedStateHandle, of op: OperatorState, subtask: Int, in savepoint: Savepoint,
                      log: SalvageLog) -> (reader: any RawKeyedStateReader, file: String)? {
-        let context = SalvageContext(operatorName: op.displayName, subtask: subtask,
-                                     keyGroupRange: handle.keyGroupRange, log: log)
+        let context = SalvageContext(operatorName: op.displayName, subtask: subtask, log: log)
         do {
             switch handle {
             case .keyGroups:
@@ -63,23 +61,15 @@ enum SalvagingReaders {
     }
 
     /// The states' meta information for a handle that does not open: its own meta-data stream
-    /// (LSM), else the first subtask of the operator whose header reads.
+    /// (LSM), else the first other subtask of the operator whose header reads.
     static func metaInfo(of handle: KeyedStateHandle, op: OperatorState,
                          in savepoint: Savepoint) -> KeyedBackendSerializationProxy? {
-        if case let .incrementalRemote(h) = handle, let proxy = try? LSMKeyedState.readProxy(h, of: op, in: savepoint) {
-            return proxy
-        }
-        for entry in op.subtaskStates {
-            switch entry.state?.managedKeyedState {
-            case let sibling?:
-                if case let .incrementalRemote(h) = sibling, let proxy = try? LSMKeyedState.readProxy(h, of: op, in: savepoint) {
-                    return proxy
-                }
-                if case .keyGroups = sibling, let stream = try? savepoint.openKeyedStream(sibling, of: op) {
-                    return stream.proxy
-                }
-            case nil:
-                continue
+        for candidate in [handle] + op.subtaskStates.compactMap({ $0.state?.managedKeyedState }) {
+            if case let .incrementalRemote(h) = candidate, let proxy = try? LSMKeyedState.readProxy(h, of: op, in: savepoint) {
+                return proxy
+            }
+            if case .keyGroups = candidate, let stream = try? savepoint.openKeyedStream(candidate, of: op) {
+                return stream.proxy
             }
         }
         return nil
