@@ -130,8 +130,10 @@ struct Convert: ParsableCommand {
     static func skippedSummary(_ skipped: [SkippedRange]) -> String {
         guard !skipped.isEmpty else { return "" }
         let keyGroups = skipped.compactMap(\.keyGroups).reduce(0) { $0 + $1.last - $1.first + 1 }
-        let operatorState = skipped.filter { $0.keyGroups == nil }.count
-        return "\n  \(Terminal.bold("skipped")) \(keyGroups) key groups and \(operatorState) operator state streams "
-            + "that do not read (\(skipped.count) \(skipped.count == 1 ? "range" : "ranges"), left out of the output)"
+        let operatorState = skipped.filter { $0.partitions != nil }.count
+        let files = skipped.filter { $0.keyGroups == nil && $0.partitions == nil }.count
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        return "\n  \(Terminal.bold("skipped")) what does not read (left out of the output): \(count(keyGroups, "key group")), "
+            + "\(count(operatorState, "operator state stream")), \(count(files, "file")) without entries"
     }
 }

@@ -15,6 +15,12 @@ struct SalvageContext {
                              keyGroups: .init(first: keyGroups.lowerBound, last: keyGroups.upperBound),
                              byteOffset: byteOffset, reason: SkippedRange.reason(error)))
     }
+
+    /// A file that does not read but holds nothing the read needs (an LSM instance's OPTIONS).
+    func skipUnneeded(file: String, error: any Error) {
+        log.add(SkippedRange(operator: operatorName, subtask: subtask, file: SkippedRange.file(of: error, fallback: file),
+                             reason: SkippedRange.reason(error) + " (holds no entries)"))
+    }
 }
 
 /// The raw keyed state readers of `--skip-corrupt`: they hand over every key group they can read
@@ -35,15 +41,20 @@ enum SalvagingReaders {
                 reader.salvage = context
                 return (reader, reader.stream.source.name)
             case let .incrementalRemote(h):
-                // A table that does not open costs its key groups of its state, not the instance.
-                var unreadable: [(family: String, file: FileMetaData, error: any Error)] = []
+                // A table that does not open costs its key groups of its state, not the instance;
+                // a file the read does not need costs nothing, but is reported.
+                var unreadable: [(path: String, table: (family: String, file: FileMetaData)?, error: any Error)] = []
                 let state = try LSMKeyedState.open(h, of: op, in: savepoint) { unreadable.append(($0, $1, $2)) }
                 var reader = LSMRawKeyedStateReader(state: state, keyGroupRange: h.keyGroupRange, maxParallelism: op.maxParallelism)
                 reader.salvage = context
-                for t in unreadable {
-                    reader.unreadableTables[t.family, default: []].append(LSMDamage(
-                        keyGroups: state.keyGroups(of: t.file), file: "\(state.name) table \(t.file.fileName)",
-                        blockOffset: nil, error: t.error))
+                for u in unreadable {
+                    guard let (family, file) = u.table else {
+                        context.skipUnneeded(file: "\(state.name) file \(u.path)", error: u.error)
+                        continue
+                    }
+                    reader.unreadableTables[family, default: []].append(LSMDamage(
+                        keyGroups: state.keyGroups(of: file), file: "\(state.name) table \(file.fileName)",
+                        blockOffset: nil, error: u.error))
                 }
                 return (reader, state.name)
             default:

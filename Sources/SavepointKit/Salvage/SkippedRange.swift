@@ -12,7 +12,8 @@ public struct SkippedRange: Codable, Sendable, Equatable {
     /// The state, when the damage concerns one state (an LSM column family); nil: all of them.
     public var state: String?
     public var file: String
-    /// The key groups lost (both ends included); nil for operator state.
+    /// The key groups lost (both ends included); nil for operator state and for a file that
+    /// held no entries (an LSM instance's OPTIONS).
     public var keyGroups: KeyGroups?
     /// Operator state: the names of the partitions lost.
     public var partitions: [String]?
@@ -44,14 +45,14 @@ public struct SkippedRange: Codable, Sendable, Equatable {
 
     /// `<file> key groups 12-19 of state S of operator O subtask 0: <why>`.
     public var line: String {
-        var what: String
+        var what = ""
         if let k = keyGroups {
-            what = k.first == k.last ? "key group \(k.first)" : "key groups \(k.first)-\(k.last)"
-        } else {
-            what = "operator state" + (partitions.map { " (\($0.joined(separator: ", ")))" } ?? "")
+            what = k.first == k.last ? " key group \(k.first)" : " key groups \(k.first)-\(k.last)"
+        } else if let partitions {
+            what = " operator state (\(partitions.joined(separator: ", ")))"
         }
         if let state { what += " of state \(state)" }
-        return "\(file) \(what) of operator \(self.operator) subtask \(subtask): \(reason)"
+        return "\(file)\(what) of operator \(self.operator) subtask \(subtask): \(reason)"
     }
 
     /// `{"skipped":{...}}`: one JSON line for `dump --json`.
