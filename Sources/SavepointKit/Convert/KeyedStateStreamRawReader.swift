@@ -14,6 +14,8 @@ public struct KeyedStateStreamRawReader: RawKeyedStateReader {
     public let keyGroupRange: KeyGroupRange
     /// Set (`--skip-corrupt`): a key group whose block does not read is logged here and left out.
     var salvage: SalvageContext?
+    /// Off: key groups are handed over in stored order, not canonical order (a salvaging dump).
+    var sortsKeyGroups = true
 
     public init(stream: KeyedStateStream, keyGroupRange: KeyGroupRange) {
         self.stream = stream
@@ -36,7 +38,7 @@ public struct KeyedStateStreamRawReader: RawKeyedStateReader {
                 continue
             }
             guard !group.isEmpty else { continue }
-            group.sortIntoCanonicalOrder()
+            if sortsKeyGroups { group.sortIntoCanonicalOrder() }
             try body(group)
         }
     }

@@ -9,39 +9,62 @@ import SavepointMetadata
 extension Dumper {
     mutating func dumpKeyedSalvaging(_ handle: KeyedStateHandle, of op: OperatorState, subtask: Int,
                                      log: SalvageLog, into output: JSONLinesOutput) throws {
-        guard let (reader, file) = SalvagingReaders.open(handle, of: op, subtask: subtask, in: savepoint, log: log) else { return }
+        // Entries print in stored order, as in the usual dump: no sorting.
+        guard let (reader, file) = SalvagingReaders.open(handle, of: op, subtask: subtask, in: savepoint, log: log,
+                                                         sorted: false) else { return }
         let proxy = reader.proxy
         let schemas = proxy.states.map { KeyedStateSchema(metaInfo: $0, keySerializer: proxy.keySerializer) }
-        // Each key group renders into lines of its own first: counted against --limit only when printed.
+        // Each key group renders into `staged` (in memory) first and goes out only when all of it
+        // rendered; only then do its lines count against --limit.
         var unlimited = filter
         unlimited.limit = nil
-        guard let probe = KeyedLines(schemas: schemas, operatorName: op.displayName, filter: unlimited, output: output)
+        let staged = JSONLinesOutput.inMemory()
+        guard let lines = KeyedLines(schemas: schemas, operatorName: op.displayName, filter: unlimited, output: staged)
         else { return }
-        let renderers = probe.keyJSON == nil ? probe.directRenderers() : schemas.map { _ in nil }
+        let renderers = lines.keyJSON == nil ? lines.directRenderers() : schemas.map { _ in nil }
         let prefixBytes = FlinkHashing.keyGroupPrefixBytes(maxParallelism: reader.maxParallelism)
         var scratch: [UInt8] = []
-        let limit = filter.limit
-        try reader.forEachKeyGroup { group in
-            let rendered = JSONLinesOutput.inMemory()
-            do {
-                let lines = KeyedLines(schemas: schemas, operatorName: op.displayName, filter: unlimited, output: rendered)!
-                for i in 0..<group.count {
-                    let e = group.entry(i)
-                    var raw = CanonicalKeyGroupBlock.RawEntry(
-                        stateIndex: e.stateIndex, keyGroup: group.keyGroup,
-                        keyAfterPrefix: ByteReader(Array(e.key[prefixBytes...])), value: ByteReader(e.value))
-                    try lines.emit(&raw, renderer: renderers[e.stateIndex], scratch: &scratch)
+        try withExtendedLifetime(renderers) {
+            try reader.forEachKeyGroup { group in
+                do {
+                    try group.forEach { stateIndex, key, value in
+                        guard lines.wants(stateIndex) else { return }
+                        let keyAfterPrefix = UnsafeBufferPointer(rebasing: key[prefixBytes...])
+                        // In place when the renderer has a simple form for the entry, as the usual dump.
+                        if let renderer = renderers[stateIndex], try renderer.withSimpleLine(
+                            key: keyAfterPrefix, value: value, { line in try staged.line { $0.append(contentsOf: line) } }) {
+                            return
+                        }
+                        var raw = CanonicalKeyGroupBlock.RawEntry(
+                            stateIndex: stateIndex, keyGroup: group.keyGroup,
+                            keyAfterPrefix: ByteReader(Array(keyAfterPrefix)), value: ByteReader(Array(value)))
+                        try lines.emit(&raw, renderer: renderers[stateIndex], scratch: &scratch)
+                    }
+                } catch {
+                    staged.buffer.removeAll(keepingCapacity: true)
+                    staged.collected.removeAll(keepingCapacity: true)
+                    SalvageContext(operatorName: op.displayName, subtask: subtask, log: log)
+                        .skip(file: file, keyGroups: group.keyGroup...group.keyGroup, byteOffset: nil, error: error)
+                    return
                 }
-                try rendered.flush()
-            } catch {
-                SalvageContext(operatorName: op.displayName, subtask: subtask, log: log)
-                    .skip(file: file, keyGroups: group.keyGroup...group.keyGroup, byteOffset: nil, error: error)
-                return
+                try staged.flush()
+                try copyLines(staged.collected, to: output)
+                staged.collected.removeAll(keepingCapacity: true)
             }
-            for line in rendered.collected.split(separator: 0x0A) {
-                if let limit, output.lineCount >= limit { throw LimitReached() }
-                try output.line { $0.append(contentsOf: line) }
-            }
+        }
+    }
+
+    /// Writes staged lines out: at once, or with --limit one by one so that it stops at the right one.
+    private func copyLines(_ staged: [UInt8], to output: JSONLinesOutput) throws {
+        guard !staged.isEmpty else { return }
+        guard let limit = filter.limit else {
+            return try output.line { $0.append(contentsOf: staged[..<(staged.count - 1)]) }
+        }
+        var start = 0
+        for end in staged.indices where staged[end] == 0x0A {
+            if output.lineCount >= limit { throw LimitReached() }
+            try output.line { $0.append(contentsOf: staged[start..<end]) }
+            start = end + 1
         }
     }
 }

@@ -29,9 +29,10 @@ struct SalvageContext {
 /// information (of this handle's meta-data stream or of another subtask of the operator), so a
 /// conversion still writes a complete handle.
 enum SalvagingReaders {
-    /// The reader, and the file (or LSM instance) its entries come from, for messages.
+    /// The reader, and the file (or LSM instance) its entries come from, for messages. `sorted`
+    /// false: a keyed stream's key groups keep their stored order (a dump needs no other).
     static func open(_ handle: KeyedStateHandle, of op: OperatorState, subtask: Int, in savepoint: Savepoint,
-                     log: SalvageLog) -> (reader: any RawKeyedStateReader, file: String)? {
+                     log: SalvageLog, sorted: Bool = true) -> (reader: any RawKeyedStateReader, file: String)? {
         let context = SalvageContext(operatorName: op.displayName, subtask: subtask, log: log)
         do {
             switch handle {
@@ -39,6 +40,7 @@ enum SalvagingReaders {
                 var reader = KeyedStateStreamRawReader(stream: try savepoint.openKeyedStream(handle, of: op),
                                                        keyGroupRange: handle.keyGroupRange)
                 reader.salvage = context
+                reader.sortsKeyGroups = sorted
                 return (reader, reader.stream.source.name)
             case let .incrementalRemote(h):
                 // A table that does not open costs its key groups of its state, not the instance;
