@@ -41,7 +41,7 @@ struct Dump: ParsableCommand {
     @Flag(help: "Keep going past damaged key groups, missing files and bad SST blocks: print what reads, report each skip on stderr, exit 1.")
     var skipCorrupt = false
 
-    @Flag(help: "Diagnostics on stderr as JSON lines (a skip: {\"skipped\":{...}}); the dump itself is always JSON Lines.")
+    @Flag(help: "Diagnostics on stderr as JSON lines ({\"skipped\":{...}} per skip, {\"error\":\"...\"} for an unreadable input); the dump itself is always JSON Lines.")
     var json = false
 
     func validate() throws {
@@ -49,6 +49,16 @@ struct Dump: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try dump()
+        } catch let e as SavepointError where json {
+            let line = try JSONEncoder.diagnostics.encode(["error": e.description])
+            FileHandle.standardError.write(line + Data("\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    func dump() throws {
         var savepoint = try Savepoint.open(path)
         var filter = DumpFilter()
         filter.operatorSelector = self.operator
@@ -65,8 +75,18 @@ struct Dump: ParsableCommand {
         }
         guard let skipped = salvage?.skipped, !skipped.isEmpty else { return }
         for s in skipped {
-            FileHandle.standardError.write(Data(((json ? s.jsonLine : "skipped: " + s.line) + "\n").utf8))
+            let line = json ? try JSONEncoder.diagnostics.encode(["skipped": s]) : Data("skipped: \(s.line)".utf8)
+            FileHandle.standardError.write(line + Data("\n".utf8))
         }
         throw ExitCode(1)
+    }
+}
+
+extension JSONEncoder {
+    /// One JSON object per line, keys sorted, paths unescaped.
+    static var diagnostics: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

@@ -21,6 +21,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let plain = try SavepointBinary.run(["dump", savepoint.path])
         #expect(plain.status == 2)
+        let plainJSON = try SavepointBinary.run(["dump", savepoint.path, "--json"])
+        #expect(plainJSON.status == 2)
+        let error = try JSONDecoder().decode([String: String].self, from: Data(plainJSON.err.utf8))
+        #expect(error["error"]?.hasPrefix("\(file): missing file") == true, "\(plainJSON.err)")
 
         let r = try SavepointBinary.run(["dump", savepoint.path, "--skip-corrupt"])
         #expect(r.status == 1)

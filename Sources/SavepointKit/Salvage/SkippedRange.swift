@@ -1,5 +1,4 @@
 import Bytes
-import Foundation
 import SavepointMetadata
 
 /// What `dump --skip-corrupt` and `convert --skip-corrupt` could not read, in the unit a Flink
@@ -53,14 +52,6 @@ public struct SkippedRange: Codable, Sendable, Equatable {
         }
         if let state { what += " of state \(state)" }
         return "\(file)\(what) of operator \(self.operator) subtask \(subtask): \(reason)"
-    }
-
-    /// `{"skipped":{...}}`: one JSON line for `dump --json`.
-    public var jsonLine: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(["skipped": self])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// Whether `next` continues this range: the same place and the key groups right after it.
