@@ -191,15 +191,25 @@ public enum SalvageDamage {
 
     // MARK: expected dumps
 
-    /// `lines` without the keyed lines of operator `uid` (of `state` only, when given) whose key (a
-    /// String, as in the basic fixtures) falls into `keyGroups`.
+    /// Java's `hashCode` of a key as the dump prints it: a String (the basic fixtures) or an
+    /// Integer (the types fixtures).
+    public static func javaHashCode(_ key: JSONValue) -> Int32? {
+        switch key {
+        case let .string(s): return FlinkHashing.javaHashCode(s)
+        case let .integer(i): return Int32(truncatingIfNeeded: i)
+        default: return nil
+        }
+    }
+
+    /// `lines` without the keyed lines of operator `uid` (of `state` only, when given) whose key
+    /// falls into `keyGroups`.
     public static func lines(_ lines: [UInt8], without keyGroups: ClosedRange<Int>, operator uid: String,
                              state: String? = nil, maxParallelism: Int = 128) -> [UInt8] {
         var out: [UInt8] = []
         for line in lines.split(separator: 0x0A) {
             if case let .object(fields)? = JSONValue.parse(Array(line)), fields["operator"] == .string(uid),
-               state.map({ fields["state"] == .string($0) }) ?? true, case let .string(key)? = fields["key"],
-               keyGroups.contains(FlinkHashing.keyGroup(forHashCode: FlinkHashing.javaHashCode(key), maxParallelism: maxParallelism)) {
+               state.map({ fields["state"] == .string($0) }) ?? true, let hash = fields["key"].flatMap(javaHashCode),
+               keyGroups.contains(FlinkHashing.keyGroup(forHashCode: hash, maxParallelism: maxParallelism)) {
                 continue
             }
             out += line

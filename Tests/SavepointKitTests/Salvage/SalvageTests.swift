@@ -72,20 +72,24 @@ import Testing
 
     /// A damaged data block of an SST costs, for its state only, the key groups the block may
     /// have held: from the key group of the entry before it to that of the entry after it.
-    @Test func damagedSSTBlockCostsItsKeyGroupsOfItsState() throws {
-        let fixture = "2.3.0/basic/rocksdb-native"
-        let (root, savepoint) = try SalvageDamage.copy(fixture)
+    /// (A native savepoint's families have one table per subtask, walked in place; the types
+    /// checkpoint's have two, merged.)
+    @Test(arguments: [("2.3.0/basic/rocksdb-native", "counter"), ("2.3.0/types/rocksdb-incremental-checkpoint", "types")])
+    func damagedSSTBlockCostsItsKeyGroupsOfItsState(_ fixture: String, _ uid: String) throws {
+        let checkpoint = fixture.hasSuffix("checkpoint")
+        let (root, savepoint) = checkpoint ? try SalvageDamage.copyCheckpoint(fixture) : try SalvageDamage.copy(fixture)
         defer { try? FileManager.default.removeItem(at: root) }
-        let block = try SalvageDamage.breakSSTBlock(in: savepoint, operator: "counter", subtask: 0)
+        let block = try SalvageDamage.breakSSTBlock(in: savepoint, operator: uid, subtask: 0)
         let salvaged = try SalvageDamage.dump(savepoint.path, skipCorrupt: true)
         let skipped = try #require(salvaged.skipped.first)
         #expect(salvaged.skipped.count == 1)
-        #expect(skipped.state == block.state && skipped.subtask == 0 && skipped.operator == "counter")
+        #expect(skipped.state == block.state && skipped.subtask == 0 && skipped.operator == uid)
         #expect(skipped.keyGroups == .init(first: block.lostKeyGroups.lowerBound, last: min(63, block.lostKeyGroups.upperBound)))
         #expect(skipped.byteOffset == block.blockOffset)
         #expect(skipped.reason.contains("checksum mismatch"))
-        let expectedLines = SalvageDamage.lines(try SalvageCheck.undamagedDump(fixture), without: block.lostKeyGroups,
-                                                operator: "counter", state: block.state)
+        let undamaged = try SalvageCheck.undamagedDump(fixture, folder: checkpoint ? "checkpoint" : "savepoint")
+        let expectedLines = SalvageDamage.lines(undamaged, without: block.lostKeyGroups, operator: uid, state: block.state)
+        #expect(expectedLines.count < undamaged.count, "the lost key groups had entries")
         try SalvageCheck.run(savepoint, root: root, expectedLines: expectedLines, expected: salvaged.skipped)
     }
 
