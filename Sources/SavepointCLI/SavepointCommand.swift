@@ -14,7 +14,7 @@ struct SavepointCommand: ParsableCommand {
 
             Exit codes:
               0  success
-              1  findings at error level (validate; diff reserved)
+              1  error findings (validate), damage skipped (--skip-corrupt); diff reserved
               2  unreadable input, or a usage error
             """,
         version: "0.1.0",
