@@ -47,9 +47,12 @@ public struct FlinkRocksDBState {
     public let name: String
 
     /// Opens an instance from its files by local name (`CURRENT`, `MANIFEST-…`, `000042.sst`, …).
+    /// With `unreadableTable` set (salvage), a table that is not there or does not open is handed
+    /// to it and left out of its column family, instead of failing the instance.
     public init(files: [String: any ByteSource], proxy: KeyedBackendSerializationProxy,
                 keyGroups: ClosedRange<Int>, maxParallelism: Int, name: String = "RocksDB instance",
-                tableOptions: BlockBasedTable.Options = .init()) throws {
+                tableOptions: BlockBasedTable.Options = .init(),
+                unreadableTable: ((_ family: String, _ file: FileMetaData, _ error: any Error) -> Void)? = nil) throws {
         self.proxy = proxy
         self.keyGroups = keyGroups
         self.name = name
@@ -61,10 +64,16 @@ public struct FlinkRocksDBState {
         version = try Manifest.read(try manifest.read(0..<manifest.size), name: manifest.name)
         let stateNames = proxy.states.map(\.name)
         columnFamilies = try version.orderedColumnFamilies.map { cf in
-            let files_ = cf.files
-            let tables = try files_.map { entry in
-                try BlockBasedTable(source: try Self.file(entry.file.fileName, in: files, instance: name),
-                                    options: tableOptions)
+            var files_: [(level: Int, file: FileMetaData)] = [], tables: [BlockBasedTable] = []
+            for entry in cf.files {
+                do {
+                    tables.append(try BlockBasedTable(source: try Self.file(entry.file.fileName, in: files, instance: name),
+                                                      options: tableOptions))
+                    files_.append(entry)
+                } catch {
+                    guard let unreadableTable else { throw error }
+                    unreadableTable(cf.name, entry.file, error)
+                }
             }
             let index = cf.name == Version.defaultColumnFamilyName ? nil : stateNames.firstIndex(of: cf.name)
             return ColumnFamily(id: cf.id, name: cf.name, stateIndex: index, files: files_, tables: tables)

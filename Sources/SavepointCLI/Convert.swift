@@ -12,8 +12,8 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite a savepoint in another physical form, offline.",
         usage: """
-            savepoint convert <input> <output> --to <form> [--force] [--json]
-                              [--compression <none|snappy|lz4|zstd>]
+            savepoint convert <input> <output> --to <form> [--force] [--skip-corrupt]
+                              [--json] [--compression <none|snappy|lz4|zstd>]
                               [--[no-]snapshot-compression]
                               [--inline-threshold <bytes>]
                               [--uids <uid,...>] [--uids-from <file>]
@@ -41,7 +41,15 @@ struct Convert: ParsableCommand {
             SIGINT and SIGTERM. An existing OUT is refused unless --force, which
             replaces only a savepoint or an empty directory.
 
-            Exit codes: 0 converted and verified, 1 verification failed,
+            --skip-corrupt keeps going past damage: a damaged key-group block
+            costs that key group, a missing or unreadable file the key groups
+            (or operator-state partitions) it holds, a bad SST block the key
+            groups it may hold of its state. OUT is still written, holds what
+            read (verified against it) and restores on Flink; what was skipped
+            is in the summary, on stderr, and in the JSON report ("skipped").
+
+            Exit codes: 0 converted and verified, 1 verification failed (no
+            OUT) or, with --skip-corrupt, something was skipped (OUT written),
             2 unreadable input or usage error.
 
             Examples:
@@ -87,6 +95,9 @@ struct Convert: ParsableCommand {
     @Option(name: .customLong("test-pause-after-subtask"), help: .hidden)
     var testPauseAfterSubtask: Double?
 
+    @Flag(help: "Keep going past damaged key groups, missing files and bad SST blocks: write what reads (still verified), report what was skipped, exit 1.")
+    var skipCorrupt = false
+
     func validate() throws {
         if output.isEmpty { throw ValidationError("the output path is empty") }
         if let inlineThreshold, inlineThreshold < 0 { throw ValidationError("--inline-threshold must be 0 or more") }
@@ -105,6 +116,7 @@ struct Convert: ParsableCommand {
         var options = ConvertOptions(target: to, tableCompression: compression ?? .snappy, snapshotCompression: snapshotCompression,
                                      inlineThreshold: inlineThreshold, force: force, handleSignals: true)
         options.pauseAfterEachSubtask = testPauseAfterSubtask
+        options.skipCorrupt = skipCorrupt
         let report: ConvertReport
         do {
             var savepoint = try names.open(input)
@@ -121,7 +133,9 @@ struct Convert: ParsableCommand {
             try JSONOutput.write(report)
         } else {
             print(Self.text(report))
+            for s in report.skipped ?? [] { FileHandle.standardError.write(Data("skipped: \(s.line)\n".utf8)) }
         }
+        if report.skipped?.isEmpty == false { throw ExitCode(1) }
     }
 
     static func text(_ r: ConvertReport) -> String {
@@ -132,6 +146,17 @@ struct Convert: ParsableCommand {
             \(Terminal.bold("converted")) \(r.path) (\(from)) -> \(r.output) (\(to))
               \(r.operators) operators, \(r.subtasks) subtasks, \(r.keyedEntries) keyed entries verified, \
             \(r.filesWritten) files + _metadata (\(r.metadataSize) B), \(size) in all, \(String(format: "%.2f", r.seconds)) s
-            """
+            """ + skippedSummary(r.skipped ?? [])
+    }
+
+    /// What --skip-corrupt left out, on one line (each skip follows on stderr).
+    static func skippedSummary(_ skipped: [SkippedRange]) -> String {
+        guard !skipped.isEmpty else { return "" }
+        let keyGroups = skipped.compactMap(\.keyGroups).reduce(0) { $0 + $1.last - $1.first + 1 }
+        let operatorState = skipped.filter { $0.partitions != nil }.count
+        let files = skipped.filter { $0.keyGroups == nil && $0.partitions == nil }.count
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        return "\n  \(Terminal.bold("skipped")) what does not read (left out of the output): \(count(keyGroups, "key group")), "
+            + "\(count(operatorState, "operator state stream")), \(count(files, "file")) without entries"
     }
 }

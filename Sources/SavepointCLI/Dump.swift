@@ -7,7 +7,7 @@ struct Dump: ParsableCommand {
         abstract: "Print every state entry as JSON Lines (dump schema v1).",
         usage: """
             savepoint dump <path> [--operator <uid|id> ...] [--state <name> ...]
-                           [--key <json>] [--limit <n>] [--json]
+                           [--key <json>] [--limit <n>] [--skip-corrupt] [--json]
                            [--uids <uid,...>] [--uids-from <file>]
             """,
         discussion: """
@@ -18,6 +18,12 @@ struct Dump: ParsableCommand {
             timestamp (epoch milliseconds). Streams: one key group is in memory
             at a time. Repeat --operator or --state to select several; one that
             matches nothing is an error naming what exists.
+
+            --skip-corrupt prints every entry that still reads: a damaged key-group block costs
+            that key group, a missing or unreadable file the key groups (or operator-state
+            partitions) it holds, a bad SST block the key groups it may hold of its state. Each
+            skip is one line on stderr (file, key groups, operator, subtask, why; JSON with
+            --json) and the exit code is 1.
 
             Examples:
               savepoint dump fixtures/2.3.0/basic/filesystem/savepoint \\
@@ -45,7 +51,10 @@ struct Dump: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many lines.", valueName: "n"))
     var limit: Int?
 
-    @Flag(help: "Accepted for symmetry with other commands; dump output is always JSON Lines.")
+    @Flag(help: "Keep going past damaged key groups, missing files and bad SST blocks: print what reads, report each skip on stderr, exit 1.")
+    var skipCorrupt = false
+
+    @Flag(help: "Diagnostics on stderr as JSON lines ({\"skipped\":{...}} per skip, {\"error\":\"...\"} for an unreadable input); the dump itself is always JSON Lines.")
     var json = false
 
     @OptionGroup var names: UidOptions
@@ -55,6 +64,16 @@ struct Dump: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try dump()
+        } catch let e as SavepointError where json {
+            let line = try JSONEncoder.diagnostics.encode(["error": e.description])
+            FileHandle.standardError.write(line + Data("\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    func dump() throws {
         var savepoint = try names.open(path)
         var filter = DumpFilter()
         filter.operatorSelectors = self.operator
@@ -62,9 +81,27 @@ struct Dump: ParsableCommand {
         filter.limit = limit
         if let key { filter.keyJSON = try DumpFilter.parseKey(key) }
         let output = JSONLinesOutput(fileDescriptor: STDOUT_FILENO)
+        let salvage = skipCorrupt ? SalvageLog() : nil
         try ProgressLine.show("dump", &savepoint) { savepoint in
-            try Dumper(savepoint: savepoint, filter: filter).run(into: output)
+            var dumper = Dumper(savepoint: savepoint, filter: filter)
+            dumper.salvage = salvage
+            try dumper.run(into: output)
             try output.flush()
         }
+        guard let skipped = salvage?.skipped, !skipped.isEmpty else { return }
+        for s in skipped {
+            let line = json ? try JSONEncoder.diagnostics.encode(["skipped": s]) : Data("skipped: \(s.line)".utf8)
+            FileHandle.standardError.write(line + Data("\n".utf8))
+        }
+        throw ExitCode(1)
+    }
+}
+
+extension JSONEncoder {
+    /// One JSON object per line, keys sorted, paths unescaped.
+    static var diagnostics: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

@@ -13,6 +13,8 @@ public struct Dumper {
     /// `--key` filter needs the decoded key. Off: every entry is decoded first (the reference the
     /// direct path is tested against; the output is the same).
     public var directJSON = true
+    /// Set: keep going past damage (`--skip-corrupt`), logging here what was skipped.
+    public var salvage: SalvageLog?
     var written = 0
 
     public init(savepoint: Savepoint, filter: DumpFilter) {
@@ -39,9 +41,14 @@ public struct Dumper {
         for entry in op.subtaskStates {
             guard let state = entry.state else { continue }
             if let keyed = state.managedKeyedState {
-                try dumpKeyed(keyed, of: op, into: output)
+                if let salvage {
+                    try dumpKeyedSalvaging(keyed, of: op, subtask: entry.subtaskIndex, log: salvage, into: output)
+                } else {
+                    try dumpKeyed(keyed, of: op, into: output)
+                }
             }
-            if let operatorHandle = state.managedOperatorState {
+            if let operatorHandle = state.managedOperatorState, filter.keyJSON == nil,
+               salvage.map({ savepoint.salvageOperatorState(operatorHandle, of: op, subtask: entry.subtaskIndex, log: $0) }) ?? true {
                 try dumpOperatorState(operatorHandle, of: op, subtask: entry.subtaskIndex,
                                       broadcastSeen: &broadcastSeen, into: output)
             }

@@ -16,7 +16,7 @@ public final class JSONLinesOutput {
 
     /// Everything written, when the output collects in memory (`fileDescriptor` -1; for tests and
     /// for callers that compare dumps).
-    public private(set) var collected: [UInt8] = []
+    public internal(set) var collected: [UInt8] = []
 
     public init(fileDescriptor: Int32, flushThreshold: Int = 1 << 20) {
         fd = fileDescriptor

@@ -211,6 +211,15 @@ public struct TableCursor: Sendable {
 
     init(table: BlockBasedTable) { self.table = table }
 
+    /// A cursor that starts at data block `firstBlock`: resuming after a damaged block (salvage).
+    init(table: BlockBasedTable, firstBlock: Int) {
+        self.table = table
+        nextBlock = firstBlock
+    }
+
+    /// The data block the cursor reads next; the one it is in (or failed to read) is this minus one.
+    var nextBlockIndex: Int { nextBlock }
+
     /// The lending walk (a cursor is walked with `step` or with `next`, never both): moves to the
     /// next entry, checks that it follows the previous one in internal-key order, and says whether
     /// it is another version of the previous entry's user key. Nothing is copied but the key's

@@ -40,6 +40,8 @@ public struct ConvertOptions: Sendable {
     public var force: Bool
     /// Remove the output's temporary directory and exit on SIGINT/SIGTERM (the command line sets it).
     public var handleSignals: Bool
+    /// Keep going past damage (`--skip-corrupt`): write what reads, report what was skipped.
+    public var skipCorrupt = false
     /// Test hook: pause this long after each subtask (makes a conversion slow enough to interrupt).
     public var pauseAfterEachSubtask: TimeInterval?
     /// Test hook: called with the written (temporary) directory before verification, e.g. to corrupt it.
@@ -87,6 +89,8 @@ public struct ConvertReport: Codable, Sendable {
     /// Wall time, rounded to the millisecond.
     public var seconds: Double
     public var warnings: [String]
+    /// What `--skip-corrupt` left out (nil without it).
+    public var skipped: [SkippedRange]?
 }
 
 /// Why a conversion stopped.

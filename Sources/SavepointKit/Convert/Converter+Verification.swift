@@ -18,7 +18,7 @@ extension Converter {
             throw ConvertError.verificationFailed("operator count differs")
         }
         var keyed: [(op: OperatorState, written: OperatorState, subtask: Int, handle: KeyedStateHandle)] = []
-        for (a, b) in zip(input.metadata.operatorStates, written.metadata.operatorStates) {
+        for (a, b) in zip(asRead.operatorStates, written.metadata.operatorStates) {
             guard a.operatorID == b.operatorID, a.subtaskStates.count == b.subtaskStates.count else {
                 throw ConvertError.verificationFailed("operator \(a.displayName) differs in id or subtasks")
             }

@@ -18,10 +18,14 @@ public struct Converter {
     /// Input digests by operator id and subtask, taken while writing.
     var inputDigests: [String: StateDigest] = [:]
     var subtaskCount = 0
+    /// What verification compares the output with: the input, less what `--skip-corrupt` dropped.
+    var asRead: CheckpointMetadata
+    var skipped: [SkippedRange] = []
 
     public init(input: Savepoint, options: ConvertOptions) {
         self.input = input
         self.options = options
+        asRead = input.metadata
     }
 
     /// Converts `input` into the directory `output`.
@@ -94,6 +98,10 @@ public struct Converter {
             let index = op.subtaskStates[position.entry].subtaskIndex
             metadata.operatorStates[position.op].subtaskStates[position.entry] = OperatorState.SubtaskEntry(subtaskIndex: index, state: result.state)
             if let digest = result.keyedDigest { inputDigests[Self.digestKey(op, index)] = digest }
+            if let read = result.asRead {
+                asRead.operatorStates[position.op].subtaskStates[position.entry] = OperatorState.SubtaskEntry(subtaskIndex: index, state: read)
+            }
+            skipped += result.skipped
             for w in result.warnings where !warnings.contains(w) { warnings.append(w) }
         }
         subtaskCount = positions.count
@@ -104,6 +112,9 @@ public struct Converter {
         var state: OperatorSubtaskState
         var keyedDigest: StateDigest?
         var warnings: [String] = []
+        /// `--skip-corrupt`: the input state without the handles that did not read (nil: all read).
+        var asRead: OperatorSubtaskState?
+        var skipped: [SkippedRange] = []
     }
 
     func convert(_ state: OperatorSubtaskState, of op: OperatorState, subtask: Int,
@@ -111,13 +122,20 @@ public struct Converter {
         guard state.inputChannelState.isEmpty, state.resultSubpartitionState.isEmpty else {
             throw SavepointError.unsupported("operator \(op.displayName) subtask \(subtask) holds in-flight data (unaligned checkpoint channel state)")
         }
+        if options.skipCorrupt { return try convertSalvaging(state, of: op, subtask: subtask, placement: placement) }
         var out = OperatorSubtaskState(legacyDuration: state.legacyDuration)
         out.managedOperatorState = try state.managedOperatorState.map { try copy($0, placement: placement) }
         out.rawOperatorState = try state.rawOperatorState.map { try copy($0, placement: placement) }
         out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
-        var result = SubtaskResult(state: out)
-        if let keyed = state.managedKeyedState {
-            let reader = try RawKeyedStateReaders.open(keyed, of: op, in: input)
+        return try convertKeyed(state.managedKeyedState.map { try RawKeyedStateReaders.open($0, of: op, in: input) },
+                                into: SubtaskResult(state: out), of: op, subtask: subtask, placement: placement)
+    }
+
+    /// Writes the keyed state `reader` reads (nil: none) into `result`, digesting it on the way.
+    func convertKeyed(_ reader: (any RawKeyedStateReader)?, into result: SubtaskResult, of op: OperatorState,
+                      subtask: Int, placement: StreamPlacement) throws -> SubtaskResult {
+        var result = result
+        if let reader {
             let box = DigestBox(for: reader)
             result.state.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
             result.keyedDigest = box.digest
@@ -189,6 +207,6 @@ public struct Converter {
             target: options.target, operators: input.metadata.operatorStates.count, subtasks: subtaskCount,
             keyedEntries: perState.values.reduce(0, +), entriesPerState: perState,
             filesWritten: files.count - 1, bytesWritten: bytes, metadataSize: metadataSize, verified: true,
-            seconds: 0, warnings: warnings)
+            seconds: 0, warnings: warnings, skipped: options.skipCorrupt ? skipped : nil)
     }
 }

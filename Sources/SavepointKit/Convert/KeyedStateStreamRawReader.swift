@@ -12,6 +12,10 @@ import SavepointMetadata
 public struct KeyedStateStreamRawReader: RawKeyedStateReader {
     public let stream: KeyedStateStream
     public let keyGroupRange: KeyGroupRange
+    /// Set (`--skip-corrupt`): a key group whose block does not read is logged here and left out.
+    var salvage: SalvageContext?
+    /// Off: key groups are handed over in stored order, not canonical order (a salvaging dump).
+    var sortsKeyGroups = true
 
     public init(stream: KeyedStateStream, keyGroupRange: KeyGroupRange) {
         self.stream = stream
@@ -26,13 +30,24 @@ public struct KeyedStateStreamRawReader: RawKeyedStateReader {
         var group = RawKeyGroup()
         for (keyGroup, range) in stream.keyGroupRanges() {
             group.reset(keyGroup: keyGroup)
-            switch stream.layout {
-            case .canonical: try readCanonical(range, prefixBytes: prefixBytes, into: &group)
-            case .heap: try readHeap(range, prefixBytes: prefixBytes, into: &group)
+            do {
+                try read(range, prefixBytes: prefixBytes, into: &group)
+            } catch {
+                guard let salvage else { throw error }
+                salvage.skip(file: stream.source.name, keyGroups: keyGroup...keyGroup, byteOffset: range.lowerBound, error: error)
+                continue
             }
             guard !group.isEmpty else { continue }
-            group.sortIntoCanonicalOrder()
+            if sortsKeyGroups { group.sortIntoCanonicalOrder() }
             try body(group)
+        }
+    }
+
+    /// The entries of the key group `group` was reset to, from its block at `range`.
+    private func read(_ range: Range<Int>, prefixBytes: Int, into group: inout RawKeyGroup) throws {
+        switch stream.layout {
+        case .canonical: try readCanonical(range, prefixBytes: prefixBytes, into: &group)
+        case .heap: try readHeap(range, prefixBytes: prefixBytes, into: &group)
         }
     }
 

@@ -19,6 +19,11 @@ public struct LSMRawKeyedStateReader: RawKeyedStateReader {
     public let state: FlinkRocksDBState
     public let keyGroupRange: KeyGroupRange
     public let maxParallelism: Int
+    /// Set (`--skip-corrupt`): what a state's column family may have lost in damage is logged
+    /// here and left out (`forEachKeyGroupSalvaging`).
+    var salvage: SalvageContext?
+    /// Salvage: the tables that did not open, by column family.
+    var unreadableTables: [String: [LSMDamage]] = [:]
 
     public var proxy: KeyedBackendSerializationProxy { state.proxy }
 
@@ -35,6 +40,7 @@ public struct LSMRawKeyedStateReader: RawKeyedStateReader {
     }
 
     public func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
+        if let salvage { return try forEachKeyGroupSalvaging(salvage, body) }
         var families = try state.columnFamilies
             .compactMap { cf in cf.stateIndex.map { (index: $0, family: cf) } }
             .sorted { $0.index < $1.index }
