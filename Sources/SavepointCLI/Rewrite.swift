@@ -132,7 +132,7 @@ struct Rewrite: ParsableCommand {
         }
         let size = ByteCountFormatter.string(fromByteCount: r.bytesCopied, countStyle: .binary)
         let verb = r.dryRun ? "to copy" : "copied and verified"
-        lines.append("  \(r.operatorsWritten) operators, \(r.filesCopied) state files \(verb) (\(size)), "
+        lines.append("  \(r.operatorsWritten) operator\(r.operatorsWritten == 1 ? "" : "s") left, \(r.filesCopied) state files \(verb) (\(size)), "
             + "_metadata \(r.metadataSize) B" + (r.dryRun ? "" : ", \(String(format: "%.2f", r.seconds)) s"))
         return lines.joined(separator: "\n")
     }
