@@ -4,11 +4,12 @@ import SavepointKit
 
 struct Rewrite: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change operator ids and uids, or remove operators, offline.",
+        abstract: "Change operator ids and uids, remove operators, rename states, offline.",
         usage: """
             savepoint rewrite <input> <output> [--set-uid <old=new> ...]
                               [--set-operator-id <op=hex> ...]
-                              [--remove-operator <op> ...] [--plan <file.json>]
+                              [--remove-operator <op> ...]
+                              [--rename-state <op/old=new> ...] [--plan <file.json>]
                               [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
             """,
@@ -17,8 +18,11 @@ struct Rewrite: ParsableCommand {
             the uid. After a uid changed in the code, --set-uid OLD=NEW moves the
             operator's state (keyed, operator and coordinator state) to the id of
             NEW, so the changed job restores it. OP is a uid or an operator id in
-            hex; --uids names the operators of Flink 1.x savepoints. Operations
-            repeat and combine; --plan reads them from a file:
+            hex; --uids names the operators of Flink 1.x savepoints. Flink
+            restores keyed state by name: --rename-state OP/OLD=NEW follows a
+            state renamed in the code (canonical and heap streams; not yet the
+            RocksDB native form). Operations repeat and combine; --plan reads
+            them from a file:
               {"version": 1, "operations": [
                 {"operation": "set-uid", "operator": "counter", "to": "count-v2"},
                 {"operation": "remove-operator", "operator": "window"}]}
@@ -41,6 +45,7 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite fixtures/2.3.0/basic/filesystem/savepoint \\
                   /tmp/sp-renamed --set-uid counter=counter-v2
               savepoint rewrite SAVEPOINT /tmp/sp-lean --remove-operator window
+              savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
                   --set-uid counter=counter-v2 --dry-run
               savepoint rewrite SAVEPOINT /tmp/sp-out --plan plan.json --json
@@ -65,6 +70,9 @@ struct Rewrite: ParsableCommand {
 
     @Option(help: ArgumentHelp("Remove operator OP and all its state (repeatable).", valueName: "op"))
     var removeOperator: [String] = []
+
+    @Option(help: ArgumentHelp("Rename keyed state OLD of operator OP to NEW (repeatable).", valueName: "op/old=new"))
+    var renameState: [String] = []
 
     @Option(help: ArgumentHelp("Read operations from this plan file (JSON, see above).", valueName: "file.json"),
             completion: .file(extensions: ["json"]))
@@ -92,9 +100,9 @@ struct Rewrite: ParsableCommand {
     func run() throws {
         var operations = try plan.map { try RewritePlan.read(file: $0).operations } ?? []
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
-            + removeOperator.map(RewritePlan.removeOperator)
+            + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
         guard !operations.isEmpty else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         if let pause = testPauseBeforeVerification {
@@ -121,13 +129,16 @@ struct Rewrite: ParsableCommand {
         for op in r.operators {
             let what: String
             if op.removed {
-                what = "removed"
-            } else {
+                what = " removed"
+            } else if let id = op.newOperatorId {
                 let uid = op.newUid.map { " uid \($0)" + (op.uidStored ? "" : " (not stored: this _metadata version keeps ids only)") } ?? ""
-                what = "-> \(op.newOperatorId ?? op.operatorId)\(uid)"
+                what = " -> \(id)\(uid)"
+            } else {
+                what = ""
             }
-            lines.append("  \(op.operator) (\(op.operatorId)) \(what)")
-            let states = op.states.isEmpty ? "no state" : op.states.joined(separator: ", ")
+            lines.append("  \(op.operator) (\(op.operatorId))\(what)")
+            let states = op.states.isEmpty ? "no state"
+                : op.states.map { name in op.renamedStates[name].map { "\(name) -> \($0)" } ?? name }.joined(separator: ", ")
             lines.append("    \(op.subtasks) subtasks: \(states)" + (op.coordinatorState ? "; coordinator state" : ""))
         }
         let size = ByteCountFormatter.string(fromByteCount: r.bytesCopied, countStyle: .binary)

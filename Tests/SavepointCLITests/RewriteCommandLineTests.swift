@@ -66,6 +66,24 @@ import SavepointTestSupport
         #expect(try SavepointBinary.run(["validate", out, "--deep"]).status == 0)
     }
 
+    @Test func renameStateShowsInDump() throws {
+        let fixture = try #require(Self.fixture("2.3.0", "filesystem-compressed"))
+        let dir = try Scratch.directory("cli-rewrite-rename")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--rename-state", "counter/count=total"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("count -> total"), "\(r.out)")
+        let expected = try dumpLines(fixture.savepointPath).map {
+            $0.replacingOccurrences(of: "\"state\":\"count\"", with: "\"state\":\"total\"")
+        }.sorted()
+        #expect(try dumpLines(out) == expected)
+        let native = try #require(Self.fixture("2.3.0", "rocksdb-native"))
+        let lsm = try SavepointBinary.run(["rewrite", native.savepointPath, out + "2", "--rename-state", "counter/count=total"])
+        #expect(lsm.status == 2 && lsm.err.contains("not built yet"), "\(lsm.err)")
+        #expect(!FileManager.default.fileExists(atPath: out + "2"))
+    }
+
     @Test func dryRunWritesNothing() throws {
         let fixture = try #require(Self.fixture("2.3.0", "filesystem"))
         let dir = try Scratch.directory("cli-rewrite-dry")
@@ -90,6 +108,8 @@ import SavepointTestSupport
         (["--set-uid", "counter=x", "--set-uid", "source=x"], "both operators would have id"),
         (["--set-uid", "counter"], "--set-uid takes OLD=NEW"),
         (["--set-operator-id", "counter=12"], "not an operator id"),
+        (["--rename-state", "counter/nosuch=x"], "operator counter has no state nosuch; it has: buckets, count"),
+        (["--rename-state", "counter/count=events"], "already has a state events"),
         (["--plan", "/nonexistent/plan.json"], "/nonexistent/plan.json"),
         ([], "nothing to do"),
         (["--max-parallelism", "256"], "--max-parallelism"),

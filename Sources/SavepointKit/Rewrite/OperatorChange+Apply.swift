@@ -12,8 +12,10 @@ extension CheckpointMetadata {
             var op = operatorStates[i]
             guard let change = byIndex[i] else { return op }
             if change.removed { return nil }
-            if let id = change.newID { op.operatorID = id }
-            op.uid = storesOperatorUids ? change.newUid : nil
+            if let id = change.newID {
+                op.operatorID = id
+                op.uid = storesOperatorUids ? change.newUid : nil
+            }
             return op
         }
         return out

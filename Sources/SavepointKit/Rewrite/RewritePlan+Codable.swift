@@ -6,9 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["rename-state", "drop-state", "max-parallelism", "purge-expired-ttl",
+    static let reservedOperations = ["drop-state", "max-parallelism", "purge-expired-ttl",
                                      "delete-keys", "keep-keys", "upsert"]
-    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator"]
+    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -43,13 +43,14 @@ extension RewritePlan: Codable {
 }
 
 extension RewritePlan.Operation: Codable {
-    enum CodingKeys: String, CodingKey { case operation, `operator`, to }
+    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to }
 
     public var name: String {
         switch self {
         case .setUid: "set-uid"
         case .setOperatorID: "set-operator-id"
         case .removeOperator: "remove-operator"
+        case .renameState: "rename-state"
         }
     }
 
@@ -73,6 +74,10 @@ extension RewritePlan.Operation: Codable {
         guard !to.isEmpty else { throw PlanFormatError(message: "\(at).to is empty") }
         if name == "set-uid" {
             self = .setUid(operator: op, uid: to)
+        } else if name == "rename-state" {
+            let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
+            guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
+            self = .renameState(operator: op, state: state, to: to)
         } else {
             guard let id = OperatorID(hex: to) else {
                 throw PlanFormatError(message: "\(at).to: \(to) is not an operator id (32 hex digits)")
@@ -93,6 +98,9 @@ extension RewritePlan.Operation: Codable {
         case let .setUid(_, uid): try c.encode(uid, forKey: .to)
         case let .setOperatorID(_, id): try c.encode(id.hex, forKey: .to)
         case .removeOperator: break
+        case let .renameState(_, state, to):
+            try c.encode(state, forKey: .state)
+            try c.encode(to, forKey: .to)
         }
     }
 }

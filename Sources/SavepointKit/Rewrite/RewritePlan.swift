@@ -12,12 +12,13 @@ import SavepointMetadata
 ///       "operations": [
 ///         {"operation": "set-uid", "operator": "counter", "to": "counter-v2"},
 ///         {"operation": "set-operator-id", "operator": "window", "to": "2b1c0e5d9f8a7b6c5d4e3f2a1b0c9d8e"},
-///         {"operation": "remove-operator", "operator": "0da08f51eaa85fc298e176a139b3649a"}
+///         {"operation": "remove-operator", "operator": "0da08f51eaa85fc298e176a139b3649a"},
+///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"}
 ///       ]
 ///     }
 ///
 /// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it). The other
-/// operations of issue 11 (`rename-state`, `drop-state`, `max-parallelism`, `purge-expired-ttl`,
+/// operations of issue 11 (`drop-state`, `max-parallelism`, `purge-expired-ttl`,
 /// `delete-keys`, `keep-keys`, `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
@@ -31,11 +32,14 @@ public struct RewritePlan: Sendable, Equatable {
         case setOperatorID(operator: String, id: OperatorID)
         /// The operator and all its state leave the savepoint.
         case removeOperator(operator: String)
+        /// A keyed state of the operator is renamed (Flink restores state by name: a state renamed
+        /// in the code would otherwise start empty and the old one stay unread).
+        case renameState(operator: String, state: String, to: String)
 
         /// The operator selector the operation acts on.
         public var operatorSelector: String {
             switch self {
-            case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op): return op
+            case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _): return op
             }
         }
 
@@ -45,6 +49,7 @@ public struct RewritePlan: Sendable, Equatable {
             case let .setUid(op, uid): return "--set-uid \(op)=\(uid)"
             case let .setOperatorID(op, id): return "--set-operator-id \(op)=\(id.hex)"
             case let .removeOperator(op): return "--remove-operator \(op)"
+            case let .renameState(op, state, to): return "--rename-state \(op)/\(state)=\(to)"
             }
         }
     }
@@ -76,6 +81,16 @@ public struct RewritePlan: Sendable, Equatable {
     public static func removeOperator(_ argument: String) throws -> Operation {
         guard !argument.isEmpty else { throw SavepointError.usage("--remove-operator needs an operator uid or id") }
         return .removeOperator(operator: argument)
+    }
+
+    /// `OP/OLD=NEW` of `--rename-state`: the operator is up to the first `/` (state names may hold
+    /// `/`), the state up to the first `=` after it.
+    public static func renameState(_ argument: String) throws -> Operation {
+        let usage = "--rename-state takes OP/OLD=NEW, e.g. --rename-state counter/count=total; got \(argument)"
+        guard let slash = argument.firstIndex(of: "/"), slash != argument.startIndex else { throw SavepointError.usage(usage) }
+        let rest = String(argument[argument.index(after: slash)...])
+        guard let (state, to) = try? split(rest, option: "--rename-state", example: "") else { throw SavepointError.usage(usage) }
+        return .renameState(operator: String(argument[..<slash]), state: state, to: to)
     }
 
     /// `KEY=VALUE`, both non-empty; the first `=` splits (uids may contain `=`).

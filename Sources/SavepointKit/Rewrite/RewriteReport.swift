@@ -7,11 +7,13 @@ public struct RewriteReport: Codable, Sendable {
         /// The operator as the input names it: its uid, else its id in hex.
         public var `operator`: String
         public var operatorId: String
-        /// The operation, as its command-line option.
-        public var operation: String
+        /// The operations on it, as their command-line options.
+        public var operations: [String]
         public var removed: Bool
         public var newOperatorId: String?
         public var newUid: String?
+        /// Keyed states renamed, old name to new name.
+        public var renamedStates: [String: String]
         /// Whether the new uid is written into `_metadata` (version 5 and later; Flink matches by id).
         public var uidStored: Bool
         /// Its keyed and operator state names, which go with it (or leave with it).

@@ -6,13 +6,18 @@ import SavepointMetadata
 /// refers to, under its own name in the output directory, referenced relatively so the output is
 /// a self-contained, relocatable savepoint as Flink writes them (`RelativeFileStateHandle`).
 /// Inline streams stay inline. A retained checkpoint's files (`chk-N/…`, `shared/…`) land beside
-/// `_metadata` under their file names.
+/// `_metadata` under their file names. A keyed stream whose states are renamed is the one file
+/// not copied as it is: its serialization proxy header is rewritten and the rest copied behind it
+/// (`KeyedStreamRename`).
 struct StateFiles {
-    /// One file to copy: where it is, and its name in the output directory.
+    /// One file to copy: where it is, and its name in the output directory; with `header`, the
+    /// output is `header` followed by the source from byte `skip` on.
     struct File: Sendable {
         var source: String
         var name: String
         var size: Int64
+        var header: [UInt8] = []
+        var skip: Int64 = 0
     }
 
     private(set) var files: [File] = []
@@ -23,10 +28,14 @@ struct StateFiles {
     /// The files behind `metadata`'s handles, and the metadata with those handles pointing at the
     /// copies. File-merging segments and changelog handles are refused: `convert` rewrites them
     /// into plain files first.
-    static func plan(_ metadata: CheckpointMetadata, of savepoint: Savepoint) throws -> (StateFiles, CheckpointMetadata) {
+    /// `renames`: keyed states to rename, by the operator's id in `metadata`.
+    static func plan(_ metadata: CheckpointMetadata, of savepoint: Savepoint,
+                     renames: [OperatorID: [String: String]] = [:]) throws -> (StateFiles, CheckpointMetadata) {
         var files = StateFiles(location: savepoint.location, metadataPath: savepoint.metadataPath)
         var out = metadata
         for i in out.operatorStates.indices {
+            let renamed = renames[out.operatorStates[i].operatorID]
+            if let renamed { try files.renameStates(renamed, of: &out.operatorStates[i], in: savepoint) }
             for j in out.operatorStates[i].subtaskStates.indices {
                 guard var state = out.operatorStates[i].subtaskStates[j].state else { continue }
                 guard state.inputChannelState.isEmpty, state.resultSubpartitionState.isEmpty else {
@@ -34,7 +43,7 @@ struct StateFiles {
                 }
                 state.managedOperatorState = try state.managedOperatorState.map { try files.relocate($0) }
                 state.rawOperatorState = try state.rawOperatorState.map { try files.relocate($0) }
-                state.managedKeyedState = try state.managedKeyedState.map { try files.relocate($0) }
+                if renamed == nil { state.managedKeyedState = try state.managedKeyedState.map { try files.relocate($0) } }
                 state.rawKeyedState = try state.rawKeyedState.map { try files.relocate($0) }
                 out.operatorStates[i].subtaskStates[j].state = state
             }
@@ -66,7 +75,7 @@ struct StateFiles {
         }
     }
 
-    private mutating func relocate(_ handle: StreamStateHandle) throws -> StreamStateHandle {
+    mutating func relocate(_ handle: StreamStateHandle) throws -> StreamStateHandle {
         switch handle {
         case .byteStream, .emptySegmentFile:
             return handle
@@ -87,7 +96,7 @@ struct StateFiles {
         }
     }
 
-    private func resolvedPath(_ handle: StreamStateHandle) throws -> String {
+    func resolvedPath(_ handle: StreamStateHandle) throws -> String {
         let resolved: ResolvedStream
         do { resolved = try location.resolve(handle) } catch let e as StateLocationError {
             throw SavepointError.notASavepoint(path: metadataPath, reason: e.description)
@@ -102,9 +111,9 @@ struct StateFiles {
     }
 
     /// A file referenced twice is copied once; two files of one name cannot both be copied.
-    private mutating func add(source: String, name: String, size: Int64) throws {
+    mutating func add(source: String, name: String, size: Int64, header: [UInt8] = [], skip: Int64 = 0) throws {
         if let existing = byName[name] {
-            guard files[existing].source == source else {
+            guard files[existing].source == source, files[existing].header == header, files[existing].skip == skip else {
                 throw SavepointError.unsupported("two state files are named \(name) (\(files[existing].source), \(source)); they cannot share the output directory")
             }
             return
@@ -113,8 +122,8 @@ struct StateFiles {
             throw SavepointError.unsupported("a state file is named \(name)")
         }
         byName[name] = files.count
-        let actual: Int64
-        if case let .regularFile(bytes) = FileStatus.of(source) { actual = bytes } else { actual = size }
-        files.append(File(source: source, name: name, size: actual))
+        var actual = size
+        if header.isEmpty, case let .regularFile(bytes) = FileStatus.of(source) { actual = bytes }
+        files.append(File(source: source, name: name, size: actual, header: header, skip: skip))
     }
 }

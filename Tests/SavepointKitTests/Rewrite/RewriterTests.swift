@@ -74,6 +74,33 @@ import Testing
         #expect(DumpComparison.difference(actual: actual, expected: expected) == nil)
     }
 
+    /// A renamed keyed state: the stream header changes length, every key-group offset moves with
+    /// it, and the entries read back unchanged under the new name (canonical, compressed and heap
+    /// streams, inline and in files).
+    @Test(arguments: basic.filter { !$0.isLSM })
+    func renameStateRewritesTheStreamHeader(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let dir = try Scratch.directory("rewrite-rename")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let report = try rewrite(path, [.renameState(operator: "counter", state: "count", to: "the-total-count"),
+                                        .renameState(operator: "counter", state: "events", to: "e")], to: out)
+        #expect(report.operators.first?.renamedStates == ["count": "the-total-count", "events": "e"])
+        var expected: [UInt8] = []
+        for line in try ConvertTestSupport.dump(path).split(separator: 0x0A) {
+            guard case var .object(fields)? = JSONValue.parse(Array(line)) else { continue }
+            if fields["state"] == .string("count") { fields["state"] = .string("the-total-count") }
+            if fields["state"] == .string("events") { fields["state"] = .string("e") }
+            expected += Array(JSONValue.object(fields).text.utf8) + [0x0A]
+        }
+        let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(out.path), expected: expected)
+        #expect(diff == nil, "\(fixture): \(diff ?? "")")
+        let written = try Savepoint.open(out.path), input = try Savepoint.open(path)
+        #expect(written.metadata.operatorStates.map(\.uid) == input.metadata.operatorStates.map(\.uid), "uids stay")
+        let deep = Validator(savepoint: written, options: .init(deep: true)).run()
+        #expect(deep.errors == 0, "\(deep.findings)")
+    }
+
     /// Flink 1.x stores no uids: `--uids` names the operators, and the written `_metadata` stays
     /// without uids (version 4 has no place for them).
     @Test func uidsNameOperatorsOfSavepointsThatStoreIdsOnly() throws {
