@@ -28,8 +28,9 @@ struct Rewrite: ParsableCommand {
                 {"operation": "remove-operator", "operator": "window"}]}
             Command-line operations follow the file's. A contradiction (removing
             and renaming one operator, two operators with one id, a new id that
-            another operator has) or an unknown operator exits 2 before anything
-            is written. --dry-run prints what would change and writes nothing.
+            another operator has, a rename onto an existing state) or an unknown
+            operator or state exits 2 before anything is written. --dry-run
+            prints what would change and writes nothing.
 
             State files are copied byte for byte and _metadata is rewritten:
             this costs what copying the savepoint costs. OUT is written beside
@@ -141,7 +142,7 @@ struct Rewrite: ParsableCommand {
                 : op.states.map { name in op.renamedStates[name].map { "\(name) -> \($0)" } ?? name }.joined(separator: ", ")
             lines.append("    \(op.subtasks) subtasks: \(states)" + (op.coordinatorState ? "; coordinator state" : ""))
         }
-        let size = ByteCountFormatter.string(fromByteCount: r.bytesCopied, countStyle: .binary)
+        let size = r.bytesCopied == 0 ? "0 B" : ByteCountFormatter.string(fromByteCount: r.bytesCopied, countStyle: .binary)
         let verb = r.dryRun ? "to copy" : "copied and verified"
         lines.append("  \(r.operatorsWritten) operator\(r.operatorsWritten == 1 ? "" : "s") left, \(r.filesCopied) state files \(verb) (\(size)), "
             + "_metadata \(r.metadataSize) B" + (r.dryRun ? "" : ", \(String(format: "%.2f", r.seconds)) s"))
