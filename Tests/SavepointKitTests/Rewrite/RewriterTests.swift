@@ -101,6 +101,22 @@ import Testing
         #expect(deep.errors == 0, "\(deep.findings)")
     }
 
+    /// `setUidHash` jobs: the id becomes the given one; a stored uid whose hash it no longer is goes.
+    @Test func setOperatorIDKeepsAUidOnlyWhenItStillHashesToTheID() throws {
+        let fixture = try #require(Self.basic.first { $0.form == "filesystem" && $0.directory.path.contains("/2.3.0/") })
+        let dir = try Scratch.directory("rewrite-id")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let id = try #require(OperatorID(hex: "2b1c0e5d9f8a7b6c5d4e3f2a1b0c9d8e"))
+        _ = try rewrite(fixture.savepointPath, [.setOperatorID(operator: "counter", id: id),
+                                                .setOperatorID(operator: "source", id: OperatorID(uid: "source"))],
+                        to: dir.appendingPathComponent("out"))
+        let written = try Savepoint.open(dir.appendingPathComponent("out").path)
+        let ops = Dictionary(uniqueKeysWithValues: written.metadata.operatorStates.map { ($0.operatorID, $0.uid) })
+        #expect(ops == [id: nil, OperatorID(uid: "source"): "source"])
+        let expected = Self.renamedDump(try ConvertTestSupport.dump(fixture.savepointPath)) { $0 == "counter" ? id.hex : $0 }
+        #expect(DumpComparison.difference(actual: try ConvertTestSupport.dump(written.path), expected: expected) == nil)
+    }
+
     /// Flink 1.x stores no uids: `--uids` names the operators, and the written `_metadata` stays
     /// without uids (version 4 has no place for them).
     @Test func uidsNameOperatorsOfSavepointsThatStoreIdsOnly() throws {
