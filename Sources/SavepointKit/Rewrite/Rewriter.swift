@@ -129,7 +129,7 @@ public struct Rewriter {
             throw ConvertError.verificationFailed("the _metadata read back differs from the planned one")
         }
         let copies = try ParallelJobs.run(count: files.files.count) { k in
-            try FileCopy.fingerprint(directory.appendingPathComponent(files.files[k].name).path)
+            try FileCopy.fingerprint(directory.appendingPathComponent(files.files[k].name).path, headerLength: files.files[k].header.count)
         }
         for (k, (copy, original)) in zip(copies, prints).enumerated() where copy != original {
             throw ConvertError.verificationFailed("\(files.files[k].name) differs from \(files.files[k].source) "
