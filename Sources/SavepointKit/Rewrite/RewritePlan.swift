@@ -58,8 +58,6 @@ public struct RewritePlan: Sendable, Equatable {
 
     public init(operations: [Operation] = []) { self.operations = operations }
 
-    public var isEmpty: Bool { operations.isEmpty }
-
     // MARK: from the command line
 
     /// `OLD=NEW` of `--set-uid`.

@@ -44,8 +44,8 @@ public struct Rewriter {
         var report = RewriteReport(
             path: input.path, output: output.standardizedFileURL.path, dryRun: options.dryRun, plan: plan,
             operators: try changes.map(describe), operatorsWritten: planned.operatorStates.count,
-            filesCopied: files.files.count, files: files.files.map(\.name), bytesCopied: files.totalBytes, metadataSize: 0, verified: false,
-            seconds: 0)
+            filesCopied: files.files.count, files: files.files.map(\.name), bytesCopied: files.totalBytes,
+            metadataSize: 0, verified: false, seconds: 0)
         let metadataBytes = try planned.serialized()
         report.metadataSize = metadataBytes.count
         guard !options.dryRun else { return report }
@@ -75,8 +75,6 @@ public struct Rewriter {
         return report
     }
 
-    /// The input's metadata as stored: without the uids only the user gave (`--uids`), which a
-    /// metadata version before 5 does not store.
     /// Each renamed operator's keyed streams read back: the input's states under their new names,
     /// in the same order (entries refer to them by index).
     func verifyRenamedHeaders(_ written: Savepoint, changes: [OperatorChange]) throws {
@@ -96,6 +94,8 @@ public struct Rewriter {
         }
     }
 
+    /// The input's metadata as stored: without the uids only the user gave (`--uids`), which a
+    /// metadata version before 5 does not store.
     var storedMetadata: CheckpointMetadata {
         var metadata = input.metadata
         for i in metadata.operatorStates.indices where input.uidsFromUser.contains(metadata.operatorStates[i].operatorID) {
