@@ -17,6 +17,8 @@ public struct CheckpointMetadata: Sendable, Equatable {
     public var operatorStates: [OperatorState]
     /// V4+: the Java-serialized `CheckpointProperties` after the body, verbatim (nil before V4).
     public var checkpointProperties: [UInt8]?
+    /// Whether operator uids (and names) are written: metadata version 5 and later.
+    public var storesOperatorUids: Bool { MetadataLayout(version: version).hasOperatorNameAndUid }
 
     public init(
         version: Int32, checkpointId: Int64, masterStates: [MasterState] = [],

@@ -30,7 +30,7 @@ public enum Scratch {
     /// Names in `dir` that look like a write's leftovers (temporary or replaced directories).
     public static func leftovers(in dir: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter {
-            $0.contains(".converting-") || $0.contains(".replaced-")
+            $0.contains(".converting-") || $0.contains(".rewriting-") || $0.contains(".replaced-")
         }
     }
 }

@@ -2,9 +2,10 @@ import Bytes
 import Dispatch
 import Foundation
 
-/// The output directory of a conversion: written as a hidden temporary sibling of `OUT`, renamed
-/// into place only when complete and verified, so `OUT` is either absent, the old one (--force),
-/// or the whole verified result — never partial. SIGINT/SIGTERM remove the temporary directory.
+/// The output directory of a conversion or a rewrite: written as a hidden temporary sibling of
+/// `OUT` (`.OUT.converting-…`, `.OUT.rewriting-…`), renamed into place only when complete and
+/// verified, so `OUT` is either absent, the old one (--force), or the whole verified result —
+/// never partial. SIGINT/SIGTERM remove the temporary directory.
 final class ConversionOutput: @unchecked Sendable {
     let finalURL: URL
     let tempURL: URL
@@ -16,7 +17,7 @@ final class ConversionOutput: @unchecked Sendable {
     /// Refuses an existing `OUT` without `force`, with `force` anything but a savepoint or an
     /// empty directory (it would be deleted), and an `OUT` that is (inside) the input. Errors name
     /// `OUT`, never the temporary directory.
-    init(final finalURL: URL, input: URL, force: Bool) throws {
+    init(final finalURL: URL, input: URL, force: Bool, activity: String = "converting") throws {
         guard !finalURL.path.isEmpty else { throw SavepointError.usage("the output path is empty") }
         let out = finalURL.standardizedFileURL, inp = input.standardizedFileURL
         if out.path == inp.path || out.path.hasPrefix(inp.path + "/") || inp.path.hasPrefix(out.path + "/") {
@@ -35,7 +36,7 @@ final class ConversionOutput: @unchecked Sendable {
         }
         self.finalURL = out
         self.force = force
-        tempURL = parent.appendingPathComponent(".\(out.lastPathComponent).converting-\(UUID().uuidString.lowercased())")
+        tempURL = parent.appendingPathComponent(".\(out.lastPathComponent).\(activity)-\(UUID().uuidString.lowercased())")
         guard mkdir(tempURL.path, 0o755) == 0 else {
             throw SavepointError.io("\(out.path): cannot create the output: \(String(cString: strerror(errno))) (in \(parent.path))")
         }

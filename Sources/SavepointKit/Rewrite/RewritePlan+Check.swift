@@ -1,0 +1,152 @@
+import CanonicalFormat
+import SavepointMetadata
+
+/// What a checked plan does to one operator of the input.
+public struct OperatorChange: Sendable, Equatable {
+    /// Index of the operator in the input's `_metadata`.
+    public var index: Int
+    /// The operator as the input has it (uid, id), for messages and the report.
+    public var before: OperatorState
+    public var removed = false
+    /// The operator's new id, nil when it keeps its id.
+    public var newID: OperatorID?
+    /// The uid the operator is known by afterwards; stored in `_metadata` version 5 and later only.
+    public var newUid: String?
+    /// Keyed states renamed, old name to new name.
+    public var stateRenames: [String: String] = [:]
+    /// The operations on it, as their command-line options.
+    public var operations: [String] = []
+
+    /// The operator's id in the output.
+    public var finalID: OperatorID { newID ?? before.operatorID }
+}
+
+extension RewritePlan {
+    /// Refuses, before anything is written, an operation naming no operator or state of the
+    /// savepoint (the message lists what exists, as `dump --operator` does), and contradicting
+    /// operations: two different changes of one operator's identity (removing it and changing its
+    /// uid), renaming state of a removed operator, two operators ending with the same id (a uid
+    /// change onto an operator that stays, or two changes onto one id), a rename onto an existing
+    /// state. Selectors name operators and states as the input has them. Returns what happens to
+    /// each operator touched, in `_metadata` order.
+    @discardableResult
+    public func check(against savepoint: Savepoint) throws -> [OperatorChange] {
+        let operators = savepoint.metadata.operatorStates
+        var changes: [Int: OperatorChange] = [:]
+        var identityOperation: [Int: String] = [:]
+        for operation in operations {
+            let index = try Self.operatorIndex(operation.operatorSelector, in: operators, for: operation)
+            let op = operators[index]
+            var change = changes[index] ?? OperatorChange(index: index, before: op)
+            var identity = change
+            switch operation {
+            case let .renameState(_, state, to):
+                if let earlier = change.stateRenames[state], earlier != to {
+                    throw SavepointError.usage("--rename-state \(op.displayName)/\(state)=\(earlier) and \(operation.commandLine) contradict: one state, two new names")
+                }
+                if let other = change.stateRenames.first(where: { $0.key != state && $0.value == to }) {
+                    throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
+                }
+                change.stateRenames[state] = to
+            case .removeOperator:
+                identity.removed = true
+            case let .setUid(_, uid):
+                identity.newID = OperatorID(uid: uid)
+                identity.newUid = uid
+            case let .setOperatorID(_, id):
+                identity.newID = id
+                // A stored uid whose hash is no longer the id would name the wrong operator.
+                identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
+            }
+            if case .renameState = operation {} else {
+                if let earlier = identityOperation[index],
+                   (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
+                    throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
+                        + "both change operator \(op.displayName); give one operation per operator")
+                }
+                identityOperation[index] = identityOperation[index] ?? operation.commandLine
+                (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
+            }
+            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+            if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") }) {
+                throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
+            }
+            changes[index] = change
+        }
+        try Self.checkDistinctIDs(operators, changes)
+        for change in changes.values where !change.stateRenames.isEmpty {
+            try Self.checkRenames(change, in: savepoint)
+        }
+        return changes.keys.sorted().map { changes[$0]! }
+    }
+
+    /// The one operator `selector` names (uid, id in hex, or a uid whose hash is the id).
+    static func operatorIndex(_ selector: String, in operators: [OperatorState], for operation: Operation) throws -> Int {
+        let matching = operators.indices.filter { operators[$0].matches(selector) }
+        guard let first = matching.first else {
+            throw SavepointError.usage("\(operation.commandLine): no operator \(selector); the savepoint has: "
+                + Self.describe(operators))
+        }
+        guard matching.count == 1 else {
+            throw SavepointError.usage("\(operation.commandLine): \(selector) names \(matching.count) operators ("
+                + matching.map { operators[$0].operatorID.hex }.joined(separator: ", ") + "); name one by its operator id")
+        }
+        return first
+    }
+
+    static func describe(_ operators: [OperatorState]) -> String {
+        guard !operators.isEmpty else { return "no operators" }
+        return operators.map { op in op.uid.flatMap { $0.isEmpty ? nil : "\($0) (\(op.operatorID.hex))" } ?? op.operatorID.hex }
+            .joined(separator: ", ")
+    }
+
+    /// Flink matches state to operators by id only: two operators with one id cannot restore.
+    static func checkDistinctIDs(_ operators: [OperatorState], _ changes: [Int: OperatorChange]) throws {
+        var owner: [OperatorID: Int] = [:]
+        for i in operators.indices where changes[i]?.removed != true {
+            let id = changes[i]?.newID ?? operators[i].operatorID
+            guard let other = owner[id] else {
+                owner[id] = i
+                continue
+            }
+            // Name the operation that moved onto the id, and the operator that holds it.
+            let (moved, holder) = changes[i]?.newID != nil ? (i, other) : (other, i)
+            let operation = changes[moved]!.operations.first { !$0.hasPrefix("--rename-state") } ?? ""
+            if let holderChange = changes[holder], holderChange.newID != nil {
+                let first = holderChange.operations.first { !$0.hasPrefix("--rename-state") } ?? ""
+                throw SavepointError.usage("\(first) and \(operation) contradict: both operators would have id \(id.hex)")
+            }
+            throw SavepointError.usage("\(operation): operator id \(id.hex) is already operator "
+                + "\(operators[holder].displayName); remove or rename it in the same plan")
+        }
+    }
+
+    /// Renames apply to keyed states (not timers, which Flink names, nor operator state yet) of
+    /// an operator whose keyed state is a stream (canonical or heap layout; the LSM form keeps
+    /// state names in column families, which a later version rewrites).
+    static func checkRenames(_ change: OperatorChange, in savepoint: Savepoint) throws {
+        let op = change.before
+        let all = try StateNames.of(op, in: savepoint).names
+        let handle = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first
+        let keyed = try handle.map { try KeyedStateHeader.read($0, of: op, in: savepoint).proxy.states } ?? []
+        for (old, new) in change.stateRenames.sorted(by: { $0.key < $1.key }) {
+            let operation = "--rename-state \(op.displayName)/\(old)=\(new)"
+            guard all.contains(old) else {
+                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(old); it has: "
+                    + (all.isEmpty ? "no state" : all.joined(separator: ", ")))
+            }
+            guard !all.contains(new) else {
+                throw SavepointError.usage("\(operation): operator \(op.displayName) already has a state \(new)")
+            }
+            guard let meta = keyed.first(where: { $0.name == old }) else {
+                throw SavepointError.unsupported("\(operation): \(old) is operator state; renaming operator state is not built yet")
+            }
+            guard meta.backendStateType != .priorityQueue else {
+                throw SavepointError.usage("\(operation): \(old) holds timers, which Flink names itself; it cannot be renamed")
+            }
+        }
+        if case .incrementalRemote? = handle {
+            throw SavepointError.unsupported("--rename-state on operator \(op.displayName): its keyed state is in the LSM (RocksDB native) form, where renaming is not built yet; convert it to filesystem, rewrite, and convert back")
+        }
+    }
+}

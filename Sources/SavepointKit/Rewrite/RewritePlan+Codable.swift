@@ -1,0 +1,117 @@
+import SavepointMetadata
+
+/// The plan file format (see `RewritePlan`): every decoding problem is a `PlanFormatError` naming
+/// where in the file it is (`operations[1].to`), never a Foundation coding path.
+extension RewritePlan: Codable {
+    enum CodingKeys: String, CodingKey { case version, operations }
+
+    /// The operations issue 11 names that a later version builds; a plan using one is refused.
+    static let reservedOperations = ["drop-state", "max-parallelism", "purge-expired-ttl",
+                                     "delete-keys", "keep-keys", "upsert"]
+    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state"]
+
+    public init(from decoder: any Decoder) throws {
+        let c: KeyedDecodingContainer<CodingKeys>
+        do { c = try decoder.container(keyedBy: CodingKeys.self) } catch {
+            throw PlanFormatError(message: "the file must hold one JSON object {\"version\": 1, \"operations\": [...]}")
+        }
+        let version = try PlanField.decode(Int.self, c, .version, at: "version", expected: "a number")
+        guard version == Self.formatVersion else {
+            throw PlanFormatError(message: "version \(version) is not a plan version this savepoint reads (\(Self.formatVersion))")
+        }
+        var list: UnkeyedDecodingContainer
+        do { list = try c.nestedUnkeyedContainer(forKey: .operations) } catch {
+            throw PlanFormatError(message: "operations must be a list of operations")
+        }
+        var operations: [Operation] = []
+        while !list.isAtEnd {
+            let at = "operations[\(operations.count)]"
+            let entry: KeyedDecodingContainer<Operation.CodingKeys>
+            do { entry = try list.nestedContainer(keyedBy: Operation.CodingKeys.self) } catch {
+                throw PlanFormatError(message: "\(at) must be an object {\"operation\": ..., \"operator\": ...}")
+            }
+            operations.append(try Operation(entry, at: at))
+        }
+        self.init(operations: operations)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Self.formatVersion, forKey: .version)
+        try c.encode(operations, forKey: .operations)
+    }
+}
+
+extension RewritePlan.Operation: Codable {
+    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to }
+
+    public var name: String {
+        switch self {
+        case .setUid: "set-uid"
+        case .setOperatorID: "set-operator-id"
+        case .removeOperator: "remove-operator"
+        case .renameState: "rename-state"
+        }
+    }
+
+    init(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws {
+        let name = try PlanField.decode(String.self, c, .operation, at: at + ".operation", expected: "a string")
+        if RewritePlan.reservedOperations.contains(name) {
+            throw PlanFormatError(message: "\(at): \(name) is not built yet; this version does "
+                + RewritePlan.builtOperations.joined(separator: ", "))
+        }
+        guard RewritePlan.builtOperations.contains(name) else {
+            throw PlanFormatError(message: "\(at): no operation \(name); the operations are "
+                + RewritePlan.builtOperations.joined(separator: ", "))
+        }
+        let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
+        guard !op.isEmpty else { throw PlanFormatError(message: "\(at).operator is empty") }
+        if name == "remove-operator" {
+            self = .removeOperator(operator: op)
+            return
+        }
+        let to = try PlanField.decode(String.self, c, .to, at: at + ".to", expected: "a string")
+        guard !to.isEmpty else { throw PlanFormatError(message: "\(at).to is empty") }
+        if name == "set-uid" {
+            self = .setUid(operator: op, uid: to)
+        } else if name == "rename-state" {
+            let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
+            guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
+            self = .renameState(operator: op, state: state, to: to)
+        } else {
+            guard let id = OperatorID(hex: to) else {
+                throw PlanFormatError(message: "\(at).to: \(to) is not an operator id (32 hex digits)")
+            }
+            self = .setOperatorID(operator: op, id: id)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.container(keyedBy: CodingKeys.self), at: "operation")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .operation)
+        try c.encode(operatorSelector, forKey: .operator)
+        switch self {
+        case let .setUid(_, uid): try c.encode(uid, forKey: .to)
+        case let .setOperatorID(_, id): try c.encode(id.hex, forKey: .to)
+        case .removeOperator: break
+        case let .renameState(_, state, to):
+            try c.encode(state, forKey: .state)
+            try c.encode(to, forKey: .to)
+        }
+    }
+}
+
+/// One required field of the plan file, or a `PlanFormatError` naming it.
+enum PlanField {
+    static func decode<T: Decodable, K: CodingKey>(_ type: T.Type, _ c: KeyedDecodingContainer<K>, _ key: K,
+                                                   at path: String, expected: String) throws -> T {
+        guard c.contains(key) else { throw PlanFormatError(message: "\(path) is missing") }
+        do { return try c.decode(T.self, forKey: key) } catch {
+            throw PlanFormatError(message: "\(path) must be \(expected)")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+@testable import SavepointKit
+import SavepointMetadata
+import SavepointTestSupport
+import Testing
+
+/// Metadata-only rewrites of real-Flink savepoints in every form: the output dumps as the input
+/// with the operator renamed (or gone), the input is unchanged, and refusals, dry runs and failed
+/// verifications leave nothing behind.
+@Suite struct RewriterTests {
+    static let basic = Fixture.all.filter {
+        $0.directory.path.contains("/2.3.0/basic/") || $0.directory.path.contains("/1.20.5/basic/")
+    }
+
+    /// The dump lines of `bytes`, with each line's operator passed through `rename` (nil drops the line).
+    static func renamedDump(_ bytes: [UInt8], _ rename: (String) -> String?) -> [UInt8] {
+        var out: [UInt8] = []
+        for line in bytes.split(separator: 0x0A) {
+            guard case var .object(fields)? = JSONValue.parse(Array(line)),
+                  case let .string(op)? = fields["operator"] else { continue }
+            guard let renamed = rename(op) else { continue }
+            fields["operator"] = .string(renamed)
+            out += Array(JSONValue.object(fields).text.utf8) + [0x0A]
+        }
+        return out
+    }
+
+    static func isOperator(_ name: String, _ uid: String) -> Bool { name == uid || name == OperatorID(uid: uid).hex }
+
+    func rewrite(_ path: String, _ operations: [RewritePlan.Operation], to out: URL,
+                 options: Rewriter.Options = Rewriter.Options()) throws -> RewriteReport {
+        try Rewriter(input: try Savepoint.open(path), plan: RewritePlan(operations: operations), options: options)
+            .write(to: out)
+    }
+
+    @Test(arguments: basic)
+    func setUidMovesAllStateToTheNewID(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let root = URL(fileURLWithPath: fixture.directory.path)
+        let before = try Scratch.digest(of: root)
+        let dir = try Scratch.directory("rewrite-uid")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let report = try rewrite(path, [.setUid(operator: "counter", uid: "counter-v2")], to: out)
+        #expect(report.verified && report.filesCopied > 0 || report.bytesCopied == 0)
+
+        let input = try Savepoint.open(path), written = try Savepoint.open(out.path)
+        let old = try #require(input.metadata.operatorStates.first { $0.operatorID == OperatorID(uid: "counter") })
+        let new = try #require(written.metadata.operatorStates.first { $0.operatorID == OperatorID(uid: "counter-v2") })
+        #expect(new.uid == (input.metadata.storesOperatorUids ? "counter-v2" : nil))
+        #expect(new.coordinatorState == old.coordinatorState && new.parallelism == old.parallelism)
+        #expect(!written.metadata.operatorStates.contains { $0.operatorID == OperatorID(uid: "counter") })
+
+        let expected = Self.renamedDump(try ConvertTestSupport.dump(path)) { Self.isOperator($0, "counter") ? "counter-v2" : $0 }
+        let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(out.path), expected: expected)
+        #expect(diff == nil, "\(fixture): \(diff ?? "")")
+        #expect(try Scratch.digest(of: root) == before, "the input was modified")
+        #expect(Scratch.leftovers(in: dir).isEmpty)
+    }
+
+    @Test(arguments: basic.filter { $0.form == "filesystem" || $0.form == "rocksdb-native" || $0.form == "memory" })
+    func removeOperatorDropsItsState(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let dir = try Scratch.directory("rewrite-remove")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let report = try rewrite(path, [.removeOperator(operator: "source")], to: out)
+        #expect(report.operatorsWritten == 1 && report.operators.first?.removed == true)
+        let written = try Savepoint.open(out.path)
+        #expect(written.metadata.operatorStates.map(\.operatorID) == [OperatorID(uid: "counter")])
+        let expected = Self.renamedDump(try ConvertTestSupport.dump(path)) { Self.isOperator($0, "source") ? nil : $0 }
+        let actual = try ConvertTestSupport.dump(out.path)
+        #expect(!actual.isEmpty)
+        #expect(DumpComparison.difference(actual: actual, expected: expected) == nil)
+    }
+
+    /// A renamed keyed state: the stream header changes length, every key-group offset moves with
+    /// it, and the entries read back unchanged under the new name (canonical, compressed and heap
+    /// streams, inline and in files).
+    @Test(arguments: basic.filter { !$0.isLSM })
+    func renameStateRewritesTheStreamHeader(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let dir = try Scratch.directory("rewrite-rename")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let report = try rewrite(path, [.renameState(operator: "counter", state: "count", to: "the-total-count"),
+                                        .renameState(operator: "counter", state: "events", to: "e")], to: out)
+        #expect(report.operators.first?.renamedStates == ["count": "the-total-count", "events": "e"])
+        var expected: [UInt8] = []
+        for line in try ConvertTestSupport.dump(path).split(separator: 0x0A) {
+            guard case var .object(fields)? = JSONValue.parse(Array(line)) else { continue }
+            if fields["state"] == .string("count") { fields["state"] = .string("the-total-count") }
+            if fields["state"] == .string("events") { fields["state"] = .string("e") }
+            expected += Array(JSONValue.object(fields).text.utf8) + [0x0A]
+        }
+        let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(out.path), expected: expected)
+        #expect(diff == nil, "\(fixture): \(diff ?? "")")
+        let written = try Savepoint.open(out.path), input = try Savepoint.open(path)
+        #expect(written.metadata.operatorStates.map(\.uid) == input.metadata.operatorStates.map(\.uid), "uids stay")
+        let deep = Validator(savepoint: written, options: .init(deep: true)).run()
+        #expect(deep.errors == 0, "\(deep.findings)")
+    }
+
+    /// `setUidHash` jobs: the id becomes the given one; a stored uid whose hash it no longer is goes.
+    @Test func setOperatorIDKeepsAUidOnlyWhenItStillHashesToTheID() throws {
+        let fixture = try #require(Self.basic.first { $0.form == "filesystem" && $0.directory.path.contains("/2.3.0/") })
+        let dir = try Scratch.directory("rewrite-id")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let id = try #require(OperatorID(hex: "2b1c0e5d9f8a7b6c5d4e3f2a1b0c9d8e"))
+        _ = try rewrite(fixture.savepointPath, [.setOperatorID(operator: "counter", id: id),
+                                                .setOperatorID(operator: "source", id: OperatorID(uid: "source"))],
+                        to: dir.appendingPathComponent("out"))
+        let written = try Savepoint.open(dir.appendingPathComponent("out").path)
+        let ops = Dictionary(uniqueKeysWithValues: written.metadata.operatorStates.map { ($0.operatorID, $0.uid) })
+        #expect(ops == [id: nil, OperatorID(uid: "source"): "source"])
+        let expected = Self.renamedDump(try ConvertTestSupport.dump(fixture.savepointPath)) { $0 == "counter" ? id.hex : $0 }
+        #expect(DumpComparison.difference(actual: try ConvertTestSupport.dump(written.path), expected: expected) == nil)
+    }
+
+    /// Flink 1.x stores no uids: `--uids` names the operators, and the written `_metadata` stays
+    /// without uids (version 4 has no place for them).
+    @Test func uidsNameOperatorsOfSavepointsThatStoreIdsOnly() throws {
+        let fixture = try #require(Self.basic.first { $0.directory.path.contains("/1.20.5/") && $0.form == "filesystem" })
+        var input = try Savepoint.open(fixture.savepointPath)
+        try #require(!input.metadata.storesOperatorUids)
+        input.name(uids: ["counter", "source"])
+        let dir = try Scratch.directory("rewrite-1x")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let report = try Rewriter(input: input, plan: RewritePlan(operations: [.setUid(operator: "counter", uid: "counter-v2")]))
+            .write(to: dir.appendingPathComponent("out"))
+        #expect(report.operators.first?.uidStored == false && report.operators.first?.newUid == "counter-v2")
+        let written = try Savepoint.open(dir.appendingPathComponent("out").path)
+        #expect(written.metadata.operatorStates.allSatisfy { $0.uid == nil })
+        #expect(written.metadata.operatorStates.contains { $0.operatorID == OperatorID(uid: "counter-v2") })
+    }
+
+    @Test func dryRunAndRefusalsWriteNothing() throws {
+        let fixture = try #require(Self.basic.first { $0.form == "filesystem" })
+        let dir = try Scratch.directory("rewrite-nothing")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let dry = try rewrite(fixture.savepointPath, [.setUid(operator: "counter", uid: "c2")], to: out,
+                              options: Rewriter.Options(dryRun: true))
+        #expect(dry.dryRun && !dry.verified && dry.filesCopied == 2 && dry.files.count == 2)
+        #expect(throws: SavepointError.self) {
+            _ = try rewrite(fixture.savepointPath, [.removeOperator(operator: "nosuch")], to: out)
+        }
+        #expect(throws: SavepointError.self) {
+            _ = try rewrite(fixture.savepointPath, [.setUid(operator: "counter", uid: "source")], to: out)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// A copy that differs from its source fails verification: no OUT, nothing left.
+    @Test func corruptedCopyFailsVerification() throws {
+        let fixture = try #require(Self.basic.first { $0.form == "rocksdb-native" })
+        let dir = try Scratch.directory("rewrite-verify")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = Rewriter.Options()
+        options.beforeVerification = { temp in
+            let name = try #require(try FileManager.default.contentsOfDirectory(atPath: temp.path).first { $0 != "_metadata" })
+            let handle = try FileHandle(forWritingTo: temp.appendingPathComponent(name))
+            try handle.seek(toOffset: 10)
+            try handle.write(contentsOf: Data([0xFF, 0x00, 0xFF]))
+            try handle.close()
+        }
+        let out = dir.appendingPathComponent("out")
+        do {
+            _ = try rewrite(fixture.savepointPath, [.setUid(operator: "counter", uid: "c2")], to: out, options: options)
+            Issue.record("a corrupted copy was accepted")
+        } catch let ConvertError.verificationFailed(message) {
+            #expect(message.contains("differs from"), "\(message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(Scratch.leftovers(in: dir).isEmpty)
+    }
+}
