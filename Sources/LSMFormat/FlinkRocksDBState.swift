@@ -102,11 +102,6 @@ public struct FlinkRocksDBState {
         }
     }
 
-    /// The key group from the big-endian prefix of a composite key.
-    func keyGroup(of key: [UInt8]) -> Int? {
-        key.withUnsafeBufferPointer { keyGroup(of: $0) }
-    }
-
     func decode(_ entry: VisibleEntry, stateIndex: Int, family: String) throws -> KeyedStateEntry {
         do {
             return try CanonicalRawEntryBridge.decode(
