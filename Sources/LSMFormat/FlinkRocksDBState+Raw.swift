@@ -26,7 +26,7 @@ extension FlinkRocksDBState {
     public func forEachRawEntry(stateFilter: ((Int) -> Bool)? = nil, _ body: (RawEntry) throws -> Void) throws {
         let families = columnFamilies.indices.compactMap { i in columnFamilies[i].stateIndex.map { ($0, i) } }
             .sorted { $0.0 < $1.0 }
-        // Locals, not properties: read through `self` inside the per-entry closure they were
+        // Locals, not properties: read through `self` inside the per-entry closure they are
         // retained and released per entry.
         let prefixBytes = keyGroupPrefixBytes, keyGroups = keyGroups
         for (stateIndex, familyIndex) in families where stateFilter?(stateIndex) ?? true {

@@ -13,8 +13,9 @@ public protocol InternalEntryCursor {
     var steppedInternalKey: InternalKey { get }
 }
 
-/// Where the lending walk (`InternalEntryCursor.step`) stands: the entry's type and whether its
-/// user key is the previous entry's (an older version of it).
+/// Where the lending walk (`InternalEntryCursor.step`) stands: the entry's sequence and type (what
+/// orders versions of a key across tables) and whether its user key is the previous entry's (an
+/// older version of it).
 public struct EntryStep: Sendable {
     /// `sequence << 8 | type` of the entry's internal key.
     public let trailer: UInt64

@@ -133,8 +133,8 @@ extension Validator {
 
     // MARK: LSM instances
 
-    /// The checks of one RocksDB instance: opening it and its MANIFEST's sizes (here, in turn),
-    /// then one part per state, each walking its own column family.
+    /// The checks of one RocksDB instance: it is opened here, then its MANIFEST's sizes are one
+    /// part and each state another, walking its own column family.
     func lsmInstanceParts(_ h: IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int) -> [DeepPart] {
         let instance: FlinkRocksDBState
         do {
@@ -152,8 +152,8 @@ extension Validator {
     mutating func checkLSMState(_ stateIndex: Int, of instance: FlinkRocksDBState, _ context: KeyedCheckContext) {
         checked.keyGroups += 1
         let schema = context.schemas[stateIndex]
-        // Looked up once and held unretained (the context keeps it alive): per entry, the lookup
-        // retained and released it.
+        // Looked up once and held unretained (the context keeps it alive): a lookup per entry
+        // retains and releases it.
         let renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
         let hasher = context.hashers[stateIndex]
         do {
@@ -171,7 +171,7 @@ extension Validator {
     }
 
     /// An entry the simple renderer declined: decoded (which throws the error, if any), then its
-    /// key group recomputed. `instance` is passed borrowed: captured by the walk's closure, it was
+    /// key group recomputed. `instance` is passed borrowed: used inside the walk's closure, it is
     /// copied (a dozen retains) per entry.
     mutating func checkDecoded(_ entry: FlinkRocksDBState.RawEntry, of instance: borrowing FlinkRocksDBState,
                                _ context: KeyedCheckContext) throws {

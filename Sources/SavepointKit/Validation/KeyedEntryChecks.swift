@@ -56,7 +56,7 @@ extension Validator {
     }
 
     /// `checkEntryInPlace` with the state's renderer and hasher looked up by the caller, once per
-    /// state (held unretained: the context keeps the renderer alive; a lookup per entry retained it).
+    /// state (held unretained: the context keeps the renderer alive; a lookup per entry retains it).
     mutating func checkEntryInPlace(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
                                     stateIndex: Int, keyGroup: Int, renderer: Unmanaged<CanonicalEntryJSON>,
                                     hasher: KeyBytesHash?, _ c: KeyedCheckContext) -> Bool {
