@@ -4,7 +4,10 @@ import Foundation
 /// Renders pieces of one output side by side and writes them in piece order: what writing them
 /// in turn gives, byte for byte. Each piece renders into an output of its own, whose full buffers
 /// (`chunkSize` bytes) queue for the writer, at most `queueLimit` per piece, so memory stays
-/// bounded whatever the output size: a piece that runs ahead of the writer waits.
+/// bounded whatever the output size: a piece that runs ahead of the writer waits. A piece's
+/// output is large (a whole state of a subtask), so the default lets the running pieces queue
+/// `lookAhead` bytes between them: with less, the pieces after the one being written soon wait
+/// and the rendering is in turn again.
 ///
 /// Pieces are taken in order and the writer drains them in order, so the lowest unfinished
 /// piece is always running and the writer always gets its chunks: no piece waits forever. The
@@ -39,9 +42,12 @@ final class OrderedChunkWriter: @unchecked Sendable {
         errors = Array(repeating: nil, count: pieces.count)
     }
 
+    static let lookAhead = 32 << 20
+
     static func write(_ pieces: [Piece], into output: JSONLinesOutput, width: Int,
-                      chunkSize: Int = 256 << 10, queueLimit: Int = 4) throws {
-        let writer = OrderedChunkWriter(pieces: pieces, chunkSize: chunkSize, queueLimit: max(1, queueLimit))
+                      chunkSize: Int = 256 << 10, queueLimit: Int? = nil) throws {
+        let limit = queueLimit ?? lookAhead / chunkSize / max(1, width)
+        let writer = OrderedChunkWriter(pieces: pieces, chunkSize: chunkSize, queueLimit: max(1, limit))
         let threads = max(1, min(width, pieces.count))
         // Threads of their own, not a shared pool's: a renderer waits for the writer, and a
         // waiting pool thread could be one a renderer needs.
@@ -106,7 +112,8 @@ final class OrderedChunkWriter: @unchecked Sendable {
         if chunk.capacity < chunkSize { chunk.reserveCapacity(chunkSize + 4096) }
         condition.withLock {
             queues[i].append((next, lines))
-            condition.broadcast()
+            // Only the writer waits for a queue to fill, and only while it is empty.
+            if queues[i].count == 1 { condition.broadcast() }
         }
     }
 
@@ -118,7 +125,8 @@ final class OrderedChunkWriter: @unchecked Sendable {
                 let next: (chunk: [UInt8], lines: Int)? = condition.withLock {
                     while queues[i].isEmpty, !finished[i] { condition.wait() }
                     guard !queues[i].isEmpty else { return nil }
-                    condition.broadcast()
+                    // A renderer waits only on a full queue.
+                    if queues[i].count == queueLimit { condition.broadcast() }
                     return queues[i].removeFirst()
                 }
                 guard var next else { break }
