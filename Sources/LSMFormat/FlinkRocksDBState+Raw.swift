@@ -26,20 +26,24 @@ extension FlinkRocksDBState {
     public func forEachRawEntry(stateFilter: ((Int) -> Bool)? = nil, _ body: (RawEntry) throws -> Void) throws {
         let families = columnFamilies.indices.compactMap { i in columnFamilies[i].stateIndex.map { ($0, i) } }
             .sorted { $0.0 < $1.0 }
+        // Locals, not properties: read through `self` inside the per-entry closure they are
+        // retained and released per entry.
+        let prefixBytes = keyGroupPrefixBytes, keyGroups = keyGroups
         for (stateIndex, familyIndex) in families where stateFilter?(stateIndex) ?? true {
             let family = columnFamilies[familyIndex]
             var entries = try visibleEntries(of: family)
             while try Self.naming(family.name, { try entries.advance() }) {
                 try entries.withCurrent { key, value in
-                    guard let keyGroup = keyGroup(of: key), keyGroups.contains(keyGroup) else {
-                        if key.count < keyGroupPrefixBytes {
+                    guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes),
+                          keyGroups.contains(keyGroup) else {
+                        if key.count < prefixBytes {
                             throw FormatError(file: name, offset: 0,
                                               "column family \"\(family.name)\": key \(Array(key).hexString) is shorter than the key-group prefix")
                         }
                         return
                     }
                     try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
-                                      familyIndex: familyIndex, keyGroupPrefixBytes: keyGroupPrefixBytes))
+                                      familyIndex: familyIndex, keyGroupPrefixBytes: prefixBytes))
                 }
             }
         }
@@ -49,10 +53,5 @@ extension FlinkRocksDBState {
     public func decode(_ entry: RawEntry) throws -> KeyedStateEntry {
         try decode(VisibleEntry(userKey: Array(entry.key), value: Array(entry.value)),
                    stateIndex: entry.stateIndex, family: columnFamilies[entry.familyIndex].name)
-    }
-
-    /// The key group from the big-endian prefix of a composite key.
-    func keyGroup(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        KeyGroupPrefix.keyGroup(of: key, prefixBytes: keyGroupPrefixBytes)
     }
 }

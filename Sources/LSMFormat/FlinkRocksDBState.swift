@@ -113,7 +113,7 @@ public struct FlinkRocksDBState {
 
     /// The key group from the big-endian prefix of a composite key.
     func keyGroup(of key: [UInt8]) -> Int? {
-        key.withUnsafeBufferPointer { keyGroup(of: $0) }
+        key.withUnsafeBufferPointer { KeyGroupPrefix.keyGroup(of: $0, prefixBytes: keyGroupPrefixBytes) }
     }
 
     func decode(_ entry: VisibleEntry, stateIndex: Int, family: String) throws -> KeyedStateEntry {

@@ -4,9 +4,6 @@ import Bytes
 /// entries in tests.
 public protocol InternalEntryCursor {
     mutating func next() throws -> TableEntry?
-    /// The next entry copied into `entry`'s buffers; false at the end. The default goes through
-    /// `next()`; `TableCursor` fills the buffers without allocating.
-    mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool
     /// The lending walk: moves to the next entry, checking it follows the previous one; nil at the end.
     mutating func step() throws -> EntryStep?
     /// The entry `step` moved to, in place (valid until the next `step`). Mutating only so that
@@ -16,21 +13,18 @@ public protocol InternalEntryCursor {
     var steppedInternalKey: InternalKey { get }
 }
 
-/// Where the lending walk (`InternalEntryCursor.step`) stands: the entry's type and whether its
-/// user key is the previous entry's (an older version of it).
+/// Where the lending walk (`InternalEntryCursor.step`) stands: the entry's sequence and type (what
+/// orders versions of a key across tables) and whether its user key is the previous entry's (an
+/// older version of it).
 public struct EntryStep: Sendable {
-    public let typeByte: UInt8
+    /// `sequence << 8 | type` of the entry's internal key.
+    public let trailer: UInt64
     public let sameUserKeyAsPrevious: Bool
     /// File offset of the data block the entry came from.
     public let blockOffset: UInt64
-}
 
-extension InternalEntryCursor {
-    public mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
-        guard let e = try next() else { return false }
-        entry.assign(e)
-        return true
-    }
+    public var typeByte: UInt8 { UInt8(truncatingIfNeeded: trailer) }
+    public var sequence: UInt64 { trailer >> 8 }
 }
 
 extension TableCursor: InternalEntryCursor {}
@@ -61,7 +55,8 @@ public struct ArrayEntryCursor: InternalEntryCursor {
             same = previous.userKey == e.key.userKey
         }
         stepped = index - 1
-        return EntryStep(typeByte: e.key.typeByte, sameUserKeyAsPrevious: same, blockOffset: e.blockOffset)
+        return EntryStep(trailer: e.key.sequence << 8 | UInt64(e.key.typeByte), sameUserKeyAsPrevious: same,
+                         blockOffset: e.blockOffset)
     }
 
     public mutating func withStepped<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
@@ -96,22 +91,24 @@ public struct VisibleEntry: Sendable, Equatable {
 /// A key whose walk ends with neither base nor operands is hidden.
 ///
 /// Memory: one current entry per cursor (each pins one decoded data block) plus the operands of
-/// the key being resolved. Entries are copied into buffers that are reused (`InternalEntryBuffer`,
-/// `ByteScratch`), so a scan allocates per data block, not per entry.
+/// the key being resolved. Every cursor is walked in place (`InternalEntryCursor.step`): a key
+/// whose newest version is a put, the common case, is lent straight from its table's block;
+/// only keys with several versions are folded into reused buffers (`VersionFold`, `ByteScratch`),
+/// so a scan allocates per data block, not per entry.
 ///
 /// A family of one table without range tombstones (what `convert --to lsm` writes and a fully
-/// compacted DB holds; Flink's own native savepoints have several per family) needs no merging: its entries are walked in place (`InternalEntryCursor.step`), and a key whose
-/// newest version is a Put is lent straight from the table's block, nothing copied.
+/// compacted DB holds; Flink's own native savepoints have several per family) needs no ordering
+/// of cursors at all (`advanceInPlace`).
 public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var cursors: [Cursor]
-    /// The pending entry of each cursor, in buffers refilled in place, and whether it has one.
-    private var heads: [InternalEntryBuffer]
-    private var live: [Bool]
-    /// The live heads in internal-key order (equal keys: lower cursor index first), so the next
-    /// entry is `order[0]` and a refilled head moves past as few others as it must.
+    /// Where each cursor stands (nil: at its end).
+    private var steps: [EntryStep?]
+    /// The cursors not at their end in internal-key order of their entries (equal keys: lower
+    /// cursor index first), so the next entry is `order[0]`'s and a stepped cursor moves past as
+    /// few others as it must.
     private var order: [Int] = []
-    /// The entry being resolved (swapped out of its head before the cursor moves on).
-    private var popped = InternalEntryBuffer()
+    /// The cursor whose entry `withCurrent` lends (`order[0]`); it moves on at the next `advance`.
+    private var lent: Int?
     /// The versions of the key being resolved, folded into its visible value.
     private var fold = VersionFold()
     private let rangeTombstones: [RangeTombstone]
@@ -121,12 +118,12 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     private var started = false
     /// The current visible entry after `advance()` returned true (valid until the next call).
     private var userKey = ByteScratch()
-    /// Where the current entry lies: resolved into `userKey` and `fold.value`, still in `popped`
-    /// (a key with one version, a put), or lent by the single cursor (`inPlace`).
+    /// Where the current entry lies: resolved into `userKey` and `fold.value`, or lent in place by
+    /// cursor `lent` (several tables) or by the single cursor (`inPlace`).
     private var current = Current.resolved
-    private enum Current { case resolved, popped, stepped }
-    /// The one cursor of a family without range tombstones, walked in place with `step` (no
-    /// heads); nil when the cursors are merged.
+    private enum Current { case resolved, lent, stepped }
+    /// The one cursor of a family without range tombstones, walked on its own; nil when the
+    /// cursors are merged.
     private var inPlace: Cursor?
     /// The in-place walk stopped on an entry of the next user key, not consumed yet.
     private var pendingStep: EntryStep?
@@ -134,8 +131,7 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     public init(cursors: [Cursor], rangeTombstones: [RangeTombstone] = [], mergeDelimiter: UInt8 = 0x2C,
                 name: String = "column family") {
         self.cursors = cursors
-        self.heads = Array(repeating: InternalEntryBuffer(), count: cursors.count)
-        self.live = Array(repeating: false, count: cursors.count)
+        self.steps = Array(repeating: nil, count: cursors.count)
         self.rangeTombstones = rangeTombstones
         self.mergeDelimiter = mergeDelimiter
         self.name = name
@@ -158,11 +154,23 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
         if !started {
             started = true
             for i in cursors.indices {
-                live[i] = try cursors[i].next(into: &heads[i])
-                if live[i] { insertInOrder(i) }
+                steps[i] = try cursors[i].step()
+                if steps[i] != nil { insertInOrder(i) }
             }
         }
-        while let first = smallest() {
+        if let i = lent {
+            // Older versions of a lent put (in its own table: the other tables have none) are hidden.
+            lent = nil
+            try stepFirst(i, skippingOlderVersions: true)
+        }
+        while let first = order.first {
+            // The common case: the newest version is a put, and no other table has the key.
+            if rangeTombstones.isEmpty, steps[first]!.typeByte == ValueType.value.rawValue,
+               order.count < 2 || !sameUserKey(first, order[1]) {
+                lent = first
+                current = .lent
+                return true
+            }
             if try resolve(startingWith: first) { return true }
         }
         return false
@@ -172,7 +180,7 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     public mutating func withCurrent<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         switch current {
         case .stepped: return try inPlace!.withStepped(body)
-        case .popped: return try popped.withUserKey { k in try popped.value.withBytes { v in try body(k, v) } }
+        case .lent: return try cursors[lent!].withStepped(body)
         case .resolved: return try userKey.withBytes { k in try fold.value.withBytes { v in try body(k, v) } }
         }
     }
@@ -232,29 +240,26 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
 
     // MARK: several tables
 
-    /// Resolves all versions of the user key of head `first`, consuming them; true when the key is
-    /// visible (`withCurrent` lends it).
+    /// Resolves all versions of the user key of cursor `first` (`order[0]`), consuming them; true
+    /// when the key is visible (`withCurrent` lends it).
     private mutating func resolve(startingWith first: Int) throws -> Bool {
-        try pop(first)
-        // The common case: one version, a put.
-        if rangeTombstones.isEmpty, popped.typeByte == ValueType.value.rawValue, !nextHeadHasPoppedUserKey() {
-            current = .popped
-            return true
-        }
         current = .resolved
-        popped.withUserKey { userKey.set($0) }
+        cursors[first].withStepped { k, _ in userKey.set(k) }
         fold.reset()
+        var b = first
         while true {
+            let step = steps[b]!
             if !fold.done {
-                if !rangeTombstones.isEmpty, isCoveredByRangeTombstone(userKey.array, sequence: popped.sequence) {
+                if !rangeTombstones.isEmpty, isCoveredByRangeTombstone(userKey.array, sequence: step.sequence) {
                     fold.cover()
                 } else {
-                    let known = popped.value.withBytes { fold.add(typeByte: popped.typeByte, value: $0) }
-                    guard known else { throw unexpectedType(popped.internalKey, blockOffset: popped.blockOffset) }
+                    let known = cursors[b].withStepped { _, v in fold.add(typeByte: step.typeByte, value: v) }
+                    guard known else { throw unexpectedType(cursors[b].steppedInternalKey, blockOffset: step.blockOffset) }
                 }
             }
-            guard let next = smallest(), headHasUserKey(next) else { break }
-            try pop(next)
+            try stepFirst(b, skippingOlderVersions: false)
+            guard let next = order.first, hasUserKey(next) else { break }
+            b = next
         }
         return fold.finish(delimiter: mergeDelimiter)
     }
@@ -271,68 +276,50 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
         }
     }
 
-    /// The head that comes first in internal-key order (the first of equal ones), nil when all
-    /// cursors are exhausted.
-    @inline(__always)
-    private func smallest() -> Int? { order.first }
-
-    /// Puts live head `i` (not in `order`) where it belongs.
-    private mutating func insertInOrder(_ i: Int) {
-        let position = heads.withUnsafeBufferPointer { h in
-            order.firstIndex { j in Self.comesBefore(i, j, h) } ?? order.count
-        }
-        order.insert(i, at: position)
-    }
-
-    /// Head `order[0]` was refilled: moves it right past the heads that now come first.
-    private mutating func reorderFirst() {
-        guard order.count > 1 else { return }
-        heads.withUnsafeBufferPointer { h in
-            order.withUnsafeMutableBufferPointer { o in
-                var p = 0
-                while p + 1 < o.count, Self.comesBefore(o[p + 1], o[p], h) {
-                    o.swapAt(p, p + 1)
-                    p += 1
-                }
-            }
-        }
-    }
-
-    /// Order of heads: internal key, then cursor index.
-    @inline(__always)
-    private static func comesBefore(_ i: Int, _ j: Int, _ h: UnsafeBufferPointer<InternalEntryBuffer>) -> Bool {
-        InternalEntryBuffer.precedes(h[i], h[j]) || (i < j && !InternalEntryBuffer.precedes(h[j], h[i]))
-    }
-
-    /// Whether the next head has the user key of `popped` (another version of it).
-    private func nextHeadHasPoppedUserKey() -> Bool {
-        guard let next = order.first else { return false }
-        return popped.withUserKey { u in
-            heads.withUnsafeBufferPointer { h in h[next].withUserKey { InternalEntryBuffer.compareBytes(u, $0) == 0 } }
-        }
-    }
-
-    /// Whether head `i` has the user key being resolved.
-    private func headHasUserKey(_ i: Int) -> Bool {
-        userKey.withBytes { u in
-            heads.withUnsafeBufferPointer { h in h[i].withUserKey { InternalEntryBuffer.compareBytes(u, $0) == 0 } }
-        }
-    }
-
-    /// Moves head `b` (`order[0]`) into `popped` and refills it from its cursor, checking the
-    /// cursor's order.
-    private mutating func pop(_ b: Int) throws {
-        swap(&popped, &heads[b])
-        live[b] = try cursors[b].next(into: &heads[b])
-        guard live[b] else {
+    /// Moves cursor `b` (`order[0]`) on (past the older versions of its key too, if asked; the
+    /// cursor checks its table's order) and puts it back in order.
+    private mutating func stepFirst(_ b: Int, skippingOlderVersions: Bool) throws {
+        repeat {
+            steps[b] = try cursors[b].step()
+        } while skippingOlderVersions && steps[b]?.sameUserKeyAsPrevious == true
+        guard steps[b] != nil else {
             order.removeFirst()
             return
         }
-        if InternalEntryBuffer.precedes(heads[b], popped) {
-            throw FormatError(offset: Int(heads[b].blockOffset),
-                              "\(name): table entries out of order: \(heads[b].internalKey) after \(popped.internalKey)")
+        var p = 0
+        while p + 1 < order.count, comesBefore(order[p + 1], order[p]) {
+            order.swapAt(p, p + 1)
+            p += 1
         }
-        reorderFirst()
+    }
+
+    /// Puts cursor `i` (not in `order`) where it belongs.
+    private mutating func insertInOrder(_ i: Int) {
+        var position = 0
+        while position < order.count, !comesBefore(i, order[position]) { position += 1 }
+        order.insert(i, at: position)
+    }
+
+    /// Order of cursors: internal key of their entries, then cursor index.
+    private mutating func comesBefore(_ i: Int, _ j: Int) -> Bool {
+        let keys = compareUserKeys(i, j)
+        if keys != 0 { return keys < 0 }
+        let (ti, tj) = (steps[i]!.trailer, steps[j]!.trailer)
+        return ti != tj ? ti > tj : i < j
+    }
+
+    private mutating func sameUserKey(_ i: Int, _ j: Int) -> Bool { compareUserKeys(i, j) == 0 }
+
+    /// Whether cursor `i`'s entry has the user key being resolved.
+    private mutating func hasUserKey(_ i: Int) -> Bool {
+        userKey.withBytes { u in cursors[i].withStepped { k, _ in InternalEntryBuffer.compareBytes(u, k) == 0 } }
+    }
+
+    /// The user keys of two cursors' entries, compared in place.
+    private mutating func compareUserKeys(_ i: Int, _ j: Int) -> Int {
+        cursors.withUnsafeMutableBufferPointer { c in
+            c[i].withStepped { ki, _ in c[j].withStepped { kj, _ in InternalEntryBuffer.compareBytes(ki, kj) } }
+        }
     }
 
     /// Internal-key order: user key ascending (bytewise), then sequence descending, then type descending.

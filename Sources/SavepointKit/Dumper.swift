@@ -15,7 +15,9 @@ public struct Dumper {
     public var directJSON = true
     /// Set: keep going past damage (`--skip-corrupt`), logging here what was skipped.
     public var salvage: SalvageLog?
-    var written = 0
+    /// Subtasks (and the states of a RocksDB instance) rendered side by side, written in order
+    /// (nil: one per core; 1: in turn). `--limit` and `--skip-corrupt` dumps are rendered in turn.
+    public var jobs: Int?
 
     public init(savepoint: Savepoint, filter: DumpFilter) {
         self.savepoint = savepoint
@@ -29,6 +31,9 @@ public struct Dumper {
         try filter.check(against: savepoint)
         var me = self
         do {
+            if filter.limit == nil, salvage == nil, (jobs ?? ParallelJobs.defaultWidth) > 1 {
+                return try writeSideBySide(into: output)
+            }
             for op in savepoint.metadata.operatorStates where filter.wants(op) {
                 try me.dump(op, into: output)
             }
@@ -87,19 +92,24 @@ public struct Dumper {
     /// LSM (RocksDB native) keyed state: the visible entries of each state's column family.
     mutating func dumpLSM(_ handle: IncrementalRemoteKeyedStateHandle, of op: OperatorState,
                           into output: JSONLinesOutput) throws {
-        let db = try LSMKeyedState.open(handle, of: op, in: savepoint)
+        try dumpLSM(try LSMKeyedState.open(handle, of: op, in: savepoint), onlyState: nil, of: op, into: output)
+    }
+
+    /// The states of an opened instance (or the one at index `onlyState`), in order.
+    func dumpLSM(_ db: FlinkRocksDBState, onlyState: Int?, of op: OperatorState,
+                 into output: JSONLinesOutput) throws {
         guard let lines = KeyedLines(schemas: db.schemas, operatorName: op.displayName, filter: filter, output: output)
         else { return }
         try attributing(to: db.name) {
             guard directJSON, lines.keyJSON == nil else {
-                return try db.forEachEntry(stateFilter: { lines.wants($0) }) { try lines.emit($0) }
+                return try db.forEachEntry(stateFilter: { (onlyState ?? $0) == $0 && lines.wants($0) }) { try lines.emit($0) }
             }
             // RocksDB keeps the canonical key and value bytes, so the canonical renderers apply.
             let renderers = lines.directRenderers()
             let unretained = renderers.map { $0.map(Unmanaged.passUnretained) }
             var scratch: [UInt8] = []
             try withExtendedLifetime(renderers) {
-                try db.forEachRawEntry(stateFilter: { lines.wants($0) }) { entry in
+                try db.forEachRawEntry(stateFilter: { (onlyState ?? $0) == $0 && lines.wants($0) }) { entry in
                     guard let renderer = unretained[entry.stateIndex] else {
                         return try lines.emit(entry, of: db, renderer: nil, scratch: &scratch)
                     }
@@ -115,8 +125,16 @@ public struct Dumper {
         _ handle: OperatorStateHandle, of op: OperatorState, subtask: Int,
         broadcastSeen: inout Set<String>, into output: JSONLinesOutput
     ) throws {
-        guard filter.keyJSON == nil else { return }
-        let partitions = handle.stateNameToPartitionOffsets.compactMap { info -> OperatorStateStream.StatePartition? in
+        try dumpOperatorState(handle, operatorPartitions(handle, broadcastSeen: &broadcastSeen), of: op,
+                              subtask: subtask, into: output)
+    }
+
+    /// The partitions of a subtask's operator state the filter selects; `broadcastSeen` names the
+    /// broadcast states an earlier subtask printed.
+    func operatorPartitions(_ handle: OperatorStateHandle,
+                            broadcastSeen: inout Set<String>) -> [OperatorStateStream.StatePartition] {
+        guard filter.keyJSON == nil else { return [] }
+        return handle.stateNameToPartitionOffsets.compactMap { info -> OperatorStateStream.StatePartition? in
             if !filter.wants(state: info.name) { return nil }
             // Every subtask holds the same broadcast map; print one copy.
             if info.mode == .broadcast, !broadcastSeen.insert(info.name).inserted { return nil }
@@ -124,6 +142,10 @@ public struct Dumper {
                 name: info.name, mode: OperatorStateDistributionMode(rawValue: info.mode.rawValue) ?? .splitDistribute,
                 offsets: info.offsets)
         }
+    }
+
+    func dumpOperatorState(_ handle: OperatorStateHandle, _ partitions: [OperatorStateStream.StatePartition],
+                           of op: OperatorState, subtask: Int, into output: JSONLinesOutput) throws {
         guard !partitions.isEmpty else { return }
         let source = try savepoint.openStream(handle.delegate)
         let stream = try attributing(to: source.name) { try OperatorStateStream(source: source, partitions: partitions) }

@@ -18,9 +18,24 @@ public final class JSONLinesOutput {
     /// for callers that compare dumps).
     public internal(set) var collected: [UInt8] = []
 
+    /// Where full buffers go instead of `fd`, with the number of lines in them: a piece of a dump
+    /// rendered side by side with others (`OrderedChunkWriter`). The sink takes the buffer and
+    /// leaves an empty one in its place (a recycled one: a fresh large buffer costs page faults).
+    let sink: ((_ chunk: inout [UInt8], _ lines: Int) throws -> Void)?
+    /// Lines in `buffer`.
+    private var bufferedLines = 0
+
     public init(fileDescriptor: Int32, flushThreshold: Int = 1 << 20) {
         fd = fileDescriptor
         self.flushThreshold = flushThreshold
+        sink = nil
+        buffer.reserveCapacity(flushThreshold + 4096)
+    }
+
+    init(flushThreshold: Int, sink: @escaping (_ chunk: inout [UInt8], _ lines: Int) throws -> Void) {
+        fd = -1
+        self.flushThreshold = flushThreshold
+        self.sink = sink
         buffer.reserveCapacity(flushThreshold + 4096)
     }
 
@@ -29,6 +44,7 @@ public final class JSONLinesOutput {
         body(&buffer)
         buffer.append(0x0A)
         lineCount += 1
+        bufferedLines += 1
         if buffer.count >= flushThreshold { try flush() }
     }
 
@@ -36,14 +52,47 @@ public final class JSONLinesOutput {
     public static func inMemory() -> JSONLinesOutput { JSONLinesOutput(fileDescriptor: -1) }
 
     public func flush() throws {
+        if let sink {
+            let lines = bufferedLines
+            bufferedLines = 0
+            return try sink(&buffer, lines)
+        }
+        try writeOut(buffer)
+        buffer.removeAll(keepingCapacity: true)
+        bufferedLines = 0
+    }
+
+    /// Lines rendered elsewhere (whole lines, `lines` of them), after the ones written so far.
+    /// Flushed where adding them one by one flushes (after the line that fills the buffer), so
+    /// that what is out when a later error stops the dump is the same.
+    func append(chunk: [UInt8], lines: Int) throws {
+        try chunk.withUnsafeBufferPointer { c in
+            guard let base = c.baseAddress else { return }
+            var start = 0
+            while start < c.count {
+                // The line that fills the buffer ends at the first newline from here on.
+                let from = start + max(1, flushThreshold - buffer.count) - 1
+                guard from < c.count, let newline = memchr(base + from, 0x0A, c.count - from) else {
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: c[start...]))
+                    break
+                }
+                let end = UnsafePointer(newline.assumingMemoryBound(to: UInt8.self)) - base + 1
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: c[start..<end]))
+                try flush()
+                start = end
+            }
+        }
+        lineCount += lines
+    }
+
+    private func writeOut(_ bytes: [UInt8]) throws {
         if fd < 0 {
-            collected.append(contentsOf: buffer)
-            buffer.removeAll(keepingCapacity: true)
+            collected.append(contentsOf: bytes)
             return
         }
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
                 // A closed pipe (`| head`) is the reader's choice, not an error of ours.
@@ -52,7 +101,6 @@ public final class JSONLinesOutput {
             }
             done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -29,22 +29,20 @@ struct SalvagingTableCursor: InternalEntryCursor {
     }
 
     mutating func next() throws -> TableEntry? {
-        var buffer = InternalEntryBuffer()
-        guard try next(into: &buffer) else { return nil }
-        return TableEntry(key: buffer.internalKey, value: ArraySlice(buffer.value.array), blockOffset: buffer.blockOffset)
-    }
-
-    mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
         while true {
-            let more: Bool
+            let entry: TableEntry?
             do {
-                more = try inner.next(into: &entry)
+                entry = try inner.next()
             } catch {
                 resume(after: error)
                 continue
             }
-            guard more else { return end() }
-            if accept(entry.withUserKey { KeyGroupPrefix.keyGroup(of: $0, prefixBytes: prefixBytes) }) { return true }
+            guard let entry else {
+                _ = end()
+                return nil
+            }
+            let keyGroup = entry.key.userKey.withUnsafeBufferPointer { KeyGroupPrefix.keyGroup(of: $0, prefixBytes: prefixBytes) }
+            if accept(keyGroup) { return entry }
         }
     }
 

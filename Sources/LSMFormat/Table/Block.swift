@@ -71,8 +71,6 @@ public struct BlockCursor: Sendable {
     private let block: Block
     /// The current key (shared prefix plus this entry's suffix).
     public private(set) var key: [UInt8] = []
-    /// The current key for `next(into:)`.
-    private var scratchKey = ByteScratch()
     private var previousHandle: BlockHandle?
 
     init(block: Block) {
@@ -95,34 +93,6 @@ public struct BlockCursor: Sendable {
             return (key, value.storage[value.start..<value.end])
         } catch let error as FormatError {
             throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
-        }
-    }
-
-    /// `next()` copying the entry into reusable buffers: a scan of millions of entries allocates
-    /// nothing per entry. Keeps the key in `scratchKey`, apart from `key`, which it leaves alone
-    /// (a cursor is walked with one of the two `next` only). False at the end.
-    mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
-        guard !reader.isAtEnd else { return false }
-        if let following = nextInPlace(into: &entry) {
-            try reader.seek(to: following - reader.start)
-            return true
-        }
-        throw malformedEntry(previousKeyCount: scratchKey.count)
-    }
-
-    /// `next(into:)` over the block's bytes in place, for a well-formed entry: returns the index
-    /// after it, or nil, having changed nothing, when anything is out of bounds or malformed.
-    private mutating func nextInPlace(into entry: inout InternalEntryBuffer) -> Int? {
-        let (from, end) = (reader.index, reader.end)
-        return reader.storage.withUnsafeBufferPointer { b -> Int? in
-            guard let base = b.baseAddress, end <= b.count,
-                  let h = Self.header(base, at: from, end: end, previousKeyCount: scratchKey.count)
-            else { return nil }
-            scratchKey.truncate(to: h.shared)
-            scratchKey.append(UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared))
-            entry.value.set(UnsafeBufferPointer(start: base + h.value.lowerBound, count: h.value.count))
-            scratchKey.withBytes { entry.key.set($0) }
-            return h.value.upperBound
         }
     }
 
@@ -187,7 +157,7 @@ public struct BlockCursor: Sendable {
     }
 
     /// What is wrong with the entry at the reader's position, found by the reader-based steps
-    /// (for both in-place walks; in a well-formed header only a key shorter than a trailer is left).
+    /// (for the lending walk; in a well-formed header only a key shorter than a trailer is left).
     private func malformedEntry(previousKeyCount: Int) -> FormatError {
         var r = reader
         do {

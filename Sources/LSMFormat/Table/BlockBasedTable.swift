@@ -234,7 +234,7 @@ public struct TableCursor: Sendable {
                                       "data block at offset \(currentOffset): entries out of order: \(steppedInternalKey) after a key that sorts after it")
                 }
                 steppedValue = value
-                return EntryStep(typeByte: stepped.typeByte, sameUserKeyAsPrevious: order == 0, blockOffset: currentOffset)
+                return EntryStep(trailer: stepped.trailer, sameUserKeyAsPrevious: order == 0, blockOffset: currentOffset)
             }
             guard nextBlock < table.dataBlocks.count else { return nil }
             let handle = table.dataBlocks[nextBlock]
@@ -268,26 +268,6 @@ public struct TableCursor: Sendable {
                 }
             }
             guard nextBlock < table.dataBlocks.count else { return nil }
-            let handle = table.dataBlocks[nextBlock]
-            nextBlock += 1
-            current = try table.readBlock(handle, kind: "data").cursor()
-            currentOffset = handle.offset
-        }
-    }
-
-    /// `next()` into reusable buffers (`InternalEntryBuffer`): no allocation per entry.
-    public mutating func next(into entry: inout InternalEntryBuffer) throws -> Bool {
-        while true {
-            if current != nil, try current!.next(into: &entry) {
-                guard entry.key.count >= InternalKey.trailerSize else {
-                    throw FormatError(file: table.source.name, offset: Int(currentOffset),
-                                      "data block at offset \(currentOffset): expected an internal key of at least 8 bytes, found \(entry.key.count) bytes")
-                }
-                entry.keyFilled()
-                entry.blockOffset = currentOffset
-                return true
-            }
-            guard nextBlock < table.dataBlocks.count else { return false }
             let handle = table.dataBlocks[nextBlock]
             nextBlock += 1
             current = try table.readBlock(handle, kind: "data").cursor()

@@ -1,12 +1,9 @@
-/// One table entry copied into reusable buffers: the encoded internal key (user key ‖ 8-byte
-/// little-endian trailer `sequence << 8 | type`) and the value. A scan keeps one per table and
-/// refills it entry after entry, so nothing is allocated per entry.
+/// The encoded internal key (user key ‖ 8-byte little-endian trailer `sequence << 8 | type`) of
+/// the entry a table cursor stands on, in a reusable buffer: the lending walk rebuilds each
+/// prefix-compressed key in it, so nothing is allocated per entry.
 public struct InternalEntryBuffer: Sendable {
     /// The encoded internal key; at least `InternalKey.trailerSize` bytes once filled.
     var key = ByteScratch()
-    var value = ByteScratch()
-    /// File offset of the data block the entry came from.
-    var blockOffset: UInt64 = 0
     /// `sequence << 8 | type`, read from the key by `keyFilled()`. Internal-key order is user key
     /// ascending, then trailer descending.
     private(set) var trailer: UInt64 = 0
@@ -30,26 +27,9 @@ public struct InternalEntryBuffer: Sendable {
         InternalKey(userKey: Array(key.array.prefix(userKeyCount)), sequence: sequence, typeByte: typeByte)
     }
 
-    /// Fills the buffers from an entry.
-    mutating func assign(_ entry: TableEntry) {
-        entry.key.encoded.withUnsafeBufferPointer { key.set($0) }
-        keyFilled()
-        value.removeAll()
-        entry.value.withUnsafeBufferPointer { value.append($0) }
-        blockOffset = entry.blockOffset
-    }
-
     /// The user key in place.
     func withUserKey<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try key.withBytes { try body(UnsafeBufferPointer(rebasing: $0[0..<($0.count - InternalKey.trailerSize)])) }
-    }
-
-    /// Internal-key order: user key bytewise (unsigned, a proper prefix first), then sequence
-    /// descending, then type descending.
-    static func precedes(_ a: InternalEntryBuffer, _ b: InternalEntryBuffer) -> Bool {
-        let order = a.withUserKey { ka in b.withUserKey { kb in compareBytes(ka, kb) } }
-        if order != 0 { return order < 0 }
-        return a.trailer > b.trailer
     }
 
     /// -1, 0 or 1 as `a` sorts before, equal to or after `b` (bytewise, unsigned, a proper prefix first).

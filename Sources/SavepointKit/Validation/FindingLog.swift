@@ -17,20 +17,35 @@ struct FindingLog {
     }
 
     mutating func add(_ finding: Finding) {
+        add(finding, alsoUnlisted: 0)
+    }
+
+    /// Adds `finding`, then counts `alsoUnlisted` more of its kind that came after it.
+    private mutating func add(_ finding: Finding, alsoUnlisted: Int) {
         let key = GroupKey(code: finding.code, operatorId: finding.location.operatorId, state: finding.location.state)
-        guard var group = groups[key] else {
-            findings.append(finding)
-            groups[key] = (findings.count - 1, 1)
-            return
-        }
+        var group = groups[key] ?? (lastIndex: -1, seen: 0)
         group.seen += 1
         if group.seen <= limitPerCheck {
             findings.append(finding)
             group.lastIndex = findings.count - 1
-        } else {
+        }
+        group.seen += alsoUnlisted
+        if group.seen > limitPerCheck {
             findings[group.lastIndex].similarNotListed = group.seen - limitPerCheck
         }
         groups[key] = group
+    }
+
+    /// Adds the findings of a log that collected what came next (a part of the checks run on its
+    /// own), as if they had been added here one by one: the same list, the same caps and counts.
+    /// A finding that carries a count of unlisted ones is the last listed of its kind there, so
+    /// the unlisted ones came after it.
+    mutating func append(_ later: FindingLog) {
+        for var finding in later.findings {
+            let unlisted = finding.similarNotListed ?? 0
+            finding.similarNotListed = nil
+            add(finding, alsoUnlisted: unlisted)
+        }
     }
 
     mutating func error(_ code: FindingCode, _ message: String, at location: FindingLocation) {

@@ -7,26 +7,42 @@ import SavepointMetadata
 /// Deep checks on keyed state: every entry decodes with its serializer, every key's prefix names
 /// the key group it is stored in, and keys whose Java `hashCode` is known hash (Flink's murmur
 /// hash) to that key group. One key group is read at a time; a bad one is reported and skipped.
+/// Subtasks (and the states of a RocksDB instance, one column family each) are independent, so
+/// they are checked side by side (`runSideBySide`), their findings kept in this order.
 extension Validator {
     mutating func checkKeyedStateDeeply() {
+        var parts: [DeepPart] = []
+        var openInstances = 0
         for op in savepoint.metadata.operatorStates {
             for (index, state) in op.presentSubtasks {
                 if state.rawKeyedState != nil {
-                    log.warning(.notChecked, "\(op.label): raw keyed state is user-defined bytes and is not decoded",
-                                at: location(op, subtask: index))
+                    parts.append { v in
+                        v.log.warning(.notChecked, "\(op.label): raw keyed state is user-defined bytes and is not decoded",
+                                      at: v.location(op, subtask: index))
+                    }
                 }
                 guard let keyed = state.managedKeyedState, !hasBadPath(keyed) else { continue }
                 switch keyed {
                 case let .keyGroups(h):
-                    checkKeyGroupsStream(h, op: op, subtask: index)
+                    parts.append { $0.checkKeyGroupsStream(h, op: op, subtask: index) }
                 case let .incrementalRemote(h):
-                    checkLSMInstance(h, op: op, subtask: index)
+                    parts += lsmInstanceParts(h, op: op, subtask: index)
+                    // An open instance holds a file per table: a few at a time.
+                    openInstances += 1
+                    if openInstances >= max(2, options.jobs ?? ParallelJobs.defaultWidth) {
+                        runSideBySide(parts)
+                        parts = []
+                        openInstances = 0
+                    }
                 case .changelogBackend, .changelogInMemory, .changelogStream:
-                    log.warning(.notChecked, "\(op.label): changelog state handles are not decoded by this version",
-                                at: location(op, subtask: index))
+                    parts.append { v in
+                        v.log.warning(.notChecked, "\(op.label): changelog state handles are not decoded by this version",
+                                      at: v.location(op, subtask: index))
+                    }
                 }
             }
         }
+        runSideBySide(parts)
     }
 
     /// Whether a stream of the handle was already reported missing, too small or unsafe.
@@ -117,36 +133,53 @@ extension Validator {
 
     // MARK: LSM instances
 
-    mutating func checkLSMInstance(_ h: IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int) {
-        resetLastKey()
+    /// The checks of one RocksDB instance: it is opened here, then its MANIFEST's sizes are one
+    /// part and each state another, walking its own column family.
+    func lsmInstanceParts(_ h: IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int) -> [DeepPart] {
         let instance: FlinkRocksDBState
         do {
             instance = try savepoint.openLSMState(h, of: op)
         } catch {
-            report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open")
-            return
+            return [{ $0.report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open") }]
         }
-        checkManifestSizes(instance, h, op: op, subtask: subtask)
         let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name)
-        for (stateIndex, schema) in instance.schemas.enumerated() {
-            checked.keyGroups += 1
-            do {
-                // RocksDB keeps the canonical bytes: simple entries are checked in place, the rest
-                // decoded (which throws what `forEachEntry` would).
-                try instance.forEachRawEntry(stateFilter: { $0 == stateIndex }) { entry in
-                    if checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
-                                         keyGroup: entry.keyGroup, context) { return }
-                    let decoded = try instance.decode(entry)
-                    if let hasher = context.hashers[stateIndex],
-                       checkKeyBytes(entry.keyAfterPrefix, keyGroup: entry.keyGroup, stateIndex: stateIndex,
-                                     hasher: hasher, context) { return }
-                    checkKey(decoded, schema: schema, op: op, subtask: subtask, file: instance.name)
+        return [{ $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
+            + instance.schemas.indices.map { stateIndex in { $0.checkLSMState(stateIndex, of: instance, context) } }
+    }
+
+    /// Every visible entry of one state's column family. RocksDB keeps the canonical bytes:
+    /// simple entries are checked in place, the rest decoded (which throws what `forEachEntry` would).
+    mutating func checkLSMState(_ stateIndex: Int, of instance: FlinkRocksDBState, _ context: KeyedCheckContext) {
+        checked.keyGroups += 1
+        let schema = context.schemas[stateIndex]
+        // Looked up once and held unretained (the context keeps it alive): a lookup per entry
+        // retains and releases it.
+        let renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
+        let hasher = context.hashers[stateIndex]
+        do {
+            try instance.forEachRawEntry(stateFilter: { $0 == stateIndex }) { entry in
+                if let renderer, checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
+                                                   keyGroup: entry.keyGroup, renderer: renderer, hasher: hasher, context) {
+                    return
                 }
-            } catch {
-                report(.undecodableEntry, error, op: op, subtask: subtask, state: schema.metaInfo.name,
-                       file: instance.name, prefix: "the state's column family does not decode; the rest of it is skipped")
+                try checkDecoded(entry, of: instance, context)
             }
+        } catch {
+            report(.undecodableEntry, error, op: context.op, subtask: context.subtask, state: schema.metaInfo.name,
+                   file: instance.name, prefix: "the state's column family does not decode; the rest of it is skipped")
         }
+    }
+
+    /// An entry the simple renderer declined: decoded (which throws the error, if any), then its
+    /// key group recomputed. `instance` is passed borrowed: used inside the walk's closure, it is
+    /// copied (a dozen retains) per entry.
+    mutating func checkDecoded(_ entry: FlinkRocksDBState.RawEntry, of instance: borrowing FlinkRocksDBState,
+                               _ context: KeyedCheckContext) throws {
+        let stateIndex = entry.stateIndex
+        let decoded = try instance.decode(entry)
+        if let hasher = context.hashers[stateIndex],
+           checkKeyBytes(entry.keyAfterPrefix, keyGroup: entry.keyGroup, stateIndex: stateIndex, hasher: hasher, context) { return }
+        checkKey(decoded, schema: context.schemas[stateIndex], op: context.op, subtask: context.subtask, file: instance.name)
     }
 
     /// The MANIFEST records every table's size; the state handle records what was uploaded.

@@ -1,4 +1,5 @@
 import Bytes
+import Foundation
 import CanonicalFormat
 import FlinkSerialization
 import SavepointMetadata
@@ -49,8 +50,19 @@ extension Validator {
     /// sends the entry to `checkEntry`.
     mutating func checkEntryInPlace(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
                                     stateIndex: Int, keyGroup: Int, _ c: KeyedCheckContext) -> Bool {
-        guard let renderer = c.renderers[stateIndex], let hasher = c.hashers[stateIndex],
-              (try? renderer.withSimpleLine(key: key, value: value) { _ in }) == true else { return false }
+        guard let renderer = c.renderers[stateIndex] else { return false }
+        return checkEntryInPlace(key: key, value: value, stateIndex: stateIndex, keyGroup: keyGroup,
+                                 renderer: Unmanaged.passUnretained(renderer), hasher: c.hashers[stateIndex], c)
+    }
+
+    /// `checkEntryInPlace` with the state's renderer and hasher looked up by the caller, once per
+    /// state (held unretained: the context keeps the renderer alive; a lookup per entry retains it).
+    mutating func checkEntryInPlace(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
+                                    stateIndex: Int, keyGroup: Int, renderer: Unmanaged<CanonicalEntryJSON>,
+                                    hasher: KeyBytesHash?, _ c: KeyedCheckContext) -> Bool {
+        guard let hasher,
+              (try? renderer._withUnsafeGuaranteedRef { try $0.withSimpleLine(key: key, value: value) { _ in } }) == true
+        else { return false }
         return checkKeyBytes(key, keyGroup: keyGroup, stateIndex: stateIndex, hasher: hasher, c)
     }
 
@@ -91,8 +103,15 @@ extension Validator {
     mutating func checkKeyBytes(_ keyAfterPrefix: UnsafeBufferPointer<UInt8>, keyGroup: Int, stateIndex: Int,
                                 hasher: KeyBytesHash, _ c: KeyedCheckContext) -> Bool {
         let offset = c.keyOffsets[stateIndex]
-        guard keyAfterPrefix.count >= offset,
-              let key = hasher.read(UnsafeBufferPointer(rebasing: keyAfterPrefix[offset...])) else { return false }
+        guard keyAfterPrefix.count >= offset else { return false }
+        let rest = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset...])
+        // Map and list entries repeat their key: bytes that start with the last key's (a key's
+        // encoding says where it ends) hold that key, read and hashed already.
+        if lastKeyBytes.group == keyGroup, lastKeyBytes.isPrefix(of: rest) {
+            checked.keyedEntries += 1
+            return true
+        }
+        guard let key = hasher.read(rest) else { return false }
         let bytes = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset..<(offset + key.length)])
         checked.keyedEntries += 1
         if lastKeyBytes.group == keyGroup,
@@ -114,7 +133,7 @@ extension Validator {
 
     /// Whether a key equals the last one hashed, as their decoded `Value`s compare.
     func isLastKey(_ bytes: UnsafeBufferPointer<UInt8>, exact: Bool, serializer: any TypeSerializer) -> Bool {
-        let same = lastKeyBytes.bytes.withUnsafeBufferPointer { $0.elementsEqual(bytes) }
+        let same = lastKeyBytes.bytes.count == bytes.count && lastKeyBytes.isPrefix(of: bytes)
         if same || (exact && lastKeyBytes.exact) { return same }
         guard let last = try? serializer.decode(lastKeyBytes.bytes),
               let current = try? serializer.decode(Array(bytes)) else { return false }
@@ -129,4 +148,10 @@ struct LastKeyBytes {
     /// -1: none yet.
     var group = -1
     var exact = true
+
+    /// Whether `bytes` start with the last key's bytes (false when there is none).
+    func isPrefix(of bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !self.bytes.isEmpty, bytes.count >= self.bytes.count, let b = bytes.baseAddress else { return false }
+        return self.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, b, $0.count) == 0 }
+    }
 }

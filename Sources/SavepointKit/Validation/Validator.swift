@@ -11,9 +11,12 @@ public struct Validator {
         public var deep: Bool
         /// At most this many findings of one kind per operator and state are listed (the rest counted).
         public var limitPerCheck: Int
-        public init(deep: Bool = false, limitPerCheck: Int = 20) {
+        /// Deep checks run this many parts side by side (nil: one per core); the report is the same.
+        public var jobs: Int?
+        public init(deep: Bool = false, limitPerCheck: Int = 20, jobs: Int? = nil) {
             self.deep = deep
             self.limitPerCheck = limitPerCheck
+            self.jobs = jobs
         }
     }
 

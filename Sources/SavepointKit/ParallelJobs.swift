@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
 
-/// Runs independent jobs (a conversion's subtasks) on up to `width` threads and returns their
-/// results in job order. Subtasks share nothing but the read-only input and the output
-/// directory, so converting them side by side uses every core; `width` bounds memory (each job
-/// holds one key group at a time). After a failure no new job starts; the error of the lowest
+/// Runs independent jobs (a conversion's subtasks, deep validation's states) on up to `width`
+/// threads and returns their results in job order, so what is reported does not depend on the
+/// scheduling. Jobs share nothing but the read-only input (and a conversion's output directory),
+/// so running them side by side uses every core; `width` bounds memory (each job holds one key
+/// group or data block at a time). After a failure no new job starts; the error of the lowest
 /// failed job is thrown once the running ones have finished.
 enum ParallelJobs {
     static var defaultWidth: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
@@ -23,6 +24,15 @@ enum ParallelJobs {
             try state.throwFirstError()
         }
         return state.values()
+    }
+
+    /// `run` for jobs that cannot fail.
+    static func map<T>(count: Int, width: Int = defaultWidth, _ job: (Int) -> T) -> [T] {
+        do {
+            return try run(count: count, width: width, job)
+        } catch {
+            preconditionFailure("a job that cannot throw threw \(error)")
+        }
     }
 
     private final class UncheckedBox<V>: @unchecked Sendable {
