@@ -92,7 +92,8 @@ import SavepointTestSupport
         let wide = r.out.split(separator: "\n").filter { $0.count > 80 }
         #expect(wide.isEmpty, "\(wide)")
         let examples = r.out.components(separatedBy: "Examples:").dropFirst().first ?? ""
-        for line in examples.split(separator: "\n").prefix { !$0.hasPrefix("USAGE") } where line.hasPrefix("  savepoint") {
+        let lines = examples.split(separator: "\n").prefix(while: { !$0.hasPrefix("USAGE") })
+        for line in lines where line.hasPrefix("  savepoint") {
             // A wrapped example ends in a backslash; otherwise it must be complete (quotes balanced).
             #expect(line.hasSuffix("\\") || line.filter { $0 == "'" }.count % 2 == 0, "\(line)")
         }
