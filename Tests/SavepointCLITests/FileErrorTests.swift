@@ -20,22 +20,10 @@ import Testing
             try FileManager.default.copyItem(at: original, to: copy)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
         }
-        let p = Process()
-        if getuid() == 0 {
-            p.executableURL = URL(fileURLWithPath: try #require(Self.setpriv, "setpriv is needed to drop root"))
-            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy.path] + args
-        } else {
-            p.executableURL = copy
-            p.arguments = args
-        }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let launcher = getuid() == 0
+            ? [try #require(Self.setpriv, "setpriv is needed to drop root"), "--reuid=65534", "--regid=65534", "--clear-groups"]
+            : []
+        return try SavepointBinary.run(args, binary: copy, launcher: launcher)
     }
 
     static func copy(_ fixture: Fixture?, into dir: URL, as name: String) throws -> URL {

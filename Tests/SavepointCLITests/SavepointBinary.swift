@@ -14,14 +14,20 @@ enum SavepointBinary {
         return nil
     }
 
-    /// Runs the binary with `args` (stdin closed) and returns its exit status and output.
-    static func run(_ args: [String], environment: [String: String]? = nil) throws
-        -> (status: Int32, out: String, err: String)
+    /// Runs the binary with `args` (stdin closed) and returns its exit status and output;
+    /// `launcher` runs it through another program (e.g. `setpriv … BINARY`), `binary` a copy of it.
+    static func run(_ args: [String], environment: [String: String]? = nil, binary: URL? = nil,
+                    launcher: [String] = []) throws -> (status: Int32, out: String, err: String)
     {
-        let binary = try #require(url, "the savepoint binary was not built next to the tests")
+        let binary = try binary ?? #require(url, "the savepoint binary was not built next to the tests")
         let p = Process()
-        p.executableURL = binary
-        p.arguments = args
+        if let program = launcher.first {
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = Array(launcher.dropFirst()) + [binary.path] + args
+        } else {
+            p.executableURL = binary
+            p.arguments = args
+        }
         if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
