@@ -67,8 +67,7 @@ struct Dump: ParsableCommand {
         do {
             try dump()
         } catch let e as SavepointError where json {
-            let line = try JSONEncoder.diagnostics.encode(["error": e.description])
-            FileHandle.standardError.write(line + Data("\n".utf8))
+            FileHandle.standardError.write(Data(try ReportJSON.line(["error": e.description])))
             throw ExitCode(2)
         }
     }
@@ -90,18 +89,8 @@ struct Dump: ParsableCommand {
         }
         guard let skipped = salvage?.skipped, !skipped.isEmpty else { return }
         for s in skipped {
-            let line = json ? try JSONEncoder.diagnostics.encode(["skipped": s]) : Data("skipped: \(s.line)".utf8)
-            FileHandle.standardError.write(line + Data("\n".utf8))
+            FileHandle.standardError.write(Data(json ? try ReportJSON.line(["skipped": s]) : Array("skipped: \(s.line)\n".utf8)))
         }
         throw ExitCode(1)
-    }
-}
-
-extension JSONEncoder {
-    /// One JSON object per line, keys sorted, paths unescaped.
-    static var diagnostics: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

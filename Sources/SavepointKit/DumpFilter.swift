@@ -32,23 +32,21 @@ public struct DumpFilter: Sendable {
     public func check(against savepoint: Savepoint) throws {
         let operators = savepoint.metadata.operatorStates
         for selector in operatorSelectors where !operators.contains(where: { $0.matches(selector) }) {
-            let known = operators.map { op in op.uid.flatMap { $0.isEmpty ? nil : "\($0) (\(op.operatorID.hex))" } ?? op.operatorID.hex }
-            throw SavepointError.usage("--operator \(selector) matches no operator; the savepoint has: "
-                + (known.isEmpty ? "no operators" : known.joined(separator: ", ")))
+            throw SavepointError.usage("--operator \(selector) matches no operator; the savepoint has: \(operators.listing)")
         }
         guard !stateNames.isEmpty || keyJSON != nil else { return }
-        var available: [(op: OperatorState, names: [String])] = []
+        var available: [(op: OperatorState, states: StateNames)] = []
         for op in operators where wants(op) {
             let header = try StateNames.of(op, in: savepoint)
-            available.append((op, header.names))
+            available.append((op, header))
             if let keyJSON, let keyType = header.keyType, let expected = KeyJSONKind(keyType: keyType),
                !expected.accepts(keyJSON) {
                 throw SavepointError.usage("--key \(keyJSON.text) is \(KeyJSONKind.describe(keyJSON)), "
                     + "but the key type of operator \(op.displayName) is \(keyType): give \(expected.example)")
             }
         }
-        for name in stateNames where !available.contains(where: { $0.names.contains(name) }) {
-            let listed = available.map { "\($0.op.displayName): " + ($0.names.isEmpty ? "no state" : $0.names.joined(separator: ", ")) }
+        for name in stateNames where !available.contains(where: { $0.states.names.contains(name) }) {
+            let listed = available.map { "\($0.op.displayName): \($0.states.listing)" }
             throw SavepointError.usage("--state \(name) matches no state of the selected operators; they have "
                 + listed.joined(separator: "; "))
         }

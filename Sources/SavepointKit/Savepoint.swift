@@ -98,3 +98,12 @@ extension OperatorState {
         return OperatorID(uid: selector) == operatorID
     }
 }
+
+extension Array where Element == OperatorState {
+    /// The operators as messages list them: `counter (0da08f51…)`, or the id alone without a uid.
+    var listing: String {
+        guard !isEmpty else { return "no operators" }
+        return map { op in op.uid.flatMap { $0.isEmpty ? nil : "\($0) (\(op.operatorID.hex))" } ?? op.operatorID.hex }
+            .joined(separator: ", ")
+    }
+}

@@ -1,16 +1,23 @@
+import CanonicalFormat
 import SavepointMetadata
 
 /// The state names and key type of an operator, from its headers only (no state data read):
 /// the keyed header of the first subtask that has one, and every operator-state partition name.
 struct StateNames {
+    /// Keyed states first (in the header's order), then operator states.
     var names: [String]
     var keyType: String?
+    /// The keyed states' meta information, and the handle whose header it comes from.
+    var keyed: [StateMetaInfoSnapshot] = []
+    var keyedHandle: KeyedStateHandle?
 
     static func of(_ op: OperatorState, in savepoint: Savepoint) throws -> StateNames {
         var out = StateNames(names: [], keyType: nil)
         if let keyed = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first {
             let header = try KeyedStateHeader.read(keyed, of: op, in: savepoint)
             out.keyType = header.proxy.keySerializer.typeDescription
+            out.keyed = header.proxy.states
+            out.keyedHandle = keyed
             out.names = header.proxy.states.map(\.name)
         }
         for handle in op.subtaskStates.compactMap(\.state?.managedOperatorState) {
@@ -20,6 +27,9 @@ struct StateNames {
         }
         return out
     }
+
+    /// The names as messages list them.
+    var listing: String { names.isEmpty ? "no state" : names.joined(separator: ", ") }
 }
 
 /// The JSON type a key of a given Flink type renders as in a dump, to refuse a `--key` that can
@@ -76,7 +86,7 @@ extension JSONValue {
     /// Compact JSON text, for messages.
     var text: String {
         var out: [UInt8] = []
-        ReportJSON.append(self, indent: 0, to: &out)
-        return String(decoding: out, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+        ReportJSON.append(self, indent: nil, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

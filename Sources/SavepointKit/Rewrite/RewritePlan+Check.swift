@@ -84,20 +84,13 @@ extension RewritePlan {
     static func operatorIndex(_ selector: String, in operators: [OperatorState], for operation: Operation) throws -> Int {
         let matching = operators.indices.filter { operators[$0].matches(selector) }
         guard let first = matching.first else {
-            throw SavepointError.usage("\(operation.commandLine): no operator \(selector); the savepoint has: "
-                + Self.describe(operators))
+            throw SavepointError.usage("\(operation.commandLine): no operator \(selector); the savepoint has: \(operators.listing)")
         }
         guard matching.count == 1 else {
             throw SavepointError.usage("\(operation.commandLine): \(selector) names \(matching.count) operators ("
                 + matching.map { operators[$0].operatorID.hex }.joined(separator: ", ") + "); name one by its operator id")
         }
         return first
-    }
-
-    static func describe(_ operators: [OperatorState]) -> String {
-        guard !operators.isEmpty else { return "no operators" }
-        return operators.map { op in op.uid.flatMap { $0.isEmpty ? nil : "\($0) (\(op.operatorID.hex))" } ?? op.operatorID.hex }
-            .joined(separator: ", ")
     }
 
     /// Flink matches state to operators by id only: two operators with one id cannot restore.
@@ -126,26 +119,23 @@ extension RewritePlan {
     /// state names in column families, which a later version rewrites).
     static func checkRenames(_ change: OperatorChange, in savepoint: Savepoint) throws {
         let op = change.before
-        let all = try StateNames.of(op, in: savepoint).names
-        let handle = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first
-        let keyed = try handle.map { try KeyedStateHeader.read($0, of: op, in: savepoint).proxy.states } ?? []
+        let states = try StateNames.of(op, in: savepoint)
         for (old, new) in change.stateRenames.sorted(by: { $0.key < $1.key }) {
             let operation = "--rename-state \(op.displayName)/\(old)=\(new)"
-            guard all.contains(old) else {
-                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(old); it has: "
-                    + (all.isEmpty ? "no state" : all.joined(separator: ", ")))
+            guard states.names.contains(old) else {
+                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(old); it has: \(states.listing)")
             }
-            guard !all.contains(new) else {
+            guard !states.names.contains(new) else {
                 throw SavepointError.usage("\(operation): operator \(op.displayName) already has a state \(new)")
             }
-            guard let meta = keyed.first(where: { $0.name == old }) else {
+            guard let meta = states.keyed.first(where: { $0.name == old }) else {
                 throw SavepointError.unsupported("\(operation): \(old) is operator state; renaming operator state is not built yet")
             }
             guard meta.backendStateType != .priorityQueue else {
                 throw SavepointError.usage("\(operation): \(old) holds timers, which Flink names itself; it cannot be renamed")
             }
         }
-        if case .incrementalRemote? = handle {
+        if case .incrementalRemote? = states.keyedHandle {
             throw SavepointError.unsupported("--rename-state on operator \(op.displayName): its keyed state is in the LSM (RocksDB native) form, where renaming is not built yet; convert it to filesystem, rewrite, and convert back")
         }
     }
