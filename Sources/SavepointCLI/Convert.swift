@@ -117,16 +117,10 @@ struct Convert: ParsableCommand {
                                      inlineThreshold: inlineThreshold, force: force, handleSignals: true)
         options.pauseAfterEachSubtask = testPauseAfterSubtask
         options.skipCorrupt = skipCorrupt
-        let report: ConvertReport
-        do {
-            var savepoint = try names.open(input)
-            report = try ProgressLine.show("convert", &savepoint) { savepoint in
-                var converter = Converter(input: savepoint, options: options)
-                return try converter.write(to: URL(fileURLWithPath: output))
-            }
-        } catch let e as ConvertError {
-            if case .verificationFailed = e { throw CommandFailure(message: e.description, exitCode: 1) }
-            throw CommandFailure(message: e.description, exitCode: 2)
+        var savepoint = try names.open(input)
+        let report = try ProgressLine.show("convert", &savepoint) { savepoint in
+            var converter = Converter(input: savepoint, options: options)
+            return try converter.write(to: URL(fileURLWithPath: output))
         }
         for w in report.warnings { Terminal.warning(w) }
         if json {

@@ -109,14 +109,8 @@ struct Rewrite: ParsableCommand {
         if let pause = testPauseBeforeVerification {
             options.beforeVerification = { _ in Thread.sleep(forTimeInterval: pause) }
         }
-        let report: RewriteReport
-        do {
-            let rewriter = Rewriter(input: try names.open(input), plan: RewritePlan(operations: operations), options: options)
-            report = try rewriter.write(to: URL(fileURLWithPath: output))
-        } catch let e as ConvertError {
-            if case .verificationFailed = e { throw CommandFailure(message: e.description, exitCode: 1) }
-            throw CommandFailure(message: e.description, exitCode: 2)
-        }
+        let rewriter = Rewriter(input: try names.open(input), plan: RewritePlan(operations: operations), options: options)
+        let report = try rewriter.write(to: URL(fileURLWithPath: output))
         if json {
             try JSONOutput.write(report)
         } else {

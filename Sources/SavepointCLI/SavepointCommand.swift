@@ -49,6 +49,11 @@ struct SavepointCommand: ParsableCommand {
         } catch let error as SavepointError {
             Terminal.error(error.description)
             Foundation.exit(2)
+        } catch let error as ConvertError {
+            // convert and rewrite: an output that failed verification (and was removed) is 1.
+            Terminal.error(error.description)
+            if case .verificationFailed = error { Foundation.exit(1) }
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

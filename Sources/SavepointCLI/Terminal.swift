@@ -16,13 +16,12 @@ enum Terminal {
         return stdoutIsTerminal ? 80 : Int.max
     }
 
-    static func error(_ message: String) {
-        let prefix = stderrIsTerminal && !noColor ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
-        FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
-    }
+    static func error(_ message: String) { diagnostic("error", colour: 31, message) }
+    static func warning(_ message: String) { diagnostic("warning", colour: 33, message) }
 
-    static func warning(_ message: String) {
-        let prefix = stderrIsTerminal && !noColor ? "\u{1B}[33mwarning:\u{1B}[0m " : "warning: "
+    /// `label: message` on stderr, the label coloured when stderr is a terminal.
+    static func diagnostic(_ label: String, colour: Int, _ message: String) {
+        let prefix = stderrIsTerminal && !noColor ? "\u{1B}[\(colour)m\(label):\u{1B}[0m " : "\(label): "
         FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
     }
 
