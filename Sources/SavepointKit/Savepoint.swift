@@ -68,14 +68,19 @@ public struct Savepoint: Sendable {
         case let .inline(bytes):
             return InMemoryByteSource(name: "\(metadataPath) (inline \(Self.inlineName(handle)))", bytes: bytes)
         case let .file(range):
-            let status = FileStatus.readable(range.path)
-            if status.isMissing {
-                throw SavepointError.missingFile(path: range.path, recorded: handle.recordedPath, referencedBy: metadataPath)
-            }
-            if let problem = status.problemAsFile { throw SavepointError.unreadable(path: range.path, reason: problem) }
-            return try attributing(to: range.path) {
-                try FileByteSource(path: range.path, offset: Int(range.offset),
-                                   length: range.isWholeFile ? nil : Int(range.length))
+            do {
+                return try attributing(to: range.path) {
+                    try FileByteSource(path: range.path, offset: Int(range.offset),
+                                       length: range.isWholeFile ? nil : Int(range.length))
+                }
+            } catch {
+                // Only a failed open asks the file system why: a missing file, or the OS's reason.
+                let status = FileStatus.readable(range.path)
+                if status.isMissing {
+                    throw SavepointError.missingFile(path: range.path, recorded: handle.recordedPath, referencedBy: metadataPath)
+                }
+                if let problem = status.problemAsFile { throw SavepointError.unreadable(path: range.path, reason: problem) }
+                throw error
             }
         }
     }

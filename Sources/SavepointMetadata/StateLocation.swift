@@ -171,7 +171,7 @@ public struct StateLocation: Sendable {
         return (scheme.lowercased(), String(rest))
     }
 
-    public static func isCheckpointDirectoryName(_ name: String) -> Bool {
+    static func isCheckpointDirectoryName(_ name: String) -> Bool {
         name.hasPrefix("chk-") && name.count > 4 && name.dropFirst(4).allSatisfy(\.isASCII) && Int(name.dropFirst(4)) != nil
     }
 }

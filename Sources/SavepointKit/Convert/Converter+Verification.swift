@@ -6,8 +6,8 @@ import SavepointMetadata
 extension Converter {
     /// Reads the written directory back and compares it with the input: per operator and subtask,
     /// every state's entry count and digest (subtasks side by side); operator state streams byte
-    /// for byte.
-    func verify(_ directory: URL) throws -> [String: Int64] {
+    /// for byte. Returns the entries per state and the output as it read back.
+    func verify(_ directory: URL) throws -> (perState: [String: Int64], written: Savepoint) {
         let written: Savepoint
         do {
             written = try Savepoint.open(directory.path)
@@ -44,7 +44,7 @@ extension Converter {
             }
             for (name, s) in digest.states { perState[name, default: 0] += s.entries }
         }
-        return perState
+        return (perState, written)
     }
 
     func verifyOperatorState(_ a: OperatorSubtaskState?, _ b: OperatorSubtaskState?, written: Savepoint,

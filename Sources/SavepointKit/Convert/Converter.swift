@@ -51,15 +51,16 @@ public struct Converter {
             let bytes = try metadata.serialized()
             try Data(bytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
             try options.beforeVerification?(out.tempURL)
-            let perState: [String: Int64]
+            let verified: (perState: [String: Int64], written: Savepoint)
             do {
-                perState = try verify(out.tempURL)
+                verified = try verify(out.tempURL)
             } catch let e as ConvertError {
                 throw e
             } catch {
                 throw ConvertError.verificationFailed("the output does not read back: \(error)")
             }
-            var report = try makeReport(output: out, metadataSize: bytes.count, perState: perState)
+            var report = try makeReport(output: out, written: verified.written, metadataSize: bytes.count,
+                                        perState: verified.perState)
             try out.commit()
             report.seconds = ReportJSON.seconds(Date().timeIntervalSince(started))
             return report
@@ -192,7 +193,8 @@ public struct Converter {
 
     static func digestKey(_ op: OperatorState, _ subtask: Int) -> String { "\(op.operatorID.hex)#\(subtask)" }
 
-    func makeReport(output: ConversionOutput, metadataSize: Int, perState: [String: Int64]) throws -> ConvertReport {
+    func makeReport(output: ConversionOutput, written: Savepoint, metadataSize: Int,
+                    perState: [String: Int64]) throws -> ConvertReport {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: output.tempURL.path)) ?? []
         var bytes: Int64 = 0
         for f in files {
@@ -200,10 +202,9 @@ public struct Converter {
             bytes += size ?? 0
         }
         // What Flink will see, in its words: the input's and the written output's origin.
-        let written = try? Savepoint.open(output.tempURL.path)
         return ConvertReport(
             path: input.path, output: output.finalURL.path, inputForm: SavepointForm(input.metadata).rawValue,
-            inputOrigin: try? InspectReport(input).origin, outputOrigin: written.flatMap { try? InspectReport($0).origin },
+            inputOrigin: try? InspectReport(input).origin, outputOrigin: try? InspectReport(written).origin,
             target: options.target, operators: input.metadata.operatorStates.count, subtasks: subtaskCount,
             keyedEntries: perState.values.reduce(0, +), entriesPerState: perState,
             filesWritten: files.count - 1, bytesWritten: bytes, metadataSize: metadataSize, verified: true,

@@ -27,8 +27,8 @@ public struct SnapshotOrigin: Codable, Sendable, Equatable {
     init(_ savepoint: Savepoint, keyedLayouts: [String], timersFirst: Bool, twoLevelIndex: Bool) {
         let m = savepoint.metadata
         let properties = try? m.checkpointPropertiesSummary()
-        let isCheckpoint = properties.map { !$0.isSavepoint }
-            ?? StateLocation.isCheckpointDirectoryName(savepoint.location.metadataDirectory.split(separator: "/").last.map(String.init) ?? "")
+        // Before V4 nothing records the kind: a `chk-N` directory (a job directory above it) tells it.
+        let isCheckpoint = properties.map { !$0.isSavepoint } ?? (savepoint.location.jobDirectory != nil)
         kind = isCheckpoint ? "checkpoint" : "savepoint"
         let form = SavepointForm(m)
         checkpointStorage = form == .memorySnapshot ? "jobmanager" : "filesystem"
