@@ -90,17 +90,10 @@ public final class JSONLinesOutput {
             collected.append(contentsOf: bytes)
             return
         }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                // A closed pipe (`| head`) is the reader's choice, not an error of ours.
-                if errno == EPIPE { throw OutputClosed() }
-                throw SavepointError.io("cannot write output: \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
+        guard let failure = bytes.withUnsafeBytes({ writeFully(fd, $0) }) else { return }
+        // A closed pipe (`| head`) is the reader's choice, not an error of ours.
+        if failure.code == EPIPE { throw OutputClosed() }
+        throw SavepointError.io("cannot write output: \(failure.reason)")
     }
 }
 

@@ -5,7 +5,6 @@ import Darwin
 #endif
 import Bytes
 
-private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
 
 /// Where a `TableBuilder` streams the table's bytes, block by block, so a table of any size is
@@ -38,16 +37,8 @@ public final class FileTableSink: TableSink {
 
     public func write(_ bytes: [UInt8]) throws {
         guard fd >= 0 else { throw FormatError(file: path, offset: 0, "write after close") }
-        try bytes.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = systemWrite(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    throw FormatError(file: path, offset: done, "write failed: \(String(cString: strerror(errno)))")
-                }
-                done += n
-            }
+        if let failure = bytes.withUnsafeBytes({ writeFully(fd, $0) }) {
+            throw FormatError(file: path, offset: failure.written, "write failed: \(failure.reason)")
         }
     }
 

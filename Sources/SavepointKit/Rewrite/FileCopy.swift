@@ -131,12 +131,6 @@ enum FileCopy {
     }()
 
     private static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw SavepointError.io("\(path): cannot write: \(String(cString: strerror(errno)))") }
-            done += n
-        }
+        if let failure = writeFully(fd, bytes) { throw SavepointError.io("\(path): cannot write: \(failure.reason)") }
     }
 }
