@@ -64,10 +64,9 @@ extension SchemaDocument {
             let uid = try string(op, "uid", required: false)
             let operatorId: String
             if let hex = try string(op, "operatorId", required: uid == nil) {
-                guard OperatorID(hex: hex) != nil, let at = try member(op, "operatorId") else {
+                guard OperatorID(hex: hex) != nil else {
                     throw fail(try member(op, "operatorId") ?? op, "expected an operator id of 32 hex digits, found \"\(hex)\"")
                 }
-                _ = at
                 operatorId = hex.lowercased()
             } else {
                 operatorId = OperatorID(uid: uid ?? "").hex

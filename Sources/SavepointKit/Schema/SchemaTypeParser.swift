@@ -9,9 +9,10 @@ import FlinkSerialization
 ///             | name ["<" [type {"," type}] ">"]        followed by any number of "[]"
 public struct SchemaTypeParser {
     /// Where the text failed: a 0-based character offset into it, and what was expected there.
-    public struct Failure: Error, Equatable {
+    public struct Failure: Error, Equatable, CustomStringConvertible {
         public var offset: Int
         public var message: String
+        public var description: String { "at character \(offset + 1) of a type: \(message)" }
     }
 
     let chars: [Character]
