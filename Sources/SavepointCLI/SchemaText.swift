@@ -46,10 +46,12 @@ enum SchemaText {
     }
 
     static func render(_ report: SchemaCheckReport, width: Int) -> String {
-        var out = "Flink \(report.flinkVersion) restoring \(report.path) with the types of \(report.against): "
-            + (report.restores ? "restores and reads every state" : "refuses") + "\n"
+        var out = ""
         func line(_ text: String) { out += TextLayout.wrap(text, width: width, indent: 4) }
-        for op in report.operators {
+        line("Flink \(report.flinkVersion) restoring \(report.path) with the types of \(report.against): "
+             + (report.restores ? "restores and reads every state" : "refuses"))
+        // Operators without state on either side (a stateless source) have nothing to tell.
+        for op in report.operators where op.key != nil || !op.states.isEmpty {
             let name = "operator \(op.uid ?? op.operatorId)" + (op.uid == nil ? "" : " (\(op.operatorId))")
             out += "\n"
             switch op.status {
@@ -73,7 +75,9 @@ enum SchemaText {
 
     static func describe(_ f: SchemaCheckReport.Finding) -> String {
         var text = f.compatibility.name.replacingOccurrences(of: "-", with: " ")
-        let detail = [f.field.map { "field \($0)" }, f.serializer, f.reason].compactMap { $0 }
+        // The serializer is named once: reasons that name it already stand alone.
+        let serializer = f.serializer.flatMap { f.reason?.contains($0) == true ? nil : $0 }
+        let detail = [f.field.map { "field \($0)" }, serializer, f.reason].compactMap { $0 }
         if !detail.isEmpty { text += ": " + detail.joined(separator: ": ") }
         if !f.restores { text += " — Flink refuses" }
         if let m = f.migratable { text += m ? "; schema migrate can rewrite it" : "; schema migrate cannot fix it" }

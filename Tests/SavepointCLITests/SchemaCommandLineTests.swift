@@ -40,7 +40,7 @@ import Testing
         }
         // A POJO field widened: Flink's IntSerializer snapshot refuses the LongSerializer.
         let widened = try check(shown.replacingOccurrences(of: "age: Integer", with: "age: Long"))
-        #expect(widened.status == 1 && widened.out.contains("pojo (value): incompatible: field age: IntSerializer")
+        #expect(widened.status == 1 && widened.out.contains("pojo (value): incompatible: field age: the savepoint's IntSerializer (Integer)")
                 && widened.out.contains("schema migrate can rewrite it"), "\(widened.out)")
         // TTL switched off: migrated by 2.x, refused by 1.x.
         let ttlOff = shown.replacingOccurrences(of: "\"TTL<String>\"", with: "\"String\"")

@@ -79,8 +79,8 @@ public struct SchemaResolver: Sendable {
                 let parts = [added.isEmpty ? nil : "field\(added.count > 1 ? "s" : "") \(added.joined(separator: ", ")) added",
                              removed.isEmpty ? nil : "field\(removed.count > 1 ? "s" : "") \(removed.joined(separator: ", ")) removed"]
                 return SchemaVerdict(result: .compatibleAfterMigration, field: field, serializer: "PojoSerializer",
-                                     reason: parts.compactMap { $0 }.joined(separator: ", ")
-                                         + ": Flink migrates the POJO (new fields start as their Java default)")
+                                     reason: parts.compactMap { $0 }.joined(separator: ", ") + ": Flink migrates the POJO"
+                                         + (added.isEmpty ? "" : " (new fields start as their Java default)"))
             }
             return worst
         case let (.generic(o, oldArgs), .generic(n, newArgs)) where o == n && oldArgs.count == newArgs.count:

@@ -72,3 +72,34 @@ import Testing
         #expect(byUid.operators.first?.operatorId == "0da08f51eaa85fc298e176a139b3649a")
     }
 }
+
+/// The committed pairs of `fixtures/schema/<flink>/<form>/`: a job's savepoint and the documents of the
+/// same job with its types changed, shown from savepoints that job wrote. `check` gives the verdicts
+/// real Flink gave when it restored each pair (`fixtures/generator/schema-interop-test --all`).
+@Suite struct SchemaPairTests {
+    static let root = Fixture.root.appendingPathComponent("schema")
+    static let pairs: [String] = ["2.3.0/filesystem", "2.3.0/rocksdb-native", "1.20.5/filesystem"]
+    /// What Flink did (exit of the oracle's restore): restores, or refuses with StateMigrationException.
+    static let flinkRestores: [String: Bool] = [
+        "pojo-field-added": true, "pojo-field-removed": true, "pojo-int-to-long": false, "integer-to-long": false,
+    ]
+
+    @Test(arguments: pairs)
+    func checkGivesFlinksVerdicts(_ pair: String) throws {
+        let dir = Self.root.appendingPathComponent(pair)
+        let savepointPath = dir.appendingPathComponent("savepoint").path
+        let old = try SchemaDocument(try Savepoint.open(savepointPath))
+        for variant in Self.flinkRestores.keys.sorted() + ["ttl-on"] {
+            let file = dir.appendingPathComponent("targets/\(variant).json")
+            let new = try SchemaDocument(json: Array(try Data(contentsOf: file)), file: file.path)
+            for t in new.operators.flatMap({ $0.states.map(\.type) }) { #expect(try SchemaTypeParser.parse(t.rendered) == t) }
+            let major = pair.hasPrefix("1.") ? 1 : 2
+            let report = SchemaCheckReport(savepoint: old, path: savepointPath, against: new, targetPath: file.path, flinkMajor: major)
+            // TTL switched on: Flink 2.x migrates, 1.x refuses.
+            let expected = Self.flinkRestores[variant] ?? (major == 2)
+            #expect(report.restores == expected, "\(pair) \(variant)")
+            let changed = report.operators.flatMap(\.states).filter { ($0.finding?.compatibility ?? .compatibleAsIs) != .compatibleAsIs }
+            #expect(changed.count == 1, "\(pair) \(variant): exactly the changed state: \(changed.map(\.name))")
+        }
+    }
+}
