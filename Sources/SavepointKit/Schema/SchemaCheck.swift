@@ -123,9 +123,11 @@ extension SchemaCheckReport.Finding {
                         "timer": "timer (priority queue) state", "operator": "operator state"][role] ?? role
             reason = (reason.map { $0 + "; " } ?? "") + "Flink does not migrate \(what)"
         }
-        migratable = restores ? nil : (role != "key" && role != "namespace" && resolver.migratable(old, new))
+        // Timers hold the key and the namespace: changing them is a key change too.
+        migratable = restores ? nil : (!["key", "namespace", "timer"].contains(role) && resolver.migratable(old, new))
         if role == "key", !restores {
-            reason = (reason ?? "") + " (a key type change moves keys between key groups: migrate refuses it)"
+            reason = [reason, "a key type change moves keys between key groups: migrate refuses it"]
+                .compactMap { $0 }.joined(separator: "; ")
         }
     }
 }

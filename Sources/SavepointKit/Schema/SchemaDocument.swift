@@ -12,8 +12,9 @@ import SavepointMetadata
 /// `uid` and `key` are null when the savepoint does not record them (a Flink 1.x savepoint's uids,
 /// an operator without keyed state); `namespace` is left out for timers and operator state. Kinds
 /// are `inspect`'s: value, list, map, reducing, aggregating, timer, operator-list, operator-union,
-/// broadcast. An operator in a hand-written target may give `uid` without `operatorId` (the id is
-/// the uid's hash, as Flink computes it).
+/// broadcast (and unknown). An operator in a hand-written target may give `uid` without
+/// `operatorId` (the id is the uid's hash, as Flink computes it). `flinkVersion` (`1.x`, `2.x`) says
+/// what wrote the savepoint shown; a target may leave it out.
 public struct SchemaDocument: Sendable, Equatable {
     public static let version = 1
     public var operators: [Operator]
@@ -34,8 +35,9 @@ public struct SchemaDocument: Sendable, Equatable {
         public var namespace: SchemaType?
     }
 
+    /// `unknown`: a keyed state whose `KEYED_STATE_TYPE` the toolkit does not know (shown, so read back).
     public static let kinds = ["value", "list", "map", "reducing", "aggregating", "timer", "operator-list",
-                               "operator-union", "broadcast"]
+                               "operator-union", "broadcast", "unknown"]
 }
 
 extension SchemaDocument {
