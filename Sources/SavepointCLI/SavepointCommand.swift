@@ -18,7 +18,8 @@ struct SavepointCommand: ParsableCommand {
             Exit codes:
               0  success
               1  validate: error-level findings; convert, rewrite: verification
-                 failed; dump, convert --skip-corrupt: damage was skipped
+                 failed; dump, convert --skip-corrupt: damage was skipped;
+                 schema check: Flink will refuse the restore
               2  unreadable input (which file, which byte, why) or usage error
 
             Colour only on a terminal, never with NO_COLOR set. Shell completion:
