@@ -32,7 +32,7 @@ let package = Package(
             "LSMFormat",
         ]),
         .executableTarget(name: "SavepointCLI", dependencies: [
-            "SavepointKit",
+            "SavepointKit", "SavepointMetadata", "FlinkSerialization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over every reader (scripts/fuzz); a corpus replayer when built normally.
