@@ -57,7 +57,8 @@ struct KeyedStateDiff {
     /// Where differing entries go as lines (`--entries`); nil counts only.
     let entries: JSONLinesOutput?
 
-    init(operatorName: String, old: KeyedSide, new: KeyedSide, stateFilter: (String) -> Bool, entries: JSONLinesOutput?) {
+    init(operatorName: String, old: KeyedSide, new: KeyedSide, stateFilter: (String) -> Bool, alwaysRendered: Bool = false,
+         entries: JSONLinesOutput?) {
         self.operatorName = operatorName
         self.old = old
         self.new = new
@@ -79,7 +80,7 @@ struct KeyedStateDiff {
         self.newSchemas = newSchemas
         sameBytes = names.indices.map { i in
             guard let a = old.proxy, let b = new.proxy, let sa = oldSchemas[i], let sb = newSchemas[i] else { return true }
-            return a.keySerializer == b.keySerializer && sa.metaInfo == sb.metaInfo
+            return !alwaysRendered && a.keySerializer == b.keySerializer && sa.metaInfo == sb.metaInfo
                 && old.keyGroupPrefixBytes == new.keyGroupPrefixBytes
         }
     }

@@ -11,6 +11,9 @@ public struct SavepointDiff {
     public var operatorSelectors: [String] = []
     /// State names; empty: all.
     public var stateNames: [String] = []
+    /// Compare every keyed entry as the dump renders it, also where the bytes could be compared
+    /// (the reference the byte comparison is tested against; the result is the same).
+    public var alwaysRendered = false
 
     public init(old: Savepoint, new: Savepoint) {
         self.old = old
@@ -82,7 +85,8 @@ public struct SavepointDiff {
         let oldSide = try a.map { try KeyedSide($0, in: old) } ?? KeyedSide()
         let newSide = try b.map { try KeyedSide($0, in: new) } ?? KeyedSide()
         guard !oldSide.readers.isEmpty || !newSide.readers.isEmpty else { return }
-        let diff = KeyedStateDiff(operatorName: name, old: oldSide, new: newSide, stateFilter: wants(state:), entries: entries)
+        let diff = KeyedStateDiff(operatorName: name, old: oldSide, new: newSide, stateFilter: wants(state:),
+                                  alwaysRendered: alwaysRendered, entries: entries)
         report.states += try diff.run()
     }
 
