@@ -7,7 +7,8 @@ struct Diff: ParsableCommand {
         abstract: "What changed between two savepoints or checkpoints of a job.",
         usage: """
             savepoint diff <old> <new> [--operator <uid|id> ...] [--state <name> ...]
-                           [--entries] [--json] [--uids <uid,...>] [--uids-from <file>]
+                           [--entries] [--json]
+                           [--uids <uid,...>] [--uids-from <file>]
             """,
         discussion: """
             First the structure: operators added and removed (by id, named by
