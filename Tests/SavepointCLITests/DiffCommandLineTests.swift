@@ -46,10 +46,14 @@ import Testing
         #expect(Self.lines(one.out).count == 50, "\(Self.lines(one.out).count)")
     }
 
-    @Test func whatCannotBeComparedExitsTwo() throws {
+    @Test func anotherMaxParallelismIsSaidAndComparedByKey() throws {
         let other = Self.path(Self.pairs, "basic-filesystem/max-parallelism-256/savepoint")
-        let maxParallelism = try SavepointBinary.run(["diff", Self.later, other])
-        #expect(maxParallelism.status == 2 && maxParallelism.err.contains("max parallelism 128"), "\(maxParallelism.err)")
+        let r = try SavepointBinary.run(["diff", Self.later, other], environment: ["COLUMNS": "80"])
+        #expect(r.status == 1 && r.out.contains("counter: maxParallelism 128 -> 256")
+            && r.out.contains("counter: max parallelism changed: keyed state compared by key"), "\(r)")
+    }
+
+    @Test func whatCannotBeComparedExitsTwo() throws {
         #expect(try SavepointBinary.run(["diff", Self.earlier, Self.later, "--entries", "--json"]).status == 2)
         #expect(try SavepointBinary.run(["diff", Self.earlier]).status == 2)
         let missing = try SavepointBinary.run(["diff", Self.earlier, "/nonexistent/savepoint"])

@@ -18,11 +18,10 @@ struct DiffEntryRenderer {
         self.keyGroupPrefixBytes = keyGroupPrefixBytes
     }
 
-    /// The line of the entry with canonical `key` (key-group prefix included) and `value`.
-    func line(keyGroup: Int, key: ArraySlice<UInt8>, value: ArraySlice<UInt8>) throws -> [UInt8] {
-        let raw = CanonicalKeyGroupBlock.RawEntry(
-            stateIndex: 0, keyGroup: keyGroup, keyAfterPrefix: ByteReader(Array(key.dropFirst(keyGroupPrefixBytes))),
-            value: ByteReader(Array(value)))
+    /// The line of the entry with canonical key `keyAfterPrefix` (after the key-group prefix) and `value`.
+    func line(keyGroup: Int, keyAfterPrefix: [UInt8], value: [UInt8]) throws -> [UInt8] {
+        let raw = CanonicalKeyGroupBlock.RawEntry(stateIndex: 0, keyGroup: keyGroup, keyAfterPrefix: ByteReader(keyAfterPrefix),
+                                                  value: ByteReader(value))
         var out: [UInt8] = []
         if let direct {
             var readers = raw

@@ -1,6 +1,6 @@
 /// What `diff` reports (`--json`): the structure that changed, then every compared state's
 /// entries. Its JSON form is part of the toolkit's interface: keys are added, never renamed.
-public struct DiffReport: Codable, Sendable {
+public struct DiffReport: Encodable, Sendable {
     public var old: String
     public var new: String
     /// Each side's form in `inspect`'s words (`NATIVE rocksdb savepoint, filesystem storage (LSM)`).
@@ -14,6 +14,9 @@ public struct DiffReport: Codable, Sendable {
     public var statesRemoved: [StateRef] = []
     /// A state's kind, key, namespace or value type, in the notation `inspect` prints.
     public var typeChanges: [Change] = []
+    /// Operators whose max parallelism changed: their keyed state was compared by key (through
+    /// temporary spill files), not key group by key group.
+    public var comparedByKey: [String] = []
     /// Every compared state, in order (NEW's operators first, then those only OLD has).
     public var states: [StateDifference] = []
 
@@ -58,22 +61,7 @@ public struct DiffReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case old, new, oldForm, newForm, operatorsAdded, operatorsRemoved, operatorChanges, statesAdded, statesRemoved,
-             typeChanges, states, formChanged, equal
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        old = try c.decode(String.self, forKey: .old)
-        new = try c.decode(String.self, forKey: .new)
-        oldForm = try c.decode(String.self, forKey: .oldForm)
-        newForm = try c.decode(String.self, forKey: .newForm)
-        operatorsAdded = try c.decode([OperatorRef].self, forKey: .operatorsAdded)
-        operatorsRemoved = try c.decode([OperatorRef].self, forKey: .operatorsRemoved)
-        operatorChanges = try c.decode([Change].self, forKey: .operatorChanges)
-        statesAdded = try c.decode([StateRef].self, forKey: .statesAdded)
-        statesRemoved = try c.decode([StateRef].self, forKey: .statesRemoved)
-        typeChanges = try c.decode([Change].self, forKey: .typeChanges)
-        states = try c.decode([StateDifference].self, forKey: .states)
+             typeChanges, comparedByKey, states, formChanged, equal
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -88,6 +76,7 @@ public struct DiffReport: Codable, Sendable {
         try c.encode(statesAdded, forKey: .statesAdded)
         try c.encode(statesRemoved, forKey: .statesRemoved)
         try c.encode(typeChanges, forKey: .typeChanges)
+        try c.encode(comparedByKey, forKey: .comparedByKey)
         try c.encode(states, forKey: .states)
         try c.encode(formChanged, forKey: .formChanged)
         try c.encode(equal, forKey: .equal)

@@ -23,6 +23,8 @@ public struct StateDifference: Codable, Sendable, Equatable {
 struct KeyedSide {
     var readers: [any RawKeyedStateReader] = []
     var maxParallelism = 0
+    /// Bytes of its handles, as `_metadata` records them.
+    var stateSize: Int64 = 0
 
     init() {}
 
@@ -31,6 +33,7 @@ struct KeyedSide {
             .sorted { $0.keyGroupRange.startKeyGroup < $1.keyGroupRange.startKeyGroup }
         readers = try handles.map { try RawKeyedStateReaders.open($0, of: op, in: savepoint) }
         maxParallelism = op.maxParallelism
+        stateSize = handles.reduce(0) { $0 + $1.stateSize }
     }
 
     var proxy: KeyedBackendSerializationProxy? { readers.first?.proxy }
@@ -42,7 +45,9 @@ struct KeyedSide {
 /// each state is a merge join on the canonical key (its prefix, key, namespace and user key; a
 /// timer is all key). Values are compared as bytes where both sides' serializers are the same, and
 /// as the dump renders them where they differ (after a schema change), with entries then matched
-/// by their rendered key, namespace and user key.
+/// by their rendered key, namespace and user key. When the max parallelism differs, keys sit in
+/// other key groups on each side: then both sides are spilled and joined by key instead
+/// (`compareByKey`).
 struct KeyedStateDiff {
     let operatorName: String
     let old: KeyedSide
@@ -56,6 +61,10 @@ struct KeyedStateDiff {
     let sameBytes: [Bool]
     /// Where differing entries go as lines (`--entries`); nil counts only.
     let entries: JSONLinesOutput?
+    /// Comparing by key: bytes of one side's partition held in memory while the other's streams past.
+    var partitionBudget: Int64 = 32 << 20
+    /// Where spill files go (nil: the system's temporary folder).
+    var spillDirectory: URL?
 
     init(operatorName: String, old: KeyedSide, new: KeyedSide, stateFilter: (String) -> Bool, alwaysRendered: Bool = false,
          entries: JSONLinesOutput?) {
@@ -81,7 +90,6 @@ struct KeyedStateDiff {
         sameBytes = names.indices.map { i in
             guard let a = old.proxy, let b = new.proxy, let sa = oldSchemas[i], let sb = newSchemas[i] else { return true }
             return !alwaysRendered && a.keySerializer == b.keySerializer && sa.metaInfo == sb.metaInfo
-                && old.keyGroupPrefixBytes == new.keyGroupPrefixBytes
         }
     }
 
@@ -92,6 +100,10 @@ struct KeyedStateDiff {
                             kind: (newSchemas[i] ?? oldSchemas[i]).map { $0.kind.rawValue } ?? "unknown")
         }
         let oldRenderers = renderers(oldSchemas, old), newRenderers = renderers(newSchemas, new)
+        if comparesByKey {
+            try compareByKey(oldRenderers, newRenderers, into: &counts)
+            return counts
+        }
         let oldFeed = feed(old), newFeed = feed(new)
         defer { oldFeed.close(); newFeed.close() }
         var a = try oldFeed.next(), b = try newFeed.next()
@@ -107,18 +119,25 @@ struct KeyedStateDiff {
         return counts
     }
 
+    /// Both sides have keyed state under different max parallelism: key groups do not line up.
+    var comparesByKey: Bool {
+        !old.readers.isEmpty && !new.readers.isEmpty && old.maxParallelism != new.maxParallelism
+    }
+
     private func renderers(_ schemas: [KeyedStateSchema?], _ side: KeyedSide) -> [DiffEntryRenderer?] {
         schemas.map { s in
             s.map { DiffEntryRenderer(schema: $0, operatorName: operatorName, keyGroupPrefixBytes: side.keyGroupPrefixBytes) }
         }
     }
 
+    /// Each reader's state indexes mapped to `names`; a state left out (`--state`) maps past the end.
+    func stateOf(_ side: KeyedSide) -> [[Int]] {
+        side.readers.map { reader in reader.proxy.states.map { meta in names.firstIndex(of: meta.name) ?? names.count } }
+    }
+
     private func feed(_ side: KeyedSide) -> KeyGroupFeed {
-        let stateOf = side.readers.map { reader in
-            reader.proxy.states.map { meta in names.firstIndex(of: meta.name) ?? names.count }
-        }
-        // A state left out (`--state`) maps past the end: its entries land in a range nobody reads.
-        return KeyGroupFeed(readers: side.readers, stateOf: stateOf, stateCount: names.count + 1)
+        // The states left out land in a range nobody reads.
+        KeyGroupFeed(readers: side.readers, stateOf: stateOf(side), stateCount: names.count + 1)
     }
 
     private func compare(state s: Int, _ a: DiffKeyGroup?, _ b: DiffKeyGroup?,
@@ -201,7 +220,7 @@ struct KeyedStateDiff {
         }
     }
 
-    private func emit(_ change: DiffChange, _ r: DiffEntryRenderer, _ g: DiffKeyGroup, _ e: DiffKeyGroup.Entry) throws {
+    func emit(_ change: DiffChange, _ r: DiffEntryRenderer, _ g: DiffKeyGroup, _ e: DiffKeyGroup.Entry) throws {
         guard let entries else { return }
         let line = try r.line(g, e)
         try entries.line { $0 += DiffLine.decorated(line, change: change) }
@@ -220,7 +239,7 @@ struct KeyedStateDiff {
 
 extension DiffEntryRenderer {
     func line(_ g: DiffKeyGroup, _ e: DiffKeyGroup.Entry) throws -> [UInt8] {
-        try line(keyGroup: g.keyGroup, key: g.bytes[e.keyStart..<(e.keyStart + e.keyCount)],
-                 value: g.bytes[e.valueStart..<(e.valueStart + e.valueCount)])
+        try line(keyGroup: g.keyGroup, keyAfterPrefix: Array(g.bytes[(e.keyStart + keyGroupPrefixBytes)..<(e.keyStart + e.keyCount)]),
+                 value: Array(g.bytes[e.valueStart..<(e.valueStart + e.valueCount)]))
     }
 }

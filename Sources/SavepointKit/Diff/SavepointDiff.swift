@@ -1,3 +1,4 @@
+import Foundation
 import SavepointMetadata
 
 /// `savepoint diff OLD NEW`: what changed between two savepoints (or retained checkpoints) of one
@@ -14,6 +15,11 @@ public struct SavepointDiff {
     /// Compare every keyed entry as the dump renders it, also where the bytes could be compared
     /// (the reference the byte comparison is tested against; the result is the same).
     public var alwaysRendered = false
+    /// Max parallelism changed (keys compared through spill files): the bytes of one partition of
+    /// a side, what the comparison holds in memory.
+    public var spillPartitionBytes: Int64 = 32 << 20
+    /// Where the spill files go (nil: the system's temporary folder, `TMPDIR`).
+    public var spillDirectory: URL?
 
     public init(old: Savepoint, new: Savepoint) {
         self.old = old
@@ -42,10 +48,8 @@ public struct SavepointDiff {
             if b == nil { report.operatorsRemoved.append(ref) }
             report.compareStructure(name: name, oldInfo[id], newInfo[id], wants: wants(state:))
             if let a, let b, a.maxParallelism != b.maxParallelism,
-               [a, b].contains(where: { $0.subtaskStates.contains { $0.state?.managedKeyedState != nil } }) {
-                throw SavepointError.unsupported("operator \(name) has max parallelism \(a.maxParallelism) in \(old.path) "
-                    + "and \(b.maxParallelism) in \(new.path): its keys are in other key groups, and comparing "
-                    + "keyed state by key across max parallelism is not implemented yet")
+               [a, b].allSatisfy({ $0.subtaskStates.contains { $0.state?.managedKeyedState != nil } }) {
+                report.comparedByKey.append(name)
             }
             try compareKeyed(name: name, a, b, entries: entries, into: &report)
             try compareOperatorStates(name: name, a, b, oldInfo[id], newInfo[id], entries: entries, into: &report)
@@ -85,8 +89,10 @@ public struct SavepointDiff {
         let oldSide = try a.map { try KeyedSide($0, in: old) } ?? KeyedSide()
         let newSide = try b.map { try KeyedSide($0, in: new) } ?? KeyedSide()
         guard !oldSide.readers.isEmpty || !newSide.readers.isEmpty else { return }
-        let diff = KeyedStateDiff(operatorName: name, old: oldSide, new: newSide, stateFilter: wants(state:),
+        var diff = KeyedStateDiff(operatorName: name, old: oldSide, new: newSide, stateFilter: wants(state:),
                                   alwaysRendered: alwaysRendered, entries: entries)
+        diff.partitionBudget = spillPartitionBytes
+        diff.spillDirectory = spillDirectory
         report.states += try diff.run()
     }
 

@@ -127,6 +127,36 @@ import Testing
         }
     }
 
+    /// The same job with 60 keys at max parallelism 128 and 10 keys at 256: keys sit in other key
+    /// groups, so the keyed state is joined by key through spill files, here in many partitions.
+    @Test(arguments: [Int64(32 << 20), 4096])
+    func anotherMaxParallelismIsComparedByKey(_ partitionBytes: Int64) throws {
+        let old = Self.side("filesystem", "earlier")
+        let new = Self.pairs.appendingPathComponent("basic-filesystem/max-parallelism-256/savepoint").path
+        let expected = Self.expectedDifference(old: try Self.dump(old), new: try Self.dump(new))
+        let spill = try Scratch.directory("diff-spill")
+        defer { try? FileManager.default.removeItem(at: spill) }
+        for rendered in [false, true] {
+            let (report, lines) = try Self.diff(old, new, rendered: rendered) {
+                $0.spillPartitionBytes = partitionBytes
+                $0.spillDirectory = spill
+            }
+            #expect(report.comparedByKey == ["counter"])
+            #expect(report.operatorChanges.contains { $0.field == "maxParallelism" && $0.old == "128" && $0.new == "256" })
+            #expect(Self.counted(lines) == expected, "rendered \(rendered): \(lines.count) lines, \(expected.count) expected")
+            let count = try #require(report.states.first { $0.state == "count" })
+            #expect(count.removed == 50 && count.unchanged == 10 && count.added == 0 && count.changed == 0, "\(count)")
+        }
+        // Both ways round, and nothing left in the temporary folder.
+        let (back, _) = try Self.diff(new, old) {
+            $0.spillPartitionBytes = partitionBytes
+            $0.spillDirectory = spill
+        }
+        #expect(back.states.first { $0.state == "count" }?.added == 50)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: spill.path)
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     @Test func selectorsNarrowTheComparison() throws {
         let (report, lines) = try Self.diff(Self.twoPoints[0].0, Self.twoPoints[0].1) {
             $0.operatorSelectors = ["counter"]
