@@ -16,7 +16,8 @@ extension KeyedStateDiff {
     func compareByKey(_ oldRenderers: [DiffEntryRenderer?], _ newRenderers: [DiffEntryRenderer?],
                       into counts: inout [StateDifference]) throws {
         // Canonical bytes may be several times the stored (compressed) size.
-        let partitions = Int(min(4096, 4 * (old.stateSize + new.stateSize) / max(1, partitionBudget) + 1))
+        // At most 256 per side: each is an open file and a write buffer.
+        let partitions = Int(min(256, 4 * (old.stateSize + new.stateSize) / max(1, partitionBudget) + 1))
         let oldSpill = try SpillFiles(partitions: partitions, label: "diff-old", in: spillDirectory)
         defer { oldSpill.remove() }
         let newSpill = try SpillFiles(partitions: partitions, label: "diff-new", in: spillDirectory)

@@ -25,7 +25,8 @@ final class SpillFiles {
     let count: Int
     private var descriptors: [Int32]
     private var buffers: [[UInt8]]
-    private static let flushThreshold = 1 << 20
+    // Small: every partition has one buffer (256 partitions: 16 MB).
+    private static let flushThreshold = 64 << 10
 
     init(partitions: Int, label: String, in parent: URL? = nil) throws {
         count = max(1, partitions)
