@@ -20,11 +20,15 @@ final class DiffKeyGroup {
     var ranges: [Range<Int>] = []
 
     /// Refills this key group from `group`; `stateOf` maps a reader's state index to the diff's.
+    /// Filled in local arrays: a class's arrays changed per entry cost an exclusivity check each.
     func fill(from group: RawKeyGroup, stateOf: [Int], stateCount: Int) {
         keyGroup = group.keyGroup
+        var bytes = self.bytes, entries = self.entries
+        self.bytes = []
+        self.entries = []
         bytes.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
-        ranges = Array(repeating: 0..<0, count: stateCount)
+        var ranges = [Range<Int>](repeating: 0..<0, count: stateCount)
         var current = -1
         var start = 0
         group.forEach { stateIndex, key, value in
@@ -41,6 +45,14 @@ final class DiffKeyGroup {
                                  valueCount: value.count))
         }
         if current >= 0, current < stateOf.count { ranges[stateOf[current]] = start..<entries.count }
+        self.bytes = bytes
+        self.entries = entries
+        self.ranges = ranges
+    }
+
+    /// Keys and values of the entries in `range`.
+    func byteCount(_ range: Range<Int>) -> Int64 {
+        entries.withUnsafeBufferPointer { e in range.reduce(0) { $0 + Int64(e[$1].keyCount + e[$1].valueCount) } }
     }
 }
 

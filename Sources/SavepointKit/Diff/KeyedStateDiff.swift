@@ -144,8 +144,8 @@ struct KeyedStateDiff {
                          _ ra: DiffEntryRenderer?, _ rb: DiffEntryRenderer?, into c: inout StateDifference) throws {
         let oldRange = a?.ranges[s] ?? 0..<0, newRange = b?.ranges[s] ?? 0..<0
         if oldRange.isEmpty, newRange.isEmpty { return }
-        for i in oldRange { c.oldBytes += Int64(a!.entries[i].keyCount + a!.entries[i].valueCount) }
-        for j in newRange { c.newBytes += Int64(b!.entries[j].keyCount + b!.entries[j].valueCount) }
+        if let a { c.oldBytes += a.byteCount(oldRange) }
+        if let b { c.newBytes += b.byteCount(newRange) }
         if sameBytes[s] {
             try mergeBytes(a, oldRange, b, newRange, ra, rb, into: &c)
         } else {
@@ -153,38 +153,47 @@ struct KeyedStateDiff {
         }
     }
 
-    /// The merge join on canonical keys; values compared as bytes.
+    /// The merge join on canonical keys; values compared as bytes. The key groups' arrays are read
+    /// through pointers taken once: a class's arrays read per entry cost an exclusivity check each.
     private func mergeBytes(_ a: DiffKeyGroup?, _ oldRange: Range<Int>, _ b: DiffKeyGroup?, _ newRange: Range<Int>,
                             _ ra: DiffEntryRenderer?, _ rb: DiffEntryRenderer?, into c: inout StateDifference) throws {
-        var i = oldRange.lowerBound, j = newRange.lowerBound
-        while i < oldRange.upperBound || j < newRange.upperBound {
-            let order: Int
-            if i == oldRange.upperBound { order = 1 } else if j == newRange.upperBound { order = -1 } else {
-                order = Self.compareKeys(a!, a!.entries[i], b!, b!.entries[j])
-            }
-            if order < 0 {
-                c.removed += 1
-                try emit(.removed, ra!, a!, a!.entries[i])
-                i += 1
-            } else if order > 0 {
-                c.added += 1
-                try emit(.added, rb!, b!, b!.entries[j])
-                j += 1
-            } else {
-                let x = a!.entries[i], y = b!.entries[j]
-                let same = x.valueCount == y.valueCount && a!.bytes[x.valueStart..<(x.valueStart + x.valueCount)]
-                    .elementsEqual(b!.bytes[y.valueStart..<(y.valueStart + y.valueCount)])
-                if same {
-                    c.unchanged += 1
-                } else {
-                    c.changed += 1
-                    if let entries {
-                        let before = try ra!.line(a!, x), after = try rb!.line(b!, y)
-                        try entries.line { $0 += DiffLine.decorated(after, change: .changed, before: before) }
+        let oldEntries = a?.entries ?? [], oldBytes = a?.bytes ?? [], newEntries = b?.entries ?? [], newBytes = b?.bytes ?? []
+        try oldEntries.withUnsafeBufferPointer { oe in
+            try newEntries.withUnsafeBufferPointer { ne in
+                try oldBytes.withUnsafeBufferPointer { ob in
+                    try newBytes.withUnsafeBufferPointer { nb in
+                        var i = oldRange.lowerBound, j = newRange.lowerBound
+                        while i < oldRange.upperBound || j < newRange.upperBound {
+                            let order: Int32
+                            if i == oldRange.upperBound { order = 1 } else if j == newRange.upperBound { order = -1 } else {
+                                order = Self.compare(ob, oe[i].keyStart, oe[i].keyCount, nb, ne[j].keyStart, ne[j].keyCount)
+                            }
+                            if order < 0 {
+                                c.removed += 1
+                                if entries != nil { try emit(.removed, ra!, a!, oe[i]) }
+                                i += 1
+                            } else if order > 0 {
+                                c.added += 1
+                                if entries != nil { try emit(.added, rb!, b!, ne[j]) }
+                                j += 1
+                            } else {
+                                let x = oe[i], y = ne[j]
+                                if x.valueCount == y.valueCount,
+                                   Self.compare(ob, x.valueStart, x.valueCount, nb, y.valueStart, y.valueCount) == 0 {
+                                    c.unchanged += 1
+                                } else {
+                                    c.changed += 1
+                                    if let entries {
+                                        let before = try ra!.line(a!, x), after = try rb!.line(b!, y)
+                                        try entries.line { $0 += DiffLine.decorated(after, change: .changed, before: before) }
+                                    }
+                                }
+                                i += 1
+                                j += 1
+                            }
+                        }
                     }
                 }
-                i += 1
-                j += 1
             }
         }
     }
@@ -227,13 +236,13 @@ struct KeyedStateDiff {
     }
 
     /// Unsigned bytewise, shorter first on a common prefix (RocksDB's and the canonical order).
-    static func compareKeys(_ a: DiffKeyGroup, _ x: DiffKeyGroup.Entry, _ b: DiffKeyGroup, _ y: DiffKeyGroup.Entry) -> Int {
-        let n = min(x.keyCount, y.keyCount)
-        let c = a.bytes.withUnsafeBufferPointer { pa in
-            b.bytes.withUnsafeBufferPointer { pb in n == 0 ? 0 : memcmp(pa.baseAddress! + x.keyStart, pb.baseAddress! + y.keyStart, n) }
-        }
-        if c != 0 { return c < 0 ? -1 : 1 }
-        return x.keyCount == y.keyCount ? 0 : (x.keyCount < y.keyCount ? -1 : 1)
+    @inline(__always)
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ aStart: Int, _ aCount: Int,
+                        _ b: UnsafeBufferPointer<UInt8>, _ bStart: Int, _ bCount: Int) -> Int32 {
+        let n = min(aCount, bCount)
+        let c = n == 0 ? 0 : memcmp(a.baseAddress! + aStart, b.baseAddress! + bStart, n)
+        if c != 0 { return c }
+        return aCount == bCount ? 0 : (aCount < bCount ? -1 : 1)
     }
 }
 
