@@ -96,6 +96,6 @@ enum DiffLine {
 }
 
 /// How an entry differs between OLD and NEW.
-enum DiffChange: String, Codable, Sendable {
+enum DiffChange: String, Sendable {
     case added, removed, changed
 }

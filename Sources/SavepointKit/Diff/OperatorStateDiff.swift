@@ -5,10 +5,7 @@ import SavepointMetadata
 /// is small: Flink itself holds it whole on every restore). Elements are the lines `dump` prints
 /// for them: list and union elements are identified by their whole line (value and subtask), so
 /// they are only added or removed, and as a multiset; broadcast entries by their user key.
-struct OperatorStateDiff {
-    let operatorName: String
-    let state: String
-
+enum OperatorStateDiff {
     /// The dump lines of state `state` of `op` (named `operatorName`), every subtask's.
     static func lines(of op: OperatorState, state: String, operatorName: String, in savepoint: Savepoint) throws -> [[UInt8]] {
         var named = op
@@ -33,8 +30,8 @@ struct OperatorStateDiff {
             .reduce(0) { $0 + (OperatorStateHeaders.partitionSizes($1)[state] ?? 0) }
     }
 
-    func compare(old: [[UInt8]], new: [[UInt8]], kind: String, into c: inout StateDifference,
-                 entries: JSONLinesOutput?) throws {
+    static func compare(old: [[UInt8]], new: [[UInt8]], kind: String, into c: inout StateDifference,
+                        entries: JSONLinesOutput?) throws {
         let byKey = kind == "broadcast"
         func identity(_ line: [UInt8]) -> ArraySlice<UInt8> { byKey ? DiffLine.identity(line) : line[...] }
         var before: [ArraySlice<UInt8>: [[UInt8]]] = [:]

@@ -111,8 +111,7 @@ public struct SavepointDiff {
             let newLines = try b.map { try OperatorStateDiff.lines(of: $0, state: s.name, operatorName: name, in: new) } ?? []
             c.oldBytes = a.map { OperatorStateDiff.bytes(of: $0, state: s.name) } ?? 0
             c.newBytes = b.map { OperatorStateDiff.bytes(of: $0, state: s.name) } ?? 0
-            try OperatorStateDiff(operatorName: name, state: s.name)
-                .compare(old: oldLines, new: newLines, kind: s.kind, into: &c, entries: entries)
+            try OperatorStateDiff.compare(old: oldLines, new: newLines, kind: s.kind, into: &c, entries: entries)
             report.states.append(c)
         }
     }
