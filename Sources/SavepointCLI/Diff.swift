@@ -21,7 +21,8 @@ struct Diff: ParsableCommand {
 
             --entries prints each entry that differs as a JSON line of the
             dump's schema plus "change": "added", "removed" or "changed"; a
-            changed entry's value is NEW's and "before" holds OLD's.
+            changed entry's value is NEW's and "before" holds OLD's (and
+            "beforeTtlTimestamp" OLD's TTL timestamp, for TTL state).
 
             Where the max parallelism changed, keys sit in other key groups: that
             operator's keyed state is compared by key through temporary files

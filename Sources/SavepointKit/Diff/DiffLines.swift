@@ -82,13 +82,20 @@ enum DiffLine {
         return line[value.lowerBound...]
     }
 
-    /// The line with `"change"` added, and OLD's value as `"before"` for a changed entry.
+    /// The line with `"change"` added, and OLD's value as `"before"` for a changed entry (and OLD's
+    /// TTL timestamp as `"beforeTtlTimestamp"`, where the entry has one).
     static func decorated(_ line: [UInt8], change: DiffChange, before: [UInt8]? = nil) -> [UInt8] {
         var out = Array(line.dropLast())  // the closing brace
         out += Array(#","change":""#.utf8) + Array(change.rawValue.utf8) + [UInt8(ascii: "\"")]
         if let before, let range = valueRange(before) {
             out += Array(#","before":"#.utf8)
             out += before[range]
+            let ttl = Array(#","ttlTimestamp":"#.utf8)
+            let rest = before[range.upperBound..<(before.count - 1)]
+            if rest.starts(with: ttl) {
+                out += Array(#","beforeTtlTimestamp":"#.utf8)
+                out += rest.dropFirst(ttl.count)
+            }
         }
         out.append(UInt8(ascii: "}"))
         return out

@@ -82,7 +82,8 @@ public struct SavepointDiff {
         }
     }
 
-    static func form(_ r: InspectReport) -> String { "\(r.origin.short) (\(r.form))" }
+    /// `NATIVE rocksdb savepoint, filesystem storage (LSM), Flink 2.x`.
+    static func form(_ r: InspectReport) -> String { "\(r.origin.short) (\(r.form)), Flink \(r.origin.flinkVersion)" }
 
     private func compareKeyed(name: String, _ a: OperatorState?, _ b: OperatorState?, entries: JSONLinesOutput?,
                               into report: inout DiffReport) throws {

@@ -157,6 +157,23 @@ import Testing
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    /// Two runs of the types job: the same values, but TTL timestamps from another time. A changed
+    /// TTL entry carries both timestamps; across Flink versions the same state is equal.
+    @Test func ttlTimestampsAndFlinkVersions() throws {
+        let types = Fixture.root.appendingPathComponent("2.3.0/types")
+        let (report, lines) = try Self.diff(types.appendingPathComponent("memory/savepoint").path,
+                                            types.appendingPathComponent("filesystem/savepoint").path)
+        #expect(!report.equal && !lines.isEmpty)
+        for case let .object(f) in lines {
+            #expect(f["change"] == .string("changed") && f["before"] == f["value"], "\(f)")
+            #expect(f["beforeTtlTimestamp"] != nil && f["beforeTtlTimestamp"] != f["ttlTimestamp"], "\(f)")
+        }
+        #expect(Set(report.states.filter(\.differs).map(\.state)) == ["ttlValue", "ttlMap"])
+        let (versions, none) = try Self.diff(Fixture.root.appendingPathComponent("1.20.5/basic/rocksdb-native/savepoint").path,
+                                             Fixture.root.appendingPathComponent("2.3.0/basic/filesystem/savepoint").path)
+        #expect(versions.equal && none.isEmpty && versions.oldForm.hasSuffix("Flink 1.x") && versions.newForm.hasSuffix("Flink 2.x"))
+    }
+
     @Test func selectorsNarrowTheComparison() throws {
         let (report, lines) = try Self.diff(Self.twoPoints[0].0, Self.twoPoints[0].1) {
             $0.operatorSelectors = ["counter"]
