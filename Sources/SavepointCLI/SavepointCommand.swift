@@ -7,7 +7,7 @@ import SavepointKit
 struct SavepointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "savepoint",
-        abstract: "Read, check, convert and rewrite Apache Flink savepoints offline: no JVM, no cluster, no user jar.",
+        abstract: "Read, check, compare, convert and rewrite Apache Flink savepoints offline: no JVM, no cluster, no user jar.",
         discussion: """
             PATH is a savepoint directory, its _metadata file, a retained
             checkpoint directory (chk-N), or a file: URI of one of them, as Flink
@@ -19,14 +19,15 @@ struct SavepointCommand: ParsableCommand {
               0  success
               1  validate: error-level findings; convert, rewrite: verification
                  failed; dump, convert --skip-corrupt: damage was skipped;
-                 schema check: Flink will refuse the restore
+                 schema check: Flink will refuse the restore; diff: the
+                 savepoints differ
               2  unreadable input (which file, which byte, why) or usage error
 
             Colour only on a terminal, never with NO_COLOR set. Shell completion:
             savepoint --generate-completion-script bash (or zsh, fish).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self, Rewrite.self, Schema.self, UidHash.self]
+        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self, Rewrite.self, Schema.self, Diff.self, UidHash.self]
     )
 
     /// Parses, runs, and maps every failure onto the documented exit codes.
