@@ -159,7 +159,7 @@ struct Rewrite: ParsableCommand {
                     op.droppedStates.contains(name) ? "\(name) dropped" : op.renamedStates[name].map { "\(name) -> \($0)" } ?? name
                 }.joined(separator: ", ")
             lines.append("    \(op.subtasks) subtasks: \(states)" + (op.coordinatorState ? "; coordinator state" : ""))
-            for e in op.entries ?? [] {
+            for e in op.entries ?? [] where e.read > 0 {
                 lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
             }
         }
