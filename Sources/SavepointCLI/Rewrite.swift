@@ -10,7 +10,9 @@ struct Rewrite: ParsableCommand {
                               [--set-operator-id <op=hex> ...]
                               [--remove-operator <op> ...]
                               [--rename-state <op/old=new> ...]
-                              [--drop-state <op/state> ...] [--to <form>]
+                              [--drop-state <op/state> ...]
+                              [--delete-keys <op=file> ...]
+                              [--keep-keys <op=file> ...] [--to <form>]
                               [--plan <file.json>] [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
             """,
@@ -23,7 +25,10 @@ struct Rewrite: ParsableCommand {
             restores keyed state by name: --rename-state OP/OLD=NEW follows a
             state renamed in the code; --drop-state OP/STATE removes a stale
             state and its entries (every form; in RocksDB's native form the
-            states are column families). --to FORM (memory, filesystem, lsm)
+            states are column families). --delete-keys OP=FILE drops every entry
+            and timer of the keys in FILE, --keep-keys OP=FILE all but those:
+            one key a line as dump prints it ("k42", 42, ["a",1]). --to FORM
+            (memory, filesystem, lsm)
             converts in the same pass; without it OUT keeps IN's form.
             Operations repeat and combine; --plan reads them from a file:
               {"version": 1, "operations": [
@@ -41,7 +46,7 @@ struct Rewrite: ParsableCommand {
             Operators whose entries the plan leaves alone keep their state
             files, copied byte for byte: a uid change costs what copying the
             savepoint costs. The others (dropped states, renames in the native
-            form, all with --to) are read, changed and written again, as
+            form, key filters, all with --to) are read, changed and written again, as
             savepoint convert writes them. OUT is written beside itself in a
             hidden directory, read back (copied files by size and hash,
             rewritten state by entry count and digest against IN with the plan
@@ -59,6 +64,7 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-lean --remove-operator window
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
+              savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
               savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
                   --set-uid counter=counter-v2 --dry-run
@@ -91,6 +97,12 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("Drop keyed state STATE of operator OP and its entries (repeatable).", valueName: "op/state"))
     var dropState: [String] = []
 
+    @Option(help: ArgumentHelp("Drop operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
+    var deleteKeys: [String] = []
+
+    @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
+    var keepKeys: [String] = []
+
     @Option(help: ArgumentHelp("Write OUT in this form: memory, filesystem or lsm (default: as IN).", valueName: "form"))
     var to: ConvertOptions.Target?
 
@@ -121,9 +133,9 @@ struct Rewrite: ParsableCommand {
         var operations = try plan.map { try RewritePlan.read(file: $0).operations } ?? []
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
-            + dropState.map(RewritePlan.dropState)
+            + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
         guard !operations.isEmpty || to != nil else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --to or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         options.target = to

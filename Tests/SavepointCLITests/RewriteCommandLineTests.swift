@@ -128,6 +128,25 @@ import SavepointTestSupport
         #expect(try SavepointBinary.run(["validate", out, "--deep"]).status == 0)
     }
 
+    /// --delete-keys reads keys as dump prints them: a line that is not one names file and line
+    /// and writes nothing; good keys leave the dump with all their entries.
+    @Test func deleteKeysTakesKeysAsDumpPrintsThem() throws {
+        let fixture = try #require(Self.fixture("2.3.0", "filesystem"))
+        let dir = try Scratch.directory("cli-rewrite-keys")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keys = dir.appendingPathComponent("keys.jsonl").path
+        try Data("\"key-0007\"\nkey-0008\n".utf8).write(to: URL(fileURLWithPath: keys))
+        let out = dir.appendingPathComponent("out").path
+        let bad = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--delete-keys", "counter=\(keys)"])
+        #expect(bad.status == 2 && bad.err.contains("\(keys):2: not a JSON value"), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        try Data("\"key-0007\"\n".utf8).write(to: URL(fileURLWithPath: keys))
+        let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--delete-keys", "counter=\(keys)"])
+        #expect(r.status == 0 && r.out.contains("count: 300 entries, 299 kept, 1 dropped"), "\(r.out)\(r.err)")
+        let expected = try dumpLines(fixture.savepointPath).filter { !$0.contains("\"key\":\"key-0007\"") }
+        #expect(try dumpLines(out) == expected)
+    }
+
     /// --to converts in the same pass: a native savepoint rewritten with a new uid as canonical
     /// files, whose dump is the input's under the new uid.
     @Test func toConvertsInTheSamePass() throws {
@@ -156,6 +175,9 @@ import SavepointTestSupport
         (["--drop-state", "counter/count", "--rename-state", "counter/count=total"], "one state dropped and renamed"),
         (["--drop-state", "counter"], "--drop-state takes OP/STATE"),
         (["--to", "paper"], "--to"),
+        (["--delete-keys", "counter=/nonexistent/keys.jsonl"], "/nonexistent/keys.jsonl"),
+        (["--delete-keys", "source=/dev/null"], "operator source has no keyed state"),
+        (["--keep-keys", "counter"], "--keep-keys takes OP=VALUE"),
         (["--plan", "/nonexistent/plan.json"], "/nonexistent/plan.json"),
         ([], "nothing to do"),
         (["--max-parallelism", "256"], "--max-parallelism"),

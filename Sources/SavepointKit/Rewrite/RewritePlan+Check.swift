@@ -16,6 +16,10 @@ public struct OperatorChange: Sendable, Equatable {
     public var stateRenames: [String: String] = [:]
     /// Keyed states dropped with their entries.
     public var droppedStates: Set<String> = []
+    /// Keys whose entries leave (`--delete-keys`), and the only keys whose entries stay
+    /// (`--keep-keys`); nil: no such operation.
+    public var deletedKeys: Set<JSONValue>?
+    public var keptKeys: Set<JSONValue>?
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
 
@@ -24,14 +28,15 @@ public struct OperatorChange: Sendable, Equatable {
 
     /// Whether the plan changes its keyed state (which then goes through the pipeline or, for a
     /// rename of a stream's states alone, gets a new stream header).
-    var changesKeyedState: Bool { !stateRenames.isEmpty || !droppedStates.isEmpty }
+    var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty }
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil }
 
-    /// The keyed-entry stages the plan applies to it: drops first (names as the input has them),
-    /// then renames.
+    /// The keyed-entry stages the plan applies to it: key filters, then drops (names as the input
+    /// has them), then renames.
     var stages: [any KeyedEntryStage] {
         var out: [any KeyedEntryStage] = []
+        if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
         if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
         if !stateRenames.isEmpty { out.append(RenameStatesStage(renames: stateRenames)) }
         return out
@@ -67,6 +72,18 @@ extension RewritePlan {
                 change.stateRenames[state] = to
             case let .dropState(_, state):
                 change.droppedStates.insert(state)
+            case let .deleteKeys(_, file), let .keepKeys(_, file):
+                let option = operation.commandLine.prefix { $0 != " " }
+                let keyType = try StateNames.of(op, in: savepoint).keyType
+                guard keyType != nil else {
+                    throw SavepointError.usage("\(operation.commandLine): operator \(op.displayName) has no keyed state")
+                }
+                let keys = try KeyFilterStage.readKeys(file, option: String(option), keyType: keyType)
+                if case .deleteKeys = operation {
+                    change.deletedKeys = (change.deletedKeys ?? []).union(keys)
+                } else {
+                    change.keptKeys = (change.keptKeys ?? []).union(keys)
+                }
             case .removeOperator:
                 identity.removed = true
             case let .setUid(_, uid):
@@ -87,7 +104,7 @@ extension RewritePlan {
                 (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
             }
             if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
-            if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") || $0.hasPrefix("--drop-state") }) {
+            if change.removed, let rename = change.operations.first(where: { Self.changesStateOption($0) }) {
                 throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
             }
             changes[index] = change
@@ -97,6 +114,11 @@ extension RewritePlan {
             try Self.checkStateOperations(change, in: savepoint)
         }
         return changes.keys.sorted().map { changes[$0]! }
+    }
+
+    /// Whether a command line is of an operation on states (not on the operator's identity).
+    static func changesStateOption(_ commandLine: String) -> Bool {
+        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys"].contains { commandLine.hasPrefix($0 + " ") }
     }
 
     /// The one operator `selector` names (uid, id in hex, or a uid whose hash is the id).
@@ -123,9 +145,9 @@ extension RewritePlan {
             }
             // Name the operation that moved onto the id, and the operator that holds it.
             let (moved, holder) = changes[i]?.newID != nil ? (i, other) : (other, i)
-            let operation = changes[moved]!.operations.first { !$0.hasPrefix("--rename-state") && !$0.hasPrefix("--drop-state") } ?? ""
+            let operation = changes[moved]!.operations.first { !Self.changesStateOption($0) } ?? ""
             if let holderChange = changes[holder], holderChange.newID != nil {
-                let first = holderChange.operations.first { !$0.hasPrefix("--rename-state") && !$0.hasPrefix("--drop-state") } ?? ""
+                let first = holderChange.operations.first { !Self.changesStateOption($0) } ?? ""
                 throw SavepointError.usage("\(first) and \(operation) contradict: both operators would have id \(id.hex)")
             }
             throw SavepointError.usage("\(operation): operator id \(id.hex) is already operator "
@@ -172,7 +194,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState: true
+        case .renameState, .dropState, .deleteKeys, .keepKeys: true
         default: false
         }
     }
