@@ -12,7 +12,9 @@ struct Rewrite: ParsableCommand {
                               [--rename-state <op/old=new> ...]
                               [--drop-state <op/state> ...]
                               [--delete-keys <op=file> ...]
-                              [--keep-keys <op=file> ...] [--to <form>]
+                              [--keep-keys <op=file> ...]
+                              [--purge-expired-ttl <[op/state=]duration> ...]
+                              [--now <millis>] [--to <form>]
                               [--plan <file.json>] [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
             """,
@@ -27,7 +29,11 @@ struct Rewrite: ParsableCommand {
             state and its entries (every form; in RocksDB's native form the
             states are column families). --delete-keys OP=FILE drops every entry
             and timer of the keys in FILE, --keep-keys OP=FILE all but those:
-            one key a line as dump prints it ("k42", 42, ["a",1]). --to FORM
+            one key a line as dump prints it ("k42", 42, ["a",1]).
+            --purge-expired-ttl 36h drops the entries of every TTL state whose
+            last access + 36h is at or before --now (ms since the epoch; default:
+            the clock); OP/STATE=DURATION names one state (value and map state;
+            the TTL is the job's StateTtlConfig, not in the savepoint). --to FORM
             (memory, filesystem, lsm)
             converts in the same pass; without it OUT keeps IN's form.
             Operations repeat and combine; --plan reads them from a file:
@@ -65,6 +71,8 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
               savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
+              savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \
+                  --now 1767225600000 --dry-run
               savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
                   --set-uid counter=counter-v2 --dry-run
@@ -103,6 +111,13 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
     var keepKeys: [String] = []
 
+    @Option(help: ArgumentHelp("Drop TTL entries expired after DURATION (36h, 3650d), in every TTL state or OP/STATE (repeatable).",
+                               valueName: "[op/state=]duration"))
+    var purgeExpiredTtl: [String] = []
+
+    @Option(help: ArgumentHelp("The time TTL expiry is measured at, ms since the epoch (default: now).", valueName: "millis"))
+    var now: Int64?
+
     @Option(help: ArgumentHelp("Write OUT in this form: memory, filesystem or lsm (default: as IN).", valueName: "form"))
     var to: ConvertOptions.Target?
 
@@ -134,11 +149,13 @@ struct Rewrite: ParsableCommand {
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
             + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
+            + purgeExpiredTtl.map(RewritePlan.purgeExpiredTTL)
         guard !operations.isEmpty || to != nil else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --to or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --purge-expired-ttl, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         options.target = to
+        if let now { options.now = now }
         if let pause = testPauseBeforeVerification {
             options.beforeVerification = { _ in Thread.sleep(forTimeInterval: pause) }
         }
@@ -171,8 +188,17 @@ struct Rewrite: ParsableCommand {
                     op.droppedStates.contains(name) ? "\(name) dropped" : op.renamedStates[name].map { "\(name) -> \($0)" } ?? name
                 }.joined(separator: ", ")
             lines.append("    \(op.subtasks) subtasks: \(states)" + (op.coordinatorState ? "; coordinator state" : ""))
+            // Each state whose entries change; the others in one line.
+            var unchanged = (states: 0, entries: Int64(0))
             for e in op.entries ?? [] where e.read > 0 {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) else {
+                    unchanged = (unchanged.states + 1, unchanged.entries + e.read)
+                    continue
+                }
                 lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
+            }
+            if unchanged.states > 0 {
+                lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")
             }
         }
         if r.operatorsConverted > 0 {

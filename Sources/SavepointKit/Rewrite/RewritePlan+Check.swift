@@ -20,6 +20,8 @@ public struct OperatorChange: Sendable, Equatable {
     /// (`--keep-keys`); nil: no such operation.
     public var deletedKeys: Set<JSONValue>?
     public var keptKeys: Set<JSONValue>?
+    /// TTL states purged of expired entries: the TTL in milliseconds by state name.
+    public var ttlPurges: [String: Int64] = [:]
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
 
@@ -30,12 +32,13 @@ public struct OperatorChange: Sendable, Equatable {
     /// rename of a stream's states alone, gets a new stream header).
     var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil }
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty }
 
-    /// The keyed-entry stages the plan applies to it: key filters, then drops (names as the input
-    /// has them), then renames.
-    var stages: [any KeyedEntryStage] {
+    /// The keyed-entry stages the plan applies to it: TTL purges (as of `now`, milliseconds since
+    /// the epoch) and key filters, then drops (names as the input has them), then renames.
+    func stages(now: Int64) -> [any KeyedEntryStage] {
         var out: [any KeyedEntryStage] = []
+        if !ttlPurges.isEmpty { out.append(TTLPurgeStage(ttl: ttlPurges, now: now)) }
         if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
         if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
         if !stateRenames.isEmpty { out.append(RenameStatesStage(renames: stateRenames)) }
@@ -57,6 +60,10 @@ extension RewritePlan {
         var changes: [Int: OperatorChange] = [:]
         var identityOperation: [Int: String] = [:]
         for operation in operations {
+            if case let .purgeExpiredTTL(nil, _, ttl) = operation {
+                try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
+                continue
+            }
             let index = try Self.operatorIndex(operation.operatorSelector, in: operators, for: operation)
             let op = operators[index]
             var change = changes[index] ?? OperatorChange(index: index, before: op)
@@ -72,6 +79,18 @@ extension RewritePlan {
                 change.stateRenames[state] = to
             case let .dropState(_, state):
                 change.droppedStates.insert(state)
+            case let .purgeExpiredTTL(_, state?, ttl):
+                let ttlStates = try Self.ttlStates(of: op, in: savepoint)
+                guard ttlStates.contains(state) else {
+                    let names = try StateNames.of(op, in: savepoint)
+                    let what = names.names.contains(state) ? "state \(state) of operator \(op.displayName) holds no TTL values"
+                        : "operator \(op.displayName) has no state \(state)"
+                    throw SavepointError.usage("\(operation.commandLine): \(what); its TTL states: "
+                        + (ttlStates.isEmpty ? "none" : ttlStates.joined(separator: ", ")))
+                }
+                change.ttlPurges[state] = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+            case .purgeExpiredTTL:
+                break
             case let .deleteKeys(_, file), let .keepKeys(_, file):
                 let option = operation.commandLine.prefix { $0 != " " }
                 let keyType = try StateNames.of(op, in: savepoint).keyType
@@ -116,9 +135,33 @@ extension RewritePlan {
         return changes.keys.sorted().map { changes[$0]! }
     }
 
+    /// The keyed states of `op` that hold TTL values (`TTLPurgeStage.layout`), in header order.
+    static func ttlStates(of op: OperatorState, in savepoint: Savepoint) throws -> [String] {
+        guard let keyed = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first else { return [] }
+        let proxy = try KeyedStateHeader.read(keyed, of: op, in: savepoint).proxy
+        return try proxy.states.filter { try TTLPurgeStage.layout(of: $0, keySerializer: proxy.keySerializer) != nil }.map(\.name)
+    }
+
+    /// `--purge-expired-ttl DURATION`: every TTL state of every operator; none at all is an error.
+    static func purgeEverywhere(_ ttl: String, operation: Operation, in savepoint: Savepoint,
+                                changes: inout [Int: OperatorChange]) throws {
+        let millis = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+        var found = false
+        for (index, op) in savepoint.metadata.operatorStates.enumerated() {
+            let states = try ttlStates(of: op, in: savepoint)
+            guard !states.isEmpty else { continue }
+            found = true
+            var change = changes[index] ?? OperatorChange(index: index, before: op)
+            for state in states where change.ttlPurges[state] == nil { change.ttlPurges[state] = millis }
+            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+            changes[index] = change
+        }
+        guard found else { throw SavepointError.usage("\(operation.commandLine): the savepoint has no TTL state") }
+    }
+
     /// Whether a command line is of an operation on states (not on the operator's identity).
     static func changesStateOption(_ commandLine: String) -> Bool {
-        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys"].contains { commandLine.hasPrefix($0 + " ") }
+        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys", "--purge-expired-ttl"].contains { commandLine.hasPrefix($0 + " ") }
     }
 
     /// The one operator `selector` names (uid, id in hex, or a uid whose hash is the id).
@@ -194,7 +237,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState, .deleteKeys, .keepKeys: true
+        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL: true
         default: false
         }
     }
