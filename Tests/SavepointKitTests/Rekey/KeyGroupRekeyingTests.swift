@@ -140,3 +140,50 @@ import Testing
         }
     }
 }
+
+/// The metadata side and the written result: a savepoint moved to another max parallelism reads
+/// back with the same state (dump), the new max parallelism and Flink's ranges in every handle.
+@Suite struct MaxParallelismChangeTests {
+    static let cases: [(fixture: String, maxParallelism: Int, target: ConvertOptions.Target)] = [
+        ("2.3.0/basic/filesystem", 256, .filesystem),
+        ("2.3.0/window/rocksdb-native", 256, .lsm),
+        ("2.3.0/types/memory", 32768, .memory),
+        ("1.20.5/basic/filesystem", 32768, .filesystem),
+    ]
+
+    @Test(arguments: cases.indices)
+    func aRekeyedSavepointReadsBackTheSame(_ k: Int) throws {
+        let c = Self.cases[k]
+        let fixture = try #require(Fixture.all.first { $0.description == c.fixture })
+        let out = try Scratch.directory("rekeyed")
+        defer { try? FileManager.default.removeItem(at: out) }
+        try RekeyTestSupport.rekey(try #require(fixture.readablePath), maxParallelism: c.maxParallelism, target: c.target, into: out)
+        let written = try Savepoint.open(out.path)
+        for op in written.metadata.operatorStates {
+            #expect(op.maxParallelism == c.maxParallelism)
+            for entry in op.subtaskStates {
+                guard let handle = entry.state?.managedKeyedState else { continue }
+                #expect(handle.keyGroupRange == KeyGroupRange(maxParallelism: c.maxParallelism, parallelism: op.parallelism,
+                                                              subtaskIndex: entry.subtaskIndex))
+            }
+        }
+        let input = try ConvertTestSupport.dump(try #require(fixture.readablePath))
+        let output = try ConvertTestSupport.dump(out.path)
+        func lines(_ b: [UInt8]) -> [Substring] { String(decoding: b, as: UTF8.self).split(separator: "\n").sorted() }
+        #expect(!lines(input).isEmpty)
+        #expect(lines(output) == lines(input), "\(c.fixture) at \(c.maxParallelism)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(".spill").path))
+        // validate --deep recomputes every key's key group on its own (the Validation checks).
+        let report = Validator(savepoint: written, options: .init(deep: true)).run()
+        #expect(report.valid, "\(report.findings.prefix(3))")
+        #expect(report.checked.keysHashChecked > 0)
+    }
+
+    @Test func aParallelismAboveTheNewMaxIsRefused() throws {
+        let fixture = try #require(Fixture.all.first { $0.description == "2.3.0/basic/filesystem" })
+        let path = try #require(fixture.readablePath)
+        let op = try #require(try Savepoint.open(path).metadata.operatorStates.first)
+        #expect(throws: SavepointError.self) { try MaxParallelismChange.check(op, maxParallelism: op.parallelism - 1) }
+        try MaxParallelismChange.check(op, maxParallelism: op.parallelism)
+    }
+}
