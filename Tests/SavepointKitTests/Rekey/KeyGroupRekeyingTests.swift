@@ -157,7 +157,8 @@ import Testing
         let fixture = try #require(Fixture.all.first { $0.description == c.fixture })
         let out = try Scratch.directory("rekeyed")
         defer { try? FileManager.default.removeItem(at: out) }
-        try RekeyTestSupport.rekey(try #require(fixture.readablePath), maxParallelism: c.maxParallelism, target: c.target, into: out)
+        try RekeyTestSupport.rekey(try #require(fixture.readablePath), maxParallelism: c.maxParallelism, target: c.target,
+                                   into: out, memoryBudget: 8192)
         let written = try Savepoint.open(out.path)
         for op in written.metadata.operatorStates {
             #expect(op.maxParallelism == c.maxParallelism)
@@ -177,6 +178,19 @@ import Testing
         let report = Validator(savepoint: written, options: .init(deep: true)).run()
         #expect(report.valid, "\(report.findings.prefix(3))")
         #expect(report.checked.keysHashChecked > 0)
+    }
+
+    /// Every subtask gets a keyed handle for its new range, also one the input had none for.
+    @Test func thePlannedMetadataCoversEverySubtask() throws {
+        let fixture = try #require(Fixture.all.first { $0.description == "2.3.0/basic/rocksdb-native" })
+        let path = try #require(fixture.readablePath)
+        var op = try #require(try Savepoint.open(path).metadata.operatorStates.first(where: MaxParallelismChange.hasKeyedState))
+        op.subtaskStates.removeAll { $0.subtaskIndex == 1 }
+        let planned = try MaxParallelismChange.planned(op, maxParallelism: 300)
+        #expect(planned.maxParallelism == 300)
+        #expect(planned.subtaskStates.map(\.subtaskIndex) == Array(0..<op.parallelism))
+        #expect(planned.subtaskStates.map { $0.state?.managedKeyedState?.keyGroupRange }
+            == MaxParallelismChange.keyGroupRanges(maxParallelism: 300, parallelism: op.parallelism))
     }
 
     @Test func aParallelismAboveTheNewMaxIsRefused() throws {
