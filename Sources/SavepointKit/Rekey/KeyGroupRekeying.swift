@@ -55,7 +55,7 @@ public final class KeyGroupRekeying {
                                   memoryBudget: memoryBudget)
         do {
             for r in readers { try partition.add(r) }
-            try partition.spill()
+            try partition.finish()
         } catch {
             partition.removeFiles()
             throw error
@@ -132,7 +132,12 @@ extension KeyGroupRekeying {
             var counts = [Int64](repeating: 0, count: names.count)
             let oldMax = reader.maxParallelism
             let prefixBytes = FlinkHashing.keyGroupPrefixBytes(maxParallelism: oldMax)
-            let newMax = maxParallelism
+            let newMax = maxParallelism, budget = memoryBudget
+            // The buffer is worked on as a local (a class property mutated per entry costs an
+            // exclusivity check each) and put back whatever happens.
+            var buffer = self.buffer
+            self.buffer = SpillBuffer()
+            defer { self.buffer = buffer }
             try reader.forEachKeyGroup { group in
                 let stored = group.keyGroup
                 try group.forEach { stateIndex, key, value in
@@ -149,13 +154,16 @@ extension KeyGroupRekeying {
                                   stateIndex: toOutput[stateIndex], keyAfterPrefix: keyAfterPrefix, value: value)
                     counts[stateIndex] += 1
                 }
-                if buffer.byteCount >= memoryBudget { try spill() }
+                if buffer.byteCount >= budget { try spill(&buffer) }
             }
             for (name, n) in zip(names, counts) where n > 0 { entriesPerState[name, default: 0] += n }
         }
 
-        /// Writes the buffer as a sorted run (nothing when empty).
-        func spill() throws {
+        /// Writes what is left in the buffer as the last run.
+        func finish() throws { try spill(&buffer) }
+
+        /// Writes `buffer` as a sorted run (nothing when empty).
+        private func spill(_ buffer: inout SpillBuffer) throws {
             guard !buffer.isEmpty else { return }
             let url = spillDirectory.appendingPathComponent("rekey-\(stamp)-\(runs.count).spill")
             let (starts, length) = try buffer.writeSortedRun(to: url)
