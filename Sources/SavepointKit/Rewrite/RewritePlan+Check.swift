@@ -14,11 +14,28 @@ public struct OperatorChange: Sendable, Equatable {
     public var newUid: String?
     /// Keyed states renamed, old name to new name.
     public var stateRenames: [String: String] = [:]
+    /// Keyed states dropped with their entries.
+    public var droppedStates: Set<String> = []
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
 
     /// The operator's id in the output.
     public var finalID: OperatorID { newID ?? before.operatorID }
+
+    /// Whether the plan changes its keyed state (which then goes through the pipeline or, for a
+    /// rename of a stream's states alone, gets a new stream header).
+    var changesKeyedState: Bool { !stateRenames.isEmpty || !droppedStates.isEmpty }
+    /// Whether its keyed entries must be read and written again (not just copied).
+    var touchesEntries: Bool { !droppedStates.isEmpty }
+
+    /// The keyed-entry stages the plan applies to it: drops first (names as the input has them),
+    /// then renames.
+    var stages: [any KeyedEntryStage] {
+        var out: [any KeyedEntryStage] = []
+        if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
+        if !stateRenames.isEmpty { out.append(RenameStatesStage(renames: stateRenames)) }
+        return out
+    }
 }
 
 extension RewritePlan {
@@ -48,6 +65,8 @@ extension RewritePlan {
                     throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
                 }
                 change.stateRenames[state] = to
+            case let .dropState(_, state):
+                change.droppedStates.insert(state)
             case .removeOperator:
                 identity.removed = true
             case let .setUid(_, uid):
@@ -58,7 +77,7 @@ extension RewritePlan {
                 // A stored uid whose hash is no longer the id would name the wrong operator.
                 identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
             }
-            if case .renameState = operation {} else {
+            if operation.changesState {} else {
                 if let earlier = identityOperation[index],
                    (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
                     throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
@@ -68,14 +87,14 @@ extension RewritePlan {
                 (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
             }
             if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
-            if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") }) {
+            if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") || $0.hasPrefix("--drop-state") }) {
                 throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
             }
             changes[index] = change
         }
         try Self.checkDistinctIDs(operators, changes)
-        for change in changes.values where !change.stateRenames.isEmpty {
-            try Self.checkRenames(change, in: savepoint)
+        for change in changes.values where change.changesKeyedState {
+            try Self.checkStateOperations(change, in: savepoint)
         }
         return changes.keys.sorted().map { changes[$0]! }
     }
@@ -104,9 +123,9 @@ extension RewritePlan {
             }
             // Name the operation that moved onto the id, and the operator that holds it.
             let (moved, holder) = changes[i]?.newID != nil ? (i, other) : (other, i)
-            let operation = changes[moved]!.operations.first { !$0.hasPrefix("--rename-state") } ?? ""
+            let operation = changes[moved]!.operations.first { !$0.hasPrefix("--rename-state") && !$0.hasPrefix("--drop-state") } ?? ""
             if let holderChange = changes[holder], holderChange.newID != nil {
-                let first = holderChange.operations.first { !$0.hasPrefix("--rename-state") } ?? ""
+                let first = holderChange.operations.first { !$0.hasPrefix("--rename-state") && !$0.hasPrefix("--drop-state") } ?? ""
                 throw SavepointError.usage("\(first) and \(operation) contradict: both operators would have id \(id.hex)")
             }
             throw SavepointError.usage("\(operation): operator id \(id.hex) is already operator "
@@ -114,29 +133,47 @@ extension RewritePlan {
         }
     }
 
-    /// Renames apply to keyed states (not timers, which Flink names, nor operator state yet) of
-    /// an operator whose keyed state is a stream (canonical or heap layout; the LSM form keeps
-    /// state names in column families, which a later version rewrites).
-    static func checkRenames(_ change: OperatorChange, in savepoint: Savepoint) throws {
+    /// Renames and drops apply to keyed states (operator state not yet), in every form; timers,
+    /// which Flink names itself, may be dropped but not renamed. A state dropped and renamed, or
+    /// renamed onto a state that stays, is a contradiction.
+    static func checkStateOperations(_ change: OperatorChange, in savepoint: Savepoint) throws {
         let op = change.before
         let states = try StateNames.of(op, in: savepoint)
+        func keyed(_ name: String, _ operation: String) throws -> StateMetaInfoSnapshot {
+            guard states.names.contains(name) else {
+                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(name); it has: \(states.listing)")
+            }
+            guard let meta = states.keyed.first(where: { $0.name == name }) else {
+                throw SavepointError.unsupported("\(operation): \(name) is operator state; only keyed state can be renamed or dropped yet")
+            }
+            return meta
+        }
+        for name in change.droppedStates.sorted() {
+            let operation = "--drop-state \(op.displayName)/\(name)"
+            _ = try keyed(name, operation)
+            if let new = change.stateRenames[name] {
+                throw SavepointError.usage("\(operation) and --rename-state \(op.displayName)/\(name)=\(new) contradict: one state dropped and renamed")
+            }
+        }
         for (old, new) in change.stateRenames.sorted(by: { $0.key < $1.key }) {
             let operation = "--rename-state \(op.displayName)/\(old)=\(new)"
-            guard states.names.contains(old) else {
-                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(old); it has: \(states.listing)")
-            }
-            guard !states.names.contains(new) else {
+            let meta = try keyed(old, operation)
+            guard !states.names.contains(new) || change.droppedStates.contains(new) else {
                 throw SavepointError.usage("\(operation): operator \(op.displayName) already has a state \(new)")
-            }
-            guard let meta = states.keyed.first(where: { $0.name == old }) else {
-                throw SavepointError.unsupported("\(operation): \(old) is operator state; renaming operator state is not built yet")
             }
             guard meta.backendStateType != .priorityQueue else {
                 throw SavepointError.usage("\(operation): \(old) holds timers, which Flink names itself; it cannot be renamed")
             }
         }
-        if case .incrementalRemote? = states.keyedHandle {
-            throw SavepointError.unsupported("--rename-state on operator \(op.displayName): its keyed state is in the LSM (RocksDB native) form, where renaming is not built yet; convert it to filesystem, rewrite, and convert back")
+    }
+}
+
+extension RewritePlan.Operation {
+    /// Whether the operation changes an operator's states (not its identity).
+    var changesState: Bool {
+        switch self {
+        case .renameState, .dropState: true
+        default: false
         }
     }
 }

@@ -6,9 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["drop-state", "max-parallelism", "purge-expired-ttl",
+    static let reservedOperations = ["max-parallelism", "purge-expired-ttl",
                                      "delete-keys", "keep-keys", "upsert"]
-    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state"]
+    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -51,6 +51,7 @@ extension RewritePlan.Operation: Codable {
         case .setOperatorID: "set-operator-id"
         case .removeOperator: "remove-operator"
         case .renameState: "rename-state"
+        case .dropState: "drop-state"
         }
     }
 
@@ -70,20 +71,28 @@ extension RewritePlan.Operation: Codable {
             self = .removeOperator(operator: op)
             return
         }
+        if name == "drop-state" {
+            self = .dropState(operator: op, state: try Self.state(c, at: at))
+            return
+        }
         let to = try PlanField.decode(String.self, c, .to, at: at + ".to", expected: "a string")
         guard !to.isEmpty else { throw PlanFormatError(message: "\(at).to is empty") }
         if name == "set-uid" {
             self = .setUid(operator: op, uid: to)
         } else if name == "rename-state" {
-            let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
-            guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
-            self = .renameState(operator: op, state: state, to: to)
+            self = .renameState(operator: op, state: try Self.state(c, at: at), to: to)
         } else {
             guard let id = OperatorID(hex: to) else {
                 throw PlanFormatError(message: "\(at).to: \(to) is not an operator id (32 hex digits)")
             }
             self = .setOperatorID(operator: op, id: id)
         }
+    }
+
+    static func state(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws -> String {
+        let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
+        guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
+        return state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -101,6 +110,8 @@ extension RewritePlan.Operation: Codable {
         case let .renameState(_, state, to):
             try c.encode(state, forKey: .state)
             try c.encode(to, forKey: .to)
+        case let .dropState(_, state):
+            try c.encode(state, forKey: .state)
         }
     }
 }

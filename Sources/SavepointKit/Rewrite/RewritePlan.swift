@@ -13,12 +13,13 @@ import SavepointMetadata
 ///         {"operation": "set-uid", "operator": "counter", "to": "counter-v2"},
 ///         {"operation": "set-operator-id", "operator": "window", "to": "2b1c0e5d9f8a7b6c5d4e3f2a1b0c9d8e"},
 ///         {"operation": "remove-operator", "operator": "0da08f51eaa85fc298e176a139b3649a"},
-///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"}
+///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"},
+///         {"operation": "drop-state", "operator": "counter", "state": "events"}
 ///       ]
 ///     }
 ///
 /// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it). The other
-/// operations of issue 11 (`drop-state`, `max-parallelism`, `purge-expired-ttl`,
+/// operations of issue 11 (`max-parallelism`, `purge-expired-ttl`,
 /// `delete-keys`, `keep-keys`, `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
@@ -35,11 +36,15 @@ public struct RewritePlan: Sendable, Equatable {
         /// A keyed state of the operator is renamed (Flink restores state by name: a state renamed
         /// in the code would otherwise start empty and the old one stay unread).
         case renameState(operator: String, state: String, to: String)
+        /// A keyed state of the operator and all its entries leave the savepoint (Flink refuses
+        /// state it cannot map only for whole operators: a stale state would stay forever).
+        case dropState(operator: String, state: String)
 
         /// The operator selector the operation acts on.
         public var operatorSelector: String {
             switch self {
-            case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _): return op
+            case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
+                 let .dropState(op, _): return op
             }
         }
 
@@ -50,6 +55,7 @@ public struct RewritePlan: Sendable, Equatable {
             case let .setOperatorID(op, id): return "--set-operator-id \(op)=\(id.hex)"
             case let .removeOperator(op): return "--remove-operator \(op)"
             case let .renameState(op, state, to): return "--rename-state \(op)/\(state)=\(to)"
+            case let .dropState(op, state): return "--drop-state \(op)/\(state)"
             }
         }
     }
@@ -89,6 +95,15 @@ public struct RewritePlan: Sendable, Equatable {
         let rest = String(argument[argument.index(after: slash)...])
         guard let (state, to) = try? split(rest, option: "--rename-state", example: "") else { throw SavepointError.usage(usage) }
         return .renameState(operator: String(argument[..<slash]), state: state, to: to)
+    }
+
+    /// `OP/STATE` of `--drop-state`: the operator is up to the first `/` (state names may hold `/`).
+    public static func dropState(_ argument: String) throws -> Operation {
+        guard let slash = argument.firstIndex(of: "/"), slash != argument.startIndex,
+              argument.index(after: slash) != argument.endIndex else {
+            throw SavepointError.usage("--drop-state takes OP/STATE, e.g. --drop-state counter/events; got \(argument)")
+        }
+        return .dropState(operator: String(argument[..<slash]), state: String(argument[argument.index(after: slash)...]))
     }
 
     /// `KEY=VALUE`, both non-empty; the first `=` splits (uids may contain `=`).
