@@ -15,6 +15,9 @@ public struct KeyedPipeline: @unchecked Sendable {
     public var pipelined: Set<OperatorID>?
     /// Entries read and kept per state, for each operator with stages (filled while reading).
     let tallies: [OperatorID: EntryTally]
+    /// Operators moved to another max parallelism: each subtask's entries come from their
+    /// re-keyed readers, over every input subtask (set by the writer, which owns the spill directory).
+    public var rekeyings: OperatorRekeyings?
     /// Whether the savepoint format type in `_metadata` follows the target form (a conversion);
     /// a rewrite without `--to` keeps the input's.
     public var setsFormatType = true
@@ -37,7 +40,10 @@ public struct KeyedPipeline: @unchecked Sendable {
     /// with the operator's stages on top. A stage that moves entries between subtasks replaces the
     /// raw reader here with one over every input subtask whose key groups it needs.
     func reader(_ handle: KeyedStateHandle, of op: OperatorState, in savepoint: Savepoint) throws -> any RawKeyedStateReader {
-        try staged(try RawKeyedStateReaders.open(handle, of: op, in: savepoint), of: op)
+        if let rekeyed = try rekeyings?.reader(operator: op.operatorID, keyGroupRange: handle.keyGroupRange) {
+            return try staged(rekeyed, of: op)
+        }
+        return try staged(try RawKeyedStateReaders.open(handle, of: op, in: savepoint), of: op)
     }
 
     /// `base` with the operator's stages (as it is without any).
@@ -49,7 +55,7 @@ public struct KeyedPipeline: @unchecked Sendable {
     /// Reads every subtask of the operators with stages through them, writing nothing: fills the
     /// tallies (what `--dry-run` reports as entries kept and dropped).
     func count(in savepoint: Savepoint) throws {
-        let work = metadata.operatorStates.filter { stages[$0.operatorID] != nil }.flatMap { op in
+        let work = metadata.operatorStates.filter { stages[$0.operatorID] != nil || rekeyings?.moves($0.operatorID) == true }.flatMap { op in
             op.subtaskStates.compactMap(\.state?.managedKeyedState).map { (op, $0) }
         }
         _ = try ParallelJobs.run(count: work.count) { k in

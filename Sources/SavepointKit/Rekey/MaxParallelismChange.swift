@@ -11,8 +11,10 @@ import SavepointMetadata
 public enum MaxParallelismChange {
     /// Throws unless `op`'s state can move to `maxParallelism`: Flink's bounds, at least the
     /// operator's parallelism, and no state that cannot be re-keyed (raw keyed state is
-    /// user-defined bytes; changelog handles are not read by this version).
-    public static func check(_ op: OperatorState, maxParallelism: Int) throws {
+    /// user-defined bytes; changelog handles are not read by this version). With `savepoint`, also
+    /// the key type (read from the first subtask's state meta information; `KeyGroupAssigner`),
+    /// so that a key whose hash cannot be computed is refused before anything is written.
+    public static func check(_ op: OperatorState, maxParallelism: Int, in savepoint: Savepoint? = nil) throws {
         do {
             try KeyGroupAssigner.check(maxParallelism: maxParallelism, parallelism: op.parallelism)
             for entry in op.subtaskStates {
@@ -24,8 +26,12 @@ public enum MaxParallelismChange {
                     throw SavepointError.unsupported("subtask \(entry.subtaskIndex) keeps its keyed state in changelog handles, which cannot be re-keyed yet")
                 }
             }
+            if let savepoint, maxParallelism != op.maxParallelism,
+               let handle = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first {
+                _ = try KeyGroupAssigner(proxy: try RawKeyedStateReaders.open(handle, of: op, in: savepoint).proxy)
+            }
         } catch let e as RekeyError {
-            throw SavepointError.usage("operator \(op.displayName): \(e)")
+            throw e.forOperator(op)
         } catch SavepointError.unsupported(let why) {
             throw SavepointError.unsupported("operator \(op.displayName): \(why)")
         }
@@ -69,5 +75,16 @@ public enum MaxParallelismChange {
         }
         out.subtaskStates.sort { $0.subtaskIndex < $1.subtaskIndex }
         return out
+    }
+}
+
+extension RekeyError {
+    /// The error as the command line reports it, naming the operator: a max parallelism Flink
+    /// refuses is a usage error; a key type or key that cannot be re-keyed, unsupported input.
+    func forOperator(_ op: OperatorState) -> SavepointError {
+        switch self {
+        case .invalidMaxParallelism: return .usage("operator \(op.displayName): \(self)")
+        default: return .unsupported("operator \(op.displayName): \(self)")
+        }
     }
 }

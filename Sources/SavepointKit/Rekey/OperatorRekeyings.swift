@@ -46,30 +46,47 @@ public final class OperatorRekeyings: @unchecked Sendable {
     /// Subtask `subtask`'s re-keyed reader of the operator with output id `id`; nil when the
     /// operator is not re-keyed.
     public func reader(operator id: OperatorID, subtask: Int) throws -> RekeyedSubtaskReader? {
+        guard let readers = try readers(operator: id) else { return nil }
+        guard readers.indices.contains(subtask) else {
+            throw SavepointError.io("operator \(entries[id]!.move.input.displayName) has no subtask \(subtask) at parallelism \(readers.count)")
+        }
+        return readers[subtask]
+    }
+
+    /// The re-keyed reader of the subtask whose new key-group range is `range` (the range of the
+    /// stand-in handle `MaxParallelismChange.planned` gave it); nil when the operator is not re-keyed.
+    public func reader(operator id: OperatorID, keyGroupRange range: KeyGroupRange) throws -> RekeyedSubtaskReader? {
+        guard let readers = try readers(operator: id) else { return nil }
+        guard let reader = readers.first(where: { $0.keyGroupRange == range }) else {
+            throw SavepointError.io("operator \(entries[id]!.move.input.displayName): no subtask has \(range) at max parallelism \(entries[id]!.move.maxParallelism)")
+        }
+        return reader
+    }
+
+    private func readers(operator id: OperatorID) throws -> [RekeyedSubtaskReader]? {
         guard let entry = entries[id] else { return nil }
         entry.lock.lock()
         defer { entry.lock.unlock() }
         if entry.rekeying == nil {
             let op = entry.move.input
-            let readers = try op.subtaskStates.compactMap(\.state?.managedKeyedState).map {
-                try RawKeyedStateReaders.open($0, of: op, in: input)
+            do {
+                let readers = try op.subtaskStates.compactMap(\.state?.managedKeyedState).map {
+                    try RawKeyedStateReaders.open($0, of: op, in: input)
+                }
+                entry.rekeying = try KeyGroupRekeying(readers: readers, maxParallelism: entry.move.maxParallelism,
+                                                      parallelism: op.parallelism, spillDirectory: spillDirectory,
+                                                      memoryBudget: memoryBudget)
+            } catch let e as RekeyError {
+                throw e.forOperator(op)
             }
-            entry.rekeying = try KeyGroupRekeying(readers: readers, maxParallelism: entry.move.maxParallelism,
-                                                  parallelism: op.parallelism, spillDirectory: spillDirectory,
-                                                  memoryBudget: memoryBudget)
         }
-        let readers = entry.rekeying!.subtaskReaders
-        guard readers.indices.contains(subtask) else {
-            throw SavepointError.io("operator \(entry.move.input.displayName) has no subtask \(subtask) at parallelism \(readers.count)")
-        }
-        return readers[subtask]
+        return entry.rekeying!.subtaskReaders
     }
 
-    /// Entries moved per state, summed over the operators re-keyed so far.
-    public var entriesPerState: [String: Int64] {
-        entries.values.reduce(into: [:]) { sum, e in
-            e.lock.withLock { for (k, v) in e.rekeying?.entriesPerState ?? [:] { sum[k, default: 0] += v } }
-        }
+    /// Entries moved per state of the operator with output id `id` (empty until it is re-keyed).
+    public func entriesPerState(operator id: OperatorID) -> [String: Int64] {
+        guard let e = entries[id] else { return [:] }
+        return e.lock.withLock { e.rekeying?.entriesPerState ?? [:] }
     }
 
     /// Removes every spill file (idempotent).
@@ -82,28 +99,41 @@ extension MaxParallelismChange {
     /// The metadata a writer starts from: `op` at `maxParallelism`, every subtask `0..<parallelism`
     /// holding a keyed handle whose range is its new one (the input's handle stands in until the
     /// written one replaces it), so that each subtask that may receive entries is written. For an
-    /// operator without keyed state only the max parallelism changes.
-    public static func planned(_ op: OperatorState, maxParallelism: Int) throws -> OperatorState {
-        try check(op, maxParallelism: maxParallelism)
+    /// operator without keyed state only the max parallelism changes. `check` first.
+    public static func planned(_ op: OperatorState, maxParallelism: Int) -> OperatorState {
+        guard maxParallelism != op.maxParallelism else { return op }
         guard let standIn = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first else {
             var out = op
             out.maxParallelism = maxParallelism
             return out
         }
-        let ranges = keyGroupRanges(maxParallelism: maxParallelism, parallelism: op.parallelism)
-        var handles: [Int: KeyedStateHandle] = [:]
-        for (i, range) in ranges.enumerated() {
-            handles[i] = (op.subtaskState(i)?.managedKeyedState ?? standIn).covering(range)
+        var out = op
+        out.maxParallelism = maxParallelism
+        for (i, range) in keyGroupRanges(maxParallelism: maxParallelism, parallelism: op.parallelism).enumerated() {
+            let handle = (op.subtaskState(i)?.managedKeyedState ?? standIn).covering(range)
+            if let k = out.subtaskStates.firstIndex(where: { $0.subtaskIndex == i }) {
+                if out.subtaskStates[k].state == nil { out.subtaskStates[k].state = OperatorSubtaskState() }
+                out.subtaskStates[k].state!.managedKeyedState = handle
+            } else {
+                var state = OperatorSubtaskState()
+                state.managedKeyedState = handle
+                out.subtaskStates.append(OperatorState.SubtaskEntry(subtaskIndex: i, state: state))
+            }
         }
-        return try applying(to: op, maxParallelism: maxParallelism, keyedHandles: handles)
+        out.subtaskStates.sort { $0.subtaskIndex < $1.subtaskIndex }
+        return out
     }
 }
 
 extension KeyedStateHandle {
-    /// The handle with another key-group range (a stand-in in a planned `_metadata`).
+    /// The handle with another key-group range (a stand-in in a planned `_metadata`, never read:
+    /// its offsets are zeros, one per key group, so that it serializes as the written one will).
     func covering(_ range: KeyGroupRange) -> KeyedStateHandle {
         switch self {
-        case var .keyGroups(h): h.keyGroupRange = range; return .keyGroups(h)
+        case var .keyGroups(h):
+            h.keyGroupRange = range
+            h.offsets = Array(repeating: 0, count: range.numberOfKeyGroups)
+            return .keyGroups(h)
         case var .incrementalRemote(h): h.keyGroupRange = range; return .incrementalRemote(h)
         default: return self
         }

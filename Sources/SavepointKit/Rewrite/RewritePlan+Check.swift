@@ -18,15 +18,21 @@ public struct OperatorChange: Sendable, Equatable {
     public var droppedStates: Set<String> = []
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
+    /// Its new max parallelism (`--max-parallelism`), nil when it keeps its own.
+    public var newMaxParallelism: Int?
 
     /// The operator's id in the output.
     public var finalID: OperatorID { newID ?? before.operatorID }
 
     /// Whether the plan changes its keyed state (which then goes through the pipeline or, for a
     /// rename of a stream's states alone, gets a new stream header).
-    var changesKeyedState: Bool { !stateRenames.isEmpty || !droppedStates.isEmpty }
+    var changesKeyedState: Bool { !stateRenames.isEmpty || !droppedStates.isEmpty || rekeys }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty }
+    var touchesEntries: Bool { !droppedStates.isEmpty || rekeys }
+    /// Whether its keyed entries move to other key groups (`KeyGroupRekeying`).
+    var rekeys: Bool {
+        newMaxParallelism.map { $0 != before.maxParallelism } == true && MaxParallelismChange.hasKeyedState(before)
+    }
 
     /// The keyed-entry stages the plan applies to it: drops first (names as the input has them),
     /// then renames.
@@ -51,52 +57,89 @@ extension RewritePlan {
         let operators = savepoint.metadata.operatorStates
         var changes: [Int: OperatorChange] = [:]
         var identityOperation: [Int: String] = [:]
+        // Operators a max parallelism was given for by name (the others' comes from `--max-parallelism N`).
+        var namedMaxParallelism = Set<Int>()
         for operation in operations {
-            let index = try Self.operatorIndex(operation.operatorSelector, in: operators, for: operation)
-            let op = operators[index]
-            var change = changes[index] ?? OperatorChange(index: index, before: op)
-            var identity = change
-            switch operation {
-            case let .renameState(_, state, to):
-                if let earlier = change.stateRenames[state], earlier != to {
-                    throw SavepointError.usage("--rename-state \(op.displayName)/\(state)=\(earlier) and \(operation.commandLine) contradict: one state, two new names")
+            for index in try Self.operatorIndexes(operation, in: operators) {
+                let op = operators[index]
+                var change = changes[index] ?? OperatorChange(index: index, before: op)
+                var identity = change
+                switch operation {
+                case let .renameState(_, state, to):
+                    if let earlier = change.stateRenames[state], earlier != to {
+                        throw SavepointError.usage("--rename-state \(op.displayName)/\(state)=\(earlier) and \(operation.commandLine) contradict: one state, two new names")
+                    }
+                    if let other = change.stateRenames.first(where: { $0.key != state && $0.value == to }) {
+                        throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
+                    }
+                    change.stateRenames[state] = to
+                case let .dropState(_, state):
+                    change.droppedStates.insert(state)
+                case let .setMaxParallelism(selector, n):
+                    if selector != nil { namedMaxParallelism.insert(index) }
+                    if let earlier = change.newMaxParallelism, earlier != n,
+                       let first = change.operations.first(where: { $0.hasPrefix("--max-parallelism") }) {
+                        throw SavepointError.usage("\(first) and \(operation.commandLine) contradict: operator \(op.displayName) gets two max parallelisms")
+                    }
+                    change.newMaxParallelism = n
+                case .removeOperator:
+                    identity.removed = true
+                case let .setUid(_, uid):
+                    identity.newID = OperatorID(uid: uid)
+                    identity.newUid = uid
+                case let .setOperatorID(_, id):
+                    identity.newID = id
+                    // A stored uid whose hash is no longer the id would name the wrong operator.
+                    identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
                 }
-                if let other = change.stateRenames.first(where: { $0.key != state && $0.value == to }) {
-                    throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
+                if operation.changesState {} else {
+                    if let earlier = identityOperation[index],
+                       (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
+                        throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
+                            + "both change operator \(op.displayName); give one operation per operator")
+                    }
+                    identityOperation[index] = identityOperation[index] ?? operation.commandLine
+                    (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
                 }
-                change.stateRenames[state] = to
-            case let .dropState(_, state):
-                change.droppedStates.insert(state)
-            case .removeOperator:
-                identity.removed = true
-            case let .setUid(_, uid):
-                identity.newID = OperatorID(uid: uid)
-                identity.newUid = uid
-            case let .setOperatorID(_, id):
-                identity.newID = id
-                // A stored uid whose hash is no longer the id would name the wrong operator.
-                identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
-            }
-            if operation.changesState {} else {
-                if let earlier = identityOperation[index],
-                   (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
-                    throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
-                        + "both change operator \(op.displayName); give one operation per operator")
+                if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+                if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") || $0.hasPrefix("--drop-state") }) {
+                    throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
                 }
-                identityOperation[index] = identityOperation[index] ?? operation.commandLine
-                (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
+                changes[index] = change
             }
-            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
-            if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") || $0.hasPrefix("--drop-state") }) {
-                throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
-            }
-            changes[index] = change
         }
+        try Self.checkMaxParallelism(&changes, named: namedMaxParallelism, in: savepoint)
         try Self.checkDistinctIDs(operators, changes)
         for change in changes.values where change.changesKeyedState {
             try Self.checkStateOperations(change, in: savepoint)
         }
         return changes.keys.sorted().map { changes[$0]! }
+    }
+
+    /// The operators an operation acts on: the one its selector names, or every operator.
+    static func operatorIndexes(_ operation: Operation, in operators: [OperatorState]) throws -> [Int] {
+        guard let selector = operation.operatorSelector else { return Array(operators.indices) }
+        return [try operatorIndex(selector, in: operators, for: operation)]
+    }
+
+    /// A new max parallelism: refused for an operator removed by name, dropped for one removed
+    /// when it came from `--max-parallelism N`; else checked against Flink's bounds, the
+    /// operator's parallelism and its key type (`MaxParallelismChange`, `KeyGroupAssigner`).
+    static func checkMaxParallelism(_ changes: inout [Int: OperatorChange], named: Set<Int>, in savepoint: Savepoint) throws {
+        for index in changes.keys.sorted() {
+            let change = changes[index]!
+            guard let n = change.newMaxParallelism else { continue }
+            let op = change.before
+            if change.removed {
+                if named.contains(index) {
+                    throw SavepointError.usage("--remove-operator \(op.displayName) and --max-parallelism \(op.displayName)=\(n) contradict: the operator is removed with its state")
+                }
+                changes[index]!.newMaxParallelism = nil
+                changes[index]!.operations.removeAll { $0.hasPrefix("--max-parallelism") }
+                continue
+            }
+            try MaxParallelismChange.check(op, maxParallelism: n, in: savepoint)
+        }
     }
 
     /// The one operator `selector` names (uid, id in hex, or a uid whose hash is the id).
@@ -172,7 +215,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState: true
+        case .renameState, .dropState, .setMaxParallelism: true
         default: false
         }
     }

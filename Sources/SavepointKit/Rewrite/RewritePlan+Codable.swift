@@ -6,9 +6,10 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["max-parallelism", "purge-expired-ttl",
+    static let reservedOperations = ["purge-expired-ttl",
                                      "delete-keys", "keep-keys", "upsert"]
-    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state"]
+    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
+                                  "max-parallelism"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -52,6 +53,7 @@ extension RewritePlan.Operation: Codable {
         case .removeOperator: "remove-operator"
         case .renameState: "rename-state"
         case .dropState: "drop-state"
+        case .setMaxParallelism: "max-parallelism"
         }
     }
 
@@ -64,6 +66,15 @@ extension RewritePlan.Operation: Codable {
         guard RewritePlan.builtOperations.contains(name) else {
             throw PlanFormatError(message: "\(at): no operation \(name); the operations are "
                 + RewritePlan.builtOperations.joined(separator: ", "))
+        }
+        if name == "max-parallelism" {
+            // The operator is optional here: without it, every operator's.
+            let op = c.contains(.operator)
+                ? try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id") : nil
+            if op?.isEmpty == true { throw PlanFormatError(message: "\(at).operator is empty") }
+            let n = try PlanField.decode(Int.self, c, .to, at: at + ".to", expected: "a number (the new max parallelism)")
+            self = .setMaxParallelism(operator: op, to: n)
+            return
         }
         let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
         guard !op.isEmpty else { throw PlanFormatError(message: "\(at).operator is empty") }
@@ -102,7 +113,7 @@ extension RewritePlan.Operation: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .operation)
-        try c.encode(operatorSelector, forKey: .operator)
+        try c.encodeIfPresent(operatorSelector, forKey: .operator)
         switch self {
         case let .setUid(_, uid): try c.encode(uid, forKey: .to)
         case let .setOperatorID(_, id): try c.encode(id.hex, forKey: .to)
@@ -112,6 +123,8 @@ extension RewritePlan.Operation: Codable {
             try c.encode(to, forKey: .to)
         case let .dropState(_, state):
             try c.encode(state, forKey: .state)
+        case let .setMaxParallelism(_, n):
+            try c.encode(n, forKey: .to)
         }
     }
 }

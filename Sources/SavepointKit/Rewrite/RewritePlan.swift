@@ -14,12 +14,14 @@ import SavepointMetadata
 ///         {"operation": "set-operator-id", "operator": "window", "to": "2b1c0e5d9f8a7b6c5d4e3f2a1b0c9d8e"},
 ///         {"operation": "remove-operator", "operator": "0da08f51eaa85fc298e176a139b3649a"},
 ///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"},
-///         {"operation": "drop-state", "operator": "counter", "state": "events"}
+///         {"operation": "drop-state", "operator": "counter", "state": "events"},
+///         {"operation": "max-parallelism", "to": 256}
 ///       ]
 ///     }
 ///
-/// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it). The other
-/// operations of issue 11 (`max-parallelism`, `purge-expired-ttl`,
+/// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it); `max-parallelism`
+/// without one applies to every operator. The other
+/// operations of issue 11 (`purge-expired-ttl`,
 /// `delete-keys`, `keep-keys`, `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
@@ -39,12 +41,18 @@ public struct RewritePlan: Sendable, Equatable {
         /// A keyed state of the operator and all its entries leave the savepoint (Flink refuses
         /// state it cannot map only for whole operators: a stale state would stay forever).
         case dropState(operator: String, state: String)
+        /// The max parallelism (number of key groups) becomes `to`: every keyed entry and timer is
+        /// re-assigned to its key group as Flink assigns keys (`Rekey/`). Without an operator,
+        /// every operator's (Flink requires one max parallelism per job vertex, chained operators
+        /// included).
+        case setMaxParallelism(operator: String?, to: Int)
 
-        /// The operator selector the operation acts on.
-        public var operatorSelector: String {
+        /// The operator selector the operation acts on (nil: every operator).
+        public var operatorSelector: String? {
             switch self {
             case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
                  let .dropState(op, _): return op
+            case let .setMaxParallelism(op, _): return op
             }
         }
 
@@ -56,6 +64,7 @@ public struct RewritePlan: Sendable, Equatable {
             case let .removeOperator(op): return "--remove-operator \(op)"
             case let .renameState(op, state, to): return "--rename-state \(op)/\(state)=\(to)"
             case let .dropState(op, state): return "--drop-state \(op)/\(state)"
+            case let .setMaxParallelism(op, n): return "--max-parallelism " + (op.map { "\($0)=\(n)" } ?? "\(n)")
             }
         }
     }
@@ -104,6 +113,16 @@ public struct RewritePlan: Sendable, Equatable {
             throw SavepointError.usage("--drop-state takes OP/STATE, e.g. --drop-state counter/events; got \(argument)")
         }
         return .dropState(operator: String(argument[..<slash]), state: String(argument[argument.index(after: slash)...]))
+    }
+
+    /// `N` or `OP=N` of `--max-parallelism` (the operator is up to the last `=`: uids may contain `=`).
+    public static func setMaxParallelism(_ argument: String) throws -> Operation {
+        let eq = argument.lastIndex(of: "=")
+        let number = eq.map { String(argument[argument.index(after: $0)...]) } ?? argument
+        guard let n = Int(number), eq != argument.startIndex else {
+            throw SavepointError.usage("--max-parallelism takes N or OP=N, e.g. --max-parallelism 256 or --max-parallelism counter=256; got \(argument)")
+        }
+        return .setMaxParallelism(operator: eq.map { String(argument[..<$0]) }, to: n)
     }
 
     /// `KEY=VALUE`, both non-empty; the first `=` splits (uids may contain `=`).

@@ -186,7 +186,7 @@ import Testing
         let path = try #require(fixture.readablePath)
         var op = try #require(try Savepoint.open(path).metadata.operatorStates.first(where: MaxParallelismChange.hasKeyedState))
         op.subtaskStates.removeAll { $0.subtaskIndex == 1 }
-        let planned = try MaxParallelismChange.planned(op, maxParallelism: 300)
+        let planned = MaxParallelismChange.planned(op, maxParallelism: 300)
         #expect(planned.maxParallelism == 300)
         #expect(planned.subtaskStates.map(\.subtaskIndex) == Array(0..<op.parallelism))
         #expect(planned.subtaskStates.map { $0.state?.managedKeyedState?.keyGroupRange }

@@ -19,7 +19,8 @@ enum RekeyTestSupport {
         defer { try? FileManager.default.removeItem(at: spill) }
         var metadata = input.metadata
         metadata.operatorStates = try input.metadata.operatorStates.map {
-            try MaxParallelismChange.planned($0, maxParallelism: maxParallelism)
+            try MaxParallelismChange.check($0, maxParallelism: maxParallelism, in: input)
+            return MaxParallelismChange.planned($0, maxParallelism: maxParallelism)
         }
         let rekeyings = OperatorRekeyings(
             input: input, moves: input.metadata.operatorStates.filter(MaxParallelismChange.hasKeyedState).map {
