@@ -11,6 +11,8 @@ struct Rewrite: ParsableCommand {
                               [--remove-operator <op> ...]
                               [--rename-state <op/old=new> ...]
                               [--drop-state <op/state> ...]
+                              [--delete-keys <op=file> ...]
+                              [--keep-keys <op=file> ...]
                               [--max-parallelism <n|op=n> ...] [--to <form>]
                               [--plan <file.json>] [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
@@ -24,15 +26,17 @@ struct Rewrite: ParsableCommand {
             restores keyed state by name: --rename-state OP/OLD=NEW follows a
             state renamed in the code; --drop-state OP/STATE removes a stale
             state and its entries (every form; in RocksDB's native form the
-            states are column families). --max-parallelism N changes the
-            number of key groups, which Flink never allows (FLINK-13093): every
-            keyed entry and timer moves to the key group Flink assigns its key
-            (murmur hash of the key's Java hashCode) and to the subtask owning
-            it at the same parallelism, through sorted spill files beside OUT.
-            Keys must be Strings, boxed primitives, or Tuples and Rows of them;
-            other key types are refused by name. OP=N changes one operator only
-            (Flink wants one max parallelism per chain). --to FORM (memory,
-            filesystem, lsm)
+            states are column families). --delete-keys OP=FILE drops every entry
+            and timer of the keys in FILE, --keep-keys OP=FILE all but those:
+            one key a line as dump prints it ("k42", 42, ["a",1]).
+            --max-parallelism N changes the number of key groups, which Flink
+            never allows (FLINK-13093): every keyed entry and timer moves to the
+            key group Flink assigns its key (murmur hash of the key's Java
+            hashCode) and to the subtask owning it at the same parallelism,
+            through sorted spill files beside OUT. Keys must be Strings, boxed
+            primitives, or Tuples and Rows of them; other key types are refused
+            by name. OP=N changes one operator only (Flink wants one max
+            parallelism per chain). --to FORM (memory, filesystem, lsm)
             converts in the same pass; without it OUT keeps IN's form.
             Operations repeat and combine; --plan reads them from a file:
               {"version": 1, "operations": [
@@ -50,14 +54,14 @@ struct Rewrite: ParsableCommand {
             Operators whose entries the plan leaves alone keep their state
             files, copied byte for byte: a uid change costs what copying the
             savepoint costs. The others (dropped states, renames in the native
-            form, a new max parallelism, all with --to) are read, changed and written again, as
-            savepoint convert writes them. OUT is written beside itself in a
-            hidden directory, read back (copied files by size and hash,
-            rewritten state by entry count and digest against IN with the plan
-            applied, _metadata as planned, quick validation) and renamed into
-            place only then; SIGINT and SIGTERM leave no OUT. An existing OUT is
-            refused unless --force, which replaces only a savepoint or an empty
-            directory.
+            form, key filters, a new max parallelism, all with --to) are read,
+            changed and written again, as savepoint convert writes them. OUT is
+            written beside itself in a hidden directory, read back (copied files
+            by size and hash, rewritten state by entry count and digest against
+            IN with the plan applied, _metadata as planned, quick validation)
+            and renamed into place only then; SIGINT and SIGTERM leave no OUT.
+            An existing OUT is refused unless --force, which replaces only a
+            savepoint or an empty directory.
 
             Exit codes: 0 rewritten and verified, 1 verification failed,
             2 unreadable input or usage error.
@@ -68,6 +72,7 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-lean --remove-operator window
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
+              savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
               savepoint rewrite SAVEPOINT /tmp/sp-256 --max-parallelism 256
               savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
@@ -100,6 +105,12 @@ struct Rewrite: ParsableCommand {
 
     @Option(help: ArgumentHelp("Drop keyed state STATE of operator OP and its entries (repeatable).", valueName: "op/state"))
     var dropState: [String] = []
+
+    @Option(help: ArgumentHelp("Drop operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
+    var deleteKeys: [String] = []
+
+    @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
+    var keepKeys: [String] = []
 
     @Option(help: ArgumentHelp("Re-key every operator (N) or operator OP (OP=N) to max parallelism N (repeatable).",
                                valueName: "n|op=n"))
@@ -135,9 +146,10 @@ struct Rewrite: ParsableCommand {
         var operations = try plan.map { try RewritePlan.read(file: $0).operations } ?? []
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
-            + dropState.map(RewritePlan.dropState) + maxParallelism.map(RewritePlan.setMaxParallelism)
+            + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
+            + maxParallelism.map(RewritePlan.setMaxParallelism)
         guard !operations.isEmpty || to != nil else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --max-parallelism, --to or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --max-parallelism, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         options.target = to
@@ -176,7 +188,7 @@ struct Rewrite: ParsableCommand {
             if let n = op.newMaxParallelism {
                 lines.append("    max parallelism \(op.maxParallelism) -> \(n)" + (n == op.maxParallelism ? " (unchanged)" : ""))
             }
-            for e in op.entries ?? [] {
+            for e in op.entries ?? [] where e.read > 0 {
                 lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
             }
         }

@@ -1,3 +1,4 @@
+import Bytes
 import CanonicalFormat
 import Foundation
 import SavepointMetadata
@@ -15,8 +16,9 @@ import SavepointMetadata
 /// to what it hands on.
 public protocol KeyedEntryStage: Sendable {
     /// The stage for one subtask's reader, whose meta information before the stage is `input`
-    /// (subtasks need not list their states in one order).
-    func bound(to input: KeyedBackendSerializationProxy) throws -> BoundEntryStage
+    /// (subtasks need not list their states in one order) and whose keys start with a key-group
+    /// prefix of `keyGroupPrefixBytes` (1 or 2, by the max parallelism).
+    func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage
 }
 
 /// A stage bound to one reader: the meta information after it, and where each entry goes.
@@ -50,7 +52,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
         var proxy = base.proxy
         var routes: [BoundEntryStage.Route] = []
         for stage in stages {
-            let bound = try stage.bound(to: proxy)
+            let bound = try stage.bound(to: proxy, keyGroupPrefixBytes: FlinkHashing.keyGroupPrefixBytes(maxParallelism: base.maxParallelism))
             proxy = bound.proxy
             if let route = bound.route { routes.append(route) }
         }
@@ -60,6 +62,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
 
     var keyGroupRange: KeyGroupRange { base.keyGroupRange }
     var maxParallelism: Int { base.maxParallelism }
+    var formReader: any RawKeyedStateReader { base.formReader }
 
     func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
         let routing = routes

@@ -16,6 +16,10 @@ public struct OperatorChange: Sendable, Equatable {
     public var stateRenames: [String: String] = [:]
     /// Keyed states dropped with their entries.
     public var droppedStates: Set<String> = []
+    /// Keys whose entries leave (`--delete-keys`), and the only keys whose entries stay
+    /// (`--keep-keys`); nil: no such operation.
+    public var deletedKeys: Set<JSONValue>?
+    public var keptKeys: Set<JSONValue>?
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
     /// Its new max parallelism (`--max-parallelism`), nil when it keeps its own.
@@ -26,18 +30,19 @@ public struct OperatorChange: Sendable, Equatable {
 
     /// Whether the plan changes its keyed state (which then goes through the pipeline or, for a
     /// rename of a stream's states alone, gets a new stream header).
-    var changesKeyedState: Bool { !stateRenames.isEmpty || !droppedStates.isEmpty || rekeys }
+    var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty || rekeys }
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || rekeys }
     /// Whether its keyed entries move to other key groups (`KeyGroupRekeying`).
     var rekeys: Bool {
         newMaxParallelism.map { $0 != before.maxParallelism } == true && MaxParallelismChange.hasKeyedState(before)
     }
 
-    /// The keyed-entry stages the plan applies to it: drops first (names as the input has them),
-    /// then renames.
+    /// The keyed-entry stages the plan applies to it: key filters, then drops (names as the input
+    /// has them), then renames.
     var stages: [any KeyedEntryStage] {
         var out: [any KeyedEntryStage] = []
+        if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
         if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
         if !stateRenames.isEmpty { out.append(RenameStatesStage(renames: stateRenames)) }
         return out
@@ -57,56 +62,66 @@ extension RewritePlan {
         let operators = savepoint.metadata.operatorStates
         var changes: [Int: OperatorChange] = [:]
         var identityOperation: [Int: String] = [:]
-        // Operators a max parallelism was given for by name (the others' comes from `--max-parallelism N`).
+        // Operators a max parallelism was given for by name (the others' came from `--max-parallelism N`).
         var namedMaxParallelism = Set<Int>()
-        for operation in operations {
-            for index in try Self.operatorIndexes(operation, in: operators) {
-                let op = operators[index]
-                var change = changes[index] ?? OperatorChange(index: index, before: op)
-                var identity = change
-                switch operation {
-                case let .renameState(_, state, to):
-                    if let earlier = change.stateRenames[state], earlier != to {
-                        throw SavepointError.usage("--rename-state \(op.displayName)/\(state)=\(earlier) and \(operation.commandLine) contradict: one state, two new names")
-                    }
-                    if let other = change.stateRenames.first(where: { $0.key != state && $0.value == to }) {
-                        throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
-                    }
-                    change.stateRenames[state] = to
-                case let .dropState(_, state):
-                    change.droppedStates.insert(state)
-                case let .setMaxParallelism(selector, n):
-                    if selector != nil { namedMaxParallelism.insert(index) }
-                    if let earlier = change.newMaxParallelism, earlier != n,
-                       let first = change.operations.first(where: { $0.hasPrefix("--max-parallelism") }) {
-                        throw SavepointError.usage("\(first) and \(operation.commandLine) contradict: operator \(op.displayName) gets two max parallelisms")
-                    }
-                    change.newMaxParallelism = n
-                case .removeOperator:
-                    identity.removed = true
-                case let .setUid(_, uid):
-                    identity.newID = OperatorID(uid: uid)
-                    identity.newUid = uid
-                case let .setOperatorID(_, id):
-                    identity.newID = id
-                    // A stored uid whose hash is no longer the id would name the wrong operator.
-                    identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
+        for (operation, index) in try Self.targets(of: operations, in: operators) {
+            let op = operators[index]
+            var change = changes[index] ?? OperatorChange(index: index, before: op)
+            var identity = change
+            switch operation {
+            case let .renameState(_, state, to):
+                if let earlier = change.stateRenames[state], earlier != to {
+                    throw SavepointError.usage("--rename-state \(op.displayName)/\(state)=\(earlier) and \(operation.commandLine) contradict: one state, two new names")
                 }
-                if operation.changesState {} else {
-                    if let earlier = identityOperation[index],
-                       (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
-                        throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
-                            + "both change operator \(op.displayName); give one operation per operator")
-                    }
-                    identityOperation[index] = identityOperation[index] ?? operation.commandLine
-                    (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
+                if let other = change.stateRenames.first(where: { $0.key != state && $0.value == to }) {
+                    throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
                 }
-                if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
-                if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") || $0.hasPrefix("--drop-state") }) {
-                    throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
+                change.stateRenames[state] = to
+            case let .dropState(_, state):
+                change.droppedStates.insert(state)
+            case let .setMaxParallelism(selector, n):
+                if selector != nil { namedMaxParallelism.insert(index) }
+                if let earlier = change.newMaxParallelism, earlier != n,
+                   let first = change.operations.first(where: { $0.hasPrefix("--max-parallelism") }) {
+                    throw SavepointError.usage("\(first) and \(operation.commandLine) contradict: operator \(op.displayName) gets two max parallelisms")
                 }
-                changes[index] = change
+                change.newMaxParallelism = n
+            case let .deleteKeys(_, file), let .keepKeys(_, file):
+                let option = operation.commandLine.prefix { $0 != " " }
+                let keyType = try StateNames.of(op, in: savepoint).keyType
+                guard keyType != nil else {
+                    throw SavepointError.usage("\(operation.commandLine): operator \(op.displayName) has no keyed state")
+                }
+                let keys = try KeyFilterStage.readKeys(file, option: String(option), keyType: keyType)
+                if case .deleteKeys = operation {
+                    change.deletedKeys = (change.deletedKeys ?? []).union(keys)
+                } else {
+                    change.keptKeys = (change.keptKeys ?? []).union(keys)
+                }
+            case .removeOperator:
+                identity.removed = true
+            case let .setUid(_, uid):
+                identity.newID = OperatorID(uid: uid)
+                identity.newUid = uid
+            case let .setOperatorID(_, id):
+                identity.newID = id
+                // A stored uid whose hash is no longer the id would name the wrong operator.
+                identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
             }
+            if operation.changesState {} else {
+                if let earlier = identityOperation[index],
+                   (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
+                    throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
+                        + "both change operator \(op.displayName); give one operation per operator")
+                }
+                identityOperation[index] = identityOperation[index] ?? operation.commandLine
+                (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
+            }
+            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+            if change.removed, let rename = change.operations.first(where: { Self.changesStateOption($0) }) {
+                throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
+            }
+            changes[index] = change
         }
         try Self.checkMaxParallelism(&changes, named: namedMaxParallelism, in: savepoint)
         try Self.checkDistinctIDs(operators, changes)
@@ -116,10 +131,17 @@ extension RewritePlan {
         return changes.keys.sorted().map { changes[$0]! }
     }
 
-    /// The operators an operation acts on: the one its selector names, or every operator.
-    static func operatorIndexes(_ operation: Operation, in operators: [OperatorState]) throws -> [Int] {
-        guard let selector = operation.operatorSelector else { return Array(operators.indices) }
-        return [try operatorIndex(selector, in: operators, for: operation)]
+    /// Whether a command line is of an operation on states (not on the operator's identity).
+    static func changesStateOption(_ commandLine: String) -> Bool {
+        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys"].contains { commandLine.hasPrefix($0 + " ") }
+    }
+
+    /// Each operation with the operator it acts on: the one its selector names, or every operator.
+    static func targets(of operations: [Operation], in operators: [OperatorState]) throws -> [(Operation, Int)] {
+        try operations.flatMap { operation in
+            guard let selector = operation.operatorSelector else { return operators.indices.map { (operation, $0) } }
+            return [(operation, try operatorIndex(selector, in: operators, for: operation))]
+        }
     }
 
     /// A new max parallelism: refused for an operator removed by name, dropped for one removed
@@ -166,9 +188,9 @@ extension RewritePlan {
             }
             // Name the operation that moved onto the id, and the operator that holds it.
             let (moved, holder) = changes[i]?.newID != nil ? (i, other) : (other, i)
-            let operation = changes[moved]!.operations.first { !$0.hasPrefix("--rename-state") && !$0.hasPrefix("--drop-state") } ?? ""
+            let operation = changes[moved]!.operations.first { !Self.changesStateOption($0) } ?? ""
             if let holderChange = changes[holder], holderChange.newID != nil {
-                let first = holderChange.operations.first { !$0.hasPrefix("--rename-state") && !$0.hasPrefix("--drop-state") } ?? ""
+                let first = holderChange.operations.first { !Self.changesStateOption($0) } ?? ""
                 throw SavepointError.usage("\(first) and \(operation) contradict: both operators would have id \(id.hex)")
             }
             throw SavepointError.usage("\(operation): operator id \(id.hex) is already operator "
@@ -215,7 +237,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState, .setMaxParallelism: true
+        case .renameState, .dropState, .deleteKeys, .keepKeys, .setMaxParallelism: true
         default: false
         }
     }

@@ -6,10 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["purge-expired-ttl",
-                                     "delete-keys", "keep-keys", "upsert"]
+    static let reservedOperations = ["purge-expired-ttl", "upsert"]
     static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
-                                  "max-parallelism"]
+                                  "delete-keys", "keep-keys", "max-parallelism"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -44,7 +43,7 @@ extension RewritePlan: Codable {
 }
 
 extension RewritePlan.Operation: Codable {
-    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to }
+    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to, file }
 
     public var name: String {
         switch self {
@@ -53,6 +52,8 @@ extension RewritePlan.Operation: Codable {
         case .removeOperator: "remove-operator"
         case .renameState: "rename-state"
         case .dropState: "drop-state"
+        case .deleteKeys: "delete-keys"
+        case .keepKeys: "keep-keys"
         case .setMaxParallelism: "max-parallelism"
         }
     }
@@ -80,6 +81,12 @@ extension RewritePlan.Operation: Codable {
         guard !op.isEmpty else { throw PlanFormatError(message: "\(at).operator is empty") }
         if name == "remove-operator" {
             self = .removeOperator(operator: op)
+            return
+        }
+        if name == "delete-keys" || name == "keep-keys" {
+            let file = try PlanField.decode(String.self, c, .file, at: at + ".file", expected: "a file of keys")
+            guard !file.isEmpty else { throw PlanFormatError(message: "\(at).file is empty") }
+            self = name == "delete-keys" ? .deleteKeys(operator: op, file: file) : .keepKeys(operator: op, file: file)
             return
         }
         if name == "drop-state" {
@@ -123,6 +130,8 @@ extension RewritePlan.Operation: Codable {
             try c.encode(to, forKey: .to)
         case let .dropState(_, state):
             try c.encode(state, forKey: .state)
+        case let .deleteKeys(_, file), let .keepKeys(_, file):
+            try c.encode(file, forKey: .file)
         case let .setMaxParallelism(_, n):
             try c.encode(n, forKey: .to)
         }

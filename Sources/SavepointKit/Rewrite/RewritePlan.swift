@@ -15,6 +15,7 @@ import SavepointMetadata
 ///         {"operation": "remove-operator", "operator": "0da08f51eaa85fc298e176a139b3649a"},
 ///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"},
 ///         {"operation": "drop-state", "operator": "counter", "state": "events"},
+///         {"operation": "delete-keys", "operator": "counter", "file": "bad-keys.jsonl"},
 ///         {"operation": "max-parallelism", "to": 256}
 ///       ]
 ///     }
@@ -22,7 +23,7 @@ import SavepointMetadata
 /// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it); `max-parallelism`
 /// without one applies to every operator. The other
 /// operations of issue 11 (`purge-expired-ttl`,
-/// `delete-keys`, `keep-keys`, `upsert`) are names this format reserves: a plan that uses one is
+/// `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
     public static let formatVersion = 1
@@ -41,6 +42,11 @@ public struct RewritePlan: Sendable, Equatable {
         /// A keyed state of the operator and all its entries leave the savepoint (Flink refuses
         /// state it cannot map only for whole operators: a stale state would stay forever).
         case dropState(operator: String, state: String)
+        /// Every entry (timers included) of the keys in `file` (dump-schema JSON, one a line)
+        /// leaves the operator's keyed state.
+        case deleteKeys(operator: String, file: String)
+        /// Only the entries of the keys in `file` stay in the operator's keyed state.
+        case keepKeys(operator: String, file: String)
         /// The max parallelism (number of key groups) becomes `to`: every keyed entry and timer is
         /// re-assigned to its key group as Flink assigns keys (`Rekey/`). Without an operator,
         /// every operator's (Flink requires one max parallelism per job vertex, chained operators
@@ -51,7 +57,7 @@ public struct RewritePlan: Sendable, Equatable {
         public var operatorSelector: String? {
             switch self {
             case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
-                 let .dropState(op, _): return op
+                 let .dropState(op, _), let .deleteKeys(op, _), let .keepKeys(op, _): return op
             case let .setMaxParallelism(op, _): return op
             }
         }
@@ -64,6 +70,8 @@ public struct RewritePlan: Sendable, Equatable {
             case let .removeOperator(op): return "--remove-operator \(op)"
             case let .renameState(op, state, to): return "--rename-state \(op)/\(state)=\(to)"
             case let .dropState(op, state): return "--drop-state \(op)/\(state)"
+            case let .deleteKeys(op, file): return "--delete-keys \(op)=\(file)"
+            case let .keepKeys(op, file): return "--keep-keys \(op)=\(file)"
             case let .setMaxParallelism(op, n): return "--max-parallelism " + (op.map { "\($0)=\(n)" } ?? "\(n)")
             }
         }
@@ -115,6 +123,18 @@ public struct RewritePlan: Sendable, Equatable {
         return .dropState(operator: String(argument[..<slash]), state: String(argument[argument.index(after: slash)...]))
     }
 
+    /// `OP=FILE` of `--delete-keys`.
+    public static func deleteKeys(_ argument: String) throws -> Operation {
+        let (op, file) = try split(argument, option: "--delete-keys", example: "counter=bad-keys.jsonl")
+        return .deleteKeys(operator: op, file: file)
+    }
+
+    /// `OP=FILE` of `--keep-keys`.
+    public static func keepKeys(_ argument: String) throws -> Operation {
+        let (op, file) = try split(argument, option: "--keep-keys", example: "counter=keys.jsonl")
+        return .keepKeys(operator: op, file: file)
+    }
+
     /// `N` or `OP=N` of `--max-parallelism` (the operator is up to the last `=`: uids may contain `=`).
     public static func setMaxParallelism(_ argument: String) throws -> Operation {
         let eq = argument.lastIndex(of: "=")
@@ -129,7 +149,7 @@ public struct RewritePlan: Sendable, Equatable {
     private static func split(_ argument: String, option: String, example: String) throws -> (String, String) {
         guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex,
               argument.index(after: eq) != argument.endIndex else {
-            throw SavepointError.usage("\(option) takes OLD=NEW, e.g. \(option) \(example); got \(argument)")
+            throw SavepointError.usage("\(option) takes \(option == "--set-uid" ? "OLD=NEW" : "OP=VALUE"), e.g. \(option) \(example); got \(argument)")
         }
         return (String(argument[..<eq]), String(argument[argument.index(after: eq)...]))
     }
@@ -138,21 +158,27 @@ public struct RewritePlan: Sendable, Equatable {
 
     /// Reads a plan file; errors name the file and what is wrong in it.
     public static func read(file path: String) throws -> RewritePlan {
-        switch FileStatus.readable(path) {
-        case .regularFile: break
-        case .missing: throw SavepointError.unreadable(path: path, reason: "no such file")
-        case let status: throw SavepointError.unreadable(path: path, reason: status.problemAsFile ?? "not a file")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw SavepointError.unreadable(path: path, reason: error.localizedDescription)
-        }
+        let data = try contents(of: path)
         do {
             return try JSONDecoder().decode(RewritePlan.self, from: data)
         } catch let e as PlanFormatError {
             throw SavepointError.usage("\(path): not a rewrite plan: \(e.message)")
         } catch {
             throw SavepointError.usage("\(path): not a rewrite plan: not valid JSON")
+        }
+    }
+}
+
+extension RewritePlan {
+    /// The bytes of a file the plan names (the plan itself, a file of keys); errors name it.
+    static func contents(of path: String) throws -> Data {
+        switch FileStatus.readable(path) {
+        case .regularFile: break
+        case .missing: throw SavepointError.unreadable(path: path, reason: "no such file")
+        case let status: throw SavepointError.unreadable(path: path, reason: status.problemAsFile ?? "not a file")
+        }
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw SavepointError.unreadable(path: path, reason: error.localizedDescription)
         }
     }
 }

@@ -7,7 +7,7 @@ import SavepointMetadata
 struct DropStatesStage: KeyedEntryStage {
     let names: Set<String>
 
-    func bound(to input: KeyedBackendSerializationProxy) throws -> BoundEntryStage {
+    func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
         var next = 0
         let newIndex: [Int?] = input.states.map { state in
             guard !names.contains(state.name) else { return nil }
@@ -30,7 +30,7 @@ struct DropStatesStage: KeyedEntryStage {
 struct RenameStatesStage: KeyedEntryStage {
     let renames: [String: String]
 
-    func bound(to input: KeyedBackendSerializationProxy) throws -> BoundEntryStage {
+    func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
         var out = input
         for k in out.states.indices {
             if let new = renames[out.states[k].name] { out.states[k].name = new }

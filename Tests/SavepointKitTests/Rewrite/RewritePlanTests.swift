@@ -192,9 +192,13 @@ import Testing
         for bad in ["counter", "/x", "counter/"] {
             #expect(usageMessage { _ = try RewritePlan.dropState(bad) }?.contains("--drop-state takes OP/STATE") == true, "\(bad)")
         }
-        let plan = RewritePlan(operations: [.dropState(operator: "counter", state: "events")])
+        #expect(try RewritePlan.deleteKeys("counter=k.jsonl") == .deleteKeys(operator: "counter", file: "k.jsonl"))
+        let plan = RewritePlan(operations: [.dropState(operator: "counter", state: "events"),
+                                            .deleteKeys(operator: "counter", file: "bad.jsonl"),
+                                            .keepKeys(operator: "counter", file: "good.jsonl")])
         let data = try JSONEncoder().encode(plan)
         #expect(String(decoding: data, as: UTF8.self).contains("\"operation\":\"drop-state\""))
+        #expect(String(decoding: data, as: UTF8.self).contains("\"file\":\"bad.jsonl\""))
         #expect(try JSONDecoder().decode(RewritePlan.self, from: data) == plan)
     }
 }

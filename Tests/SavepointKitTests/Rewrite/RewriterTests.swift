@@ -286,4 +286,39 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
         #expect(Scratch.leftovers(in: dir).isEmpty)
     }
+
+    /// `--delete-keys` and `--keep-keys`: every entry and timer of the keys leaves (or stays), in
+    /// the stream, heap and LSM forms; the other operators are copied as they are.
+    @Test(arguments: basic.filter { ["filesystem", "hashmap-native", "rocksdb-native"].contains($0.form) })
+    func keyFiltersDeleteOrKeepEveryEntryOfTheKeys(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let dir = try Scratch.directory("rewrite-keys")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keysFile = dir.appendingPathComponent("keys.jsonl")
+        try Data("\"key-0001\"\n\n\"key-0150\"\n\"no-such-key\"\n".utf8).write(to: keysFile)
+        let keys: Set<JSONValue> = [.string("key-0001"), .string("key-0150"), .string("no-such-key")]
+        func key(_ line: ArraySlice<UInt8>) -> JSONValue? {
+            guard case let .object(fields)? = JSONValue.parse(Array(line)) else { return nil }
+            return fields["key"]
+        }
+        let input = try ConvertTestSupport.dump(path).split(separator: 0x0A)
+        for (keep, name) in [(false, "deleted"), (true, "kept")] {
+            let out = dir.appendingPathComponent(name)
+            let operation: RewritePlan.Operation = keep ? .keepKeys(operator: "counter", file: keysFile.path)
+                                                        : .deleteKeys(operator: "counter", file: keysFile.path)
+            let report = try rewrite(path, [operation], to: out)
+            #expect(report.verified && report.operatorsConverted == 1)
+            var expected: [UInt8] = []
+            for line in input {
+                // Operator state has no key: it stays.
+                if let k = key(line), keys.contains(k) != keep { continue }
+                expected += Array(line) + [0x0A]
+            }
+            let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(out.path), expected: expected)
+            #expect(diff == nil, "\(fixture) \(name): \(diff ?? "")")
+            let count = try #require(report.operators.first?.entries?.first { $0.state == "count" })
+            #expect(count.kept == (keep ? 2 : count.read - 2), "\(count)")
+        }
+    }
 }
+
