@@ -18,7 +18,8 @@ import Darwin
 /// Entries move between subtasks, so they go through spill files in `spillDirectory`, sorted
 /// runs of at most `memoryBudget` bytes each (an external merge sort): reading every input subtask
 /// once partitions and sorts; each output reader merges its part of every run, key group by key
-/// group, in the order writers want. Memory stays near the budget however large the state.
+/// group, in the order writers want. The last run stays in memory (a state below the budget is
+/// never written to disk). Memory stays near twice the budget however large the state.
 /// The files are removed by `removeFiles()` (or when the value is released).
 public final class KeyGroupRekeying {
     public static let defaultMemoryBudget = 64 << 20
@@ -78,17 +79,27 @@ public final class KeyGroupRekeying {
     }
 }
 
-/// One spill file: a sorted run, with where each key group's records begin.
+/// One sorted run, in a spill file or (the last one) in memory, with where each key group's
+/// records begin.
 final class SpillRunFile {
-    let url: URL
+    let url: URL?
+    let bytes: [UInt8]?
     let keyGroupStarts: [(keyGroup: Int, offset: Int)]
     let length: Int
     private var removed = false
 
     init(url: URL, keyGroupStarts: [(keyGroup: Int, offset: Int)], length: Int) {
         self.url = url
+        bytes = nil
         self.keyGroupStarts = keyGroupStarts
         self.length = length
+    }
+
+    init(bytes: [UInt8], keyGroupStarts: [(keyGroup: Int, offset: Int)]) {
+        url = nil
+        self.bytes = bytes
+        self.keyGroupStarts = keyGroupStarts
+        length = bytes.count
     }
 
     /// The bytes holding the records of key groups in `range`.
@@ -99,7 +110,7 @@ final class SpillRunFile {
     }
 
     func remove() {
-        guard !removed else { return }
+        guard !removed, let url else { return }
         removed = true
         try? FileManager.default.removeItem(at: url)
     }
@@ -159,8 +170,12 @@ extension KeyGroupRekeying {
             for (name, n) in zip(names, counts) where n > 0 { entriesPerState[name, default: 0] += n }
         }
 
-        /// Writes what is left in the buffer as the last run.
-        func finish() throws { try spill(&buffer) }
+        /// Keeps what is left in the buffer as the last run, in memory.
+        func finish() throws {
+            guard !buffer.isEmpty else { return }
+            let (bytes, starts) = try buffer.sortedRunBytes()
+            runs.append(SpillRunFile(bytes: bytes, keyGroupStarts: starts))
+        }
 
         /// Writes `buffer` as a sorted run (nothing when empty).
         private func spill(_ buffer: inout SpillBuffer) throws {
@@ -194,12 +209,16 @@ public struct RekeyedSubtaskReader: RawKeyedStateReader {
         for run in rekeying.runs {
             let range = run.byteRange(of: keyGroupRange)
             guard !range.isEmpty else { continue }
-            let fd = open(run.url.path, O_RDONLY)
+            guard let url = run.url else {
+                cursors.append(try SpillCursor(memory: run.bytes!, range: range))
+                continue
+            }
+            let fd = open(url.path, O_RDONLY)
             guard fd >= 0 else {
-                throw SavepointError.io("\(run.url.path): cannot open the spill file: \(String(cString: strerror(errno)))")
+                throw SavepointError.io("\(url.path): cannot open the spill file: \(String(cString: strerror(errno)))")
             }
             descriptors.append(fd)
-            cursors.append(try SpillCursor(fd: fd, path: run.url.path, range: range, bufferBytes: rekeying.mergeBufferBytes))
+            cursors.append(try SpillCursor(fd: fd, path: url.path, range: range, bufferBytes: rekeying.mergeBufferBytes))
         }
         var merge = RunMerge(cursors: cursors)
         let prefixBytes = FlinkHashing.keyGroupPrefixBytes(maxParallelism: maxParallelism)

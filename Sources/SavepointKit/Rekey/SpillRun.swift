@@ -53,10 +53,28 @@ struct SpillBuffer {
         used = end
     }
 
-    /// Sorts the records (key group, state, key bytes: the order writers want) and writes them to a
-    /// new file at `url`; returns, per key group present, where its records begin, and the file's
-    /// length. Empties the buffer, keeping its capacity.
+    /// Sorts the records and writes them to a new file at `url` (see `sortedRun`).
     mutating func writeSortedRun(to url: URL) throws -> (keyGroupStarts: [(keyGroup: Int, offset: Int)], length: Int) {
+        let sink = try StreamFileSink(url: url)
+        let run = try sortedRun { try sink.write($0) }
+        try sink.close()
+        return run
+    }
+
+    /// Sorts the records and returns them as bytes: the last run, kept in memory (a state smaller
+    /// than the budget never touches the disk).
+    mutating func sortedRunBytes() throws -> (bytes: [UInt8], keyGroupStarts: [(keyGroup: Int, offset: Int)]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(used)
+        let run = try sortedRun { bytes += $0 }
+        storage = []
+        return (bytes, run.keyGroupStarts)
+    }
+
+    /// Sorts the records (key group, state, key bytes: the order writers want) and hands them to
+    /// `emit` in chunks; returns, per key group present, where its records begin, and the run's
+    /// length. Empties the buffer, keeping its capacity.
+    private mutating func sortedRun(_ emit: ([UInt8]) throws -> Void) throws -> (keyGroupStarts: [(keyGroup: Int, offset: Int)], length: Int) {
         storage.withUnsafeBytes { b in
             let base = b.baseAddress!
             slots.sort { x, y in
@@ -66,7 +84,6 @@ struct SpillBuffer {
                               key: UnsafeRawBufferPointer(start: base + y.start + Self.headerBytes, count: Int(y.keyCount)))
             }
         }
-        let sink = try StreamFileSink(url: url)
         var starts: [(keyGroup: Int, offset: Int)] = []
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
@@ -78,14 +95,13 @@ struct SpillBuffer {
                 chunk.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[s.start..<(s.start + length)]))
                 if chunk.count >= 1 << 20 {
                     written += chunk.count
-                    try sink.write(chunk)
+                    try emit(chunk)
                     chunk.removeAll(keepingCapacity: true)
                 }
             }
         }
         written += chunk.count
-        try sink.write(chunk)
-        try sink.close()
+        try emit(chunk)
         slots.removeAll(keepingCapacity: true)
         used = 0
         return (starts, written)
@@ -121,9 +137,12 @@ struct SpillBuffer {
 }
 
 /// Reads one run's records for a range of a spill file, a buffer at a time (the second half of
-/// the merge sort): the head record stays in place in the buffer until `advance`.
+/// the merge sort), or of the run kept in memory: the head record stays in place in the buffer
+/// until `advance`.
 struct SpillCursor {
     private let fd: Int32
+    /// The whole run is the buffer (never moved or refilled: that would copy it).
+    private let inMemory: Bool
     private let path: String
     private var filePosition: Int
     private let fileEnd: Int
@@ -139,6 +158,20 @@ struct SpillCursor {
         filePosition = range.lowerBound
         fileEnd = range.upperBound
         buffer = [UInt8](repeating: 0, count: Swift.max(bufferBytes, SpillBuffer.headerBytes))
+        inMemory = false
+        try advance()
+    }
+
+    /// The records at `range` of a run kept in memory (shared, not copied).
+    init(memory: [UInt8], range: Range<Int>) throws {
+        fd = -1
+        path = "the run kept in memory"
+        filePosition = 0
+        fileEnd = 0
+        buffer = memory
+        bufferStart = range.lowerBound
+        bufferEnd = range.upperBound
+        inMemory = true
         try advance()
     }
 
@@ -156,6 +189,10 @@ struct SpillCursor {
     /// false at the end of the range, an error when the range ends inside them.
     private mutating func ensure(_ count: Int) throws -> Bool {
         if bufferEnd - bufferStart >= count { return true }
+        if inMemory {
+            if bufferEnd == bufferStart { return false }
+            throw SavepointError.io("\(path) ends inside a record")
+        }
         if bufferStart > 0 {
             let kept = bufferEnd - bufferStart
             buffer.withUnsafeMutableBytes { b in
