@@ -13,6 +13,8 @@ struct Rewrite: ParsableCommand {
                               [--drop-state <op/state> ...]
                               [--delete-keys <op=file> ...]
                               [--keep-keys <op=file> ...]
+                              [--purge-expired-ttl <[op/state=]duration> ...]
+                              [--now <millis>]
                               [--max-parallelism <n|op=n> ...] [--to <form>]
                               [--plan <file.json>] [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
@@ -29,6 +31,10 @@ struct Rewrite: ParsableCommand {
             states are column families). --delete-keys OP=FILE drops every entry
             and timer of the keys in FILE, --keep-keys OP=FILE all but those:
             one key a line as dump prints it ("k42", 42, ["a",1]).
+            --purge-expired-ttl 36h drops the entries of every TTL state whose
+            last access + 36h is at or before --now (ms since the epoch; default:
+            the clock); OP/STATE=DURATION names one state (value and map state;
+            the TTL is the job's StateTtlConfig, not in the savepoint).
             --max-parallelism N changes the number of key groups, which Flink
             never allows (FLINK-13093): every keyed entry and timer moves to the
             key group Flink assigns its key (murmur hash of the key's Java
@@ -73,6 +79,8 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
               savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
+              savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \
+                  --now 1767225600000 --dry-run
               savepoint rewrite SAVEPOINT /tmp/sp-256 --max-parallelism 256
               savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
@@ -112,6 +120,13 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
     var keepKeys: [String] = []
 
+    @Option(help: ArgumentHelp("Drop TTL entries expired after DURATION (36h, 3650d), in every TTL state or OP/STATE (repeatable).",
+                               valueName: "[op/state=]duration"))
+    var purgeExpiredTtl: [String] = []
+
+    @Option(help: ArgumentHelp("The time TTL expiry is measured at, ms since the epoch (default: now).", valueName: "millis"))
+    var now: Int64?
+
     @Option(help: ArgumentHelp("Re-key every operator (N) or operator OP (OP=N) to max parallelism N (repeatable).",
                                valueName: "n|op=n"))
     var maxParallelism: [String] = []
@@ -147,12 +162,13 @@ struct Rewrite: ParsableCommand {
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
             + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
-            + maxParallelism.map(RewritePlan.setMaxParallelism)
+            + purgeExpiredTtl.map(RewritePlan.purgeExpiredTTL) + maxParallelism.map(RewritePlan.setMaxParallelism)
         guard !operations.isEmpty || to != nil else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --max-parallelism, --to or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --purge-expired-ttl, --max-parallelism, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         options.target = to
+        if let now { options.now = now }
         if let pause = testPauseBeforeVerification {
             options.beforeVerification = { _ in Thread.sleep(forTimeInterval: pause) }
         }
@@ -188,8 +204,17 @@ struct Rewrite: ParsableCommand {
             if let n = op.newMaxParallelism {
                 lines.append("    max parallelism \(op.maxParallelism) -> \(n)" + (n == op.maxParallelism ? " (unchanged)" : ""))
             }
+            // Each state whose entries change; the others in one line.
+            var unchanged = (states: 0, entries: Int64(0))
             for e in op.entries ?? [] where e.read > 0 {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) else {
+                    unchanged = (unchanged.states + 1, unchanged.entries + e.read)
+                    continue
+                }
                 lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
+            }
+            if unchanged.states > 0 {
+                lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")
             }
         }
         if r.operatorsConverted > 0 {

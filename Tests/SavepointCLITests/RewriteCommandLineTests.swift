@@ -114,7 +114,7 @@ import SavepointTestSupport
         let dry = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--drop-state", "counter/events", "--dry-run"])
         #expect(dry.status == 0 && dry.out.contains("events dropped")
                 && dry.out.contains("events: 300 entries, 0 to keep, 300 to drop")
-                && dry.out.contains("count: 300 entries, 300 to keep, 0 to drop"), "\(dry.out)")
+                && dry.out.contains("3 other states: all 1320 entries to keep"), "\(dry.out)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--drop-state", "counter/events", "--json"])
         #expect(r.status == 0, "\(r.err)")
@@ -144,6 +144,24 @@ import SavepointTestSupport
         let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--delete-keys", "counter=\(keys)"])
         #expect(r.status == 0 && r.out.contains("count: 300 entries, 299 kept, 1 dropped"), "\(r.out)\(r.err)")
         let expected = try dumpLines(fixture.savepointPath).filter { !$0.contains("\"key\":\"key-0007\"") }
+        #expect(try dumpLines(out) == expected)
+    }
+
+    /// --purge-expired-ttl with --now: nothing due at 0, everything of the TTL states due far in
+    /// the future; the dry run says so per state.
+    @Test func purgeExpiredTTLWithNow() throws {
+        let fixture = try #require(Fixture.all.first { $0.form == "rocksdb-native" && $0.directory.path.contains("/2.3.0/types/") })
+        let dir = try Scratch.directory("cli-rewrite-ttl")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let none = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--purge-expired-ttl", "types/ttlValue=3650d",
+                                            "--now", "0", "--dry-run"])
+        #expect(none.status == 0 && none.out.contains("14 other states: all 579 entries to keep") && !none.out.contains("ttlValue:"), "\(none.out)\(none.err)")
+        let all = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--purge-expired-ttl", "3650d",
+                                           "--now", "9000000000000"])
+        #expect(all.status == 0 && all.out.contains("ttlValue: 40 entries, 0 kept, 40 dropped")
+                && all.out.contains("ttlMap: 79 entries, 0 kept, 79 dropped"), "\(all.out)\(all.err)")
+        let expected = try dumpLines(fixture.savepointPath).filter { !$0.contains("\"ttlTimestamp\"") }
         #expect(try dumpLines(out) == expected)
     }
 
@@ -178,6 +196,9 @@ import SavepointTestSupport
         (["--delete-keys", "counter=/nonexistent/keys.jsonl"], "/nonexistent/keys.jsonl"),
         (["--delete-keys", "source=/dev/null"], "operator source has no keyed state"),
         (["--keep-keys", "counter"], "--keep-keys takes OP=VALUE"),
+        (["--purge-expired-ttl", "36h"], "the savepoint has no TTL state"),
+        (["--purge-expired-ttl", "counter/count=1y"], "1y is not a duration"),
+        (["--purge-expired-ttl", "counter/count=1d"], "state count of operator counter holds no TTL values; its TTL states: none"),
         (["--plan", "/nonexistent/plan.json"], "/nonexistent/plan.json"),
         ([], "nothing to do"),
         (["--max-parallelism", "1"], "operator counter: max parallelism 1 is not allowed: Flink accepts 2...32768"),

@@ -20,6 +20,8 @@ public struct OperatorChange: Sendable, Equatable {
     /// (`--keep-keys`); nil: no such operation.
     public var deletedKeys: Set<JSONValue>?
     public var keptKeys: Set<JSONValue>?
+    /// TTL states purged of expired entries: the TTL in milliseconds by state name.
+    public var ttlPurges: [String: Int64] = [:]
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
     /// Its new max parallelism (`--max-parallelism`), nil when it keeps its own.
@@ -32,16 +34,17 @@ public struct OperatorChange: Sendable, Equatable {
     /// rename of a stream's states alone, gets a new stream header).
     var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || rekeys }
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty || rekeys }
     /// Whether its keyed entries move to other key groups (`KeyGroupRekeying`).
     var rekeys: Bool {
         newMaxParallelism.map { $0 != before.maxParallelism } == true && MaxParallelismChange.hasKeyedState(before)
     }
 
-    /// The keyed-entry stages the plan applies to it: key filters, then drops (names as the input
-    /// has them), then renames.
-    var stages: [any KeyedEntryStage] {
+    /// The keyed-entry stages the plan applies to it: TTL purges (as of `now`, milliseconds since
+    /// the epoch) and key filters, then drops (names as the input has them), then renames.
+    func stages(now: Int64) -> [any KeyedEntryStage] {
         var out: [any KeyedEntryStage] = []
+        if !ttlPurges.isEmpty { out.append(TTLPurgeStage(ttl: ttlPurges, now: now)) }
         if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
         if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
         if !stateRenames.isEmpty { out.append(RenameStatesStage(renames: stateRenames)) }
@@ -64,7 +67,14 @@ extension RewritePlan {
         var identityOperation: [Int: String] = [:]
         // Operators a max parallelism was given for by name (the others' came from `--max-parallelism N`).
         var namedMaxParallelism = Set<Int>()
-        for (operation, index) in try Self.targets(of: operations, in: operators) {
+        for (operation, target) in try Self.targets(of: operations, in: operators) {
+            guard let index = target else {
+                // An operation on the whole savepoint, once: a purge of every TTL state.
+                if case let .purgeExpiredTTL(_, _, ttl) = operation {
+                    try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
+                }
+                continue
+            }
             let op = operators[index]
             var change = changes[index] ?? OperatorChange(index: index, before: op)
             var identity = change
@@ -86,6 +96,18 @@ extension RewritePlan {
                     throw SavepointError.usage("\(first) and \(operation.commandLine) contradict: operator \(op.displayName) gets two max parallelisms")
                 }
                 change.newMaxParallelism = n
+            case let .purgeExpiredTTL(_, state?, ttl):
+                let ttlStates = try Self.ttlStates(of: op, in: savepoint)
+                guard ttlStates.contains(state) else {
+                    let names = try StateNames.of(op, in: savepoint)
+                    let what = names.names.contains(state) ? "state \(state) of operator \(op.displayName) holds no TTL values"
+                        : "operator \(op.displayName) has no state \(state)"
+                    throw SavepointError.usage("\(operation.commandLine): \(what); its TTL states: "
+                        + (ttlStates.isEmpty ? "none" : ttlStates.joined(separator: ", ")))
+                }
+                change.ttlPurges[state] = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+            case .purgeExpiredTTL:
+                break
             case let .deleteKeys(_, file), let .keepKeys(_, file):
                 let option = operation.commandLine.prefix { $0 != " " }
                 let keyType = try StateNames.of(op, in: savepoint).keyType
@@ -131,15 +153,44 @@ extension RewritePlan {
         return changes.keys.sorted().map { changes[$0]! }
     }
 
-    /// Whether a command line is of an operation on states (not on the operator's identity).
-    static func changesStateOption(_ commandLine: String) -> Bool {
-        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys"].contains { commandLine.hasPrefix($0 + " ") }
+    /// The keyed states of `op` that hold TTL values (`TTLPurgeStage.layout`), in header order.
+    static func ttlStates(of op: OperatorState, in savepoint: Savepoint) throws -> [String] {
+        guard let keyed = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first else { return [] }
+        let proxy = try KeyedStateHeader.read(keyed, of: op, in: savepoint).proxy
+        return try proxy.states.filter { try TTLPurgeStage.layout(of: $0, keySerializer: proxy.keySerializer) != nil }.map(\.name)
     }
 
-    /// Each operation with the operator it acts on: the one its selector names, or every operator.
-    static func targets(of operations: [Operation], in operators: [OperatorState]) throws -> [(Operation, Int)] {
-        try operations.flatMap { operation in
-            guard let selector = operation.operatorSelector else { return operators.indices.map { (operation, $0) } }
+    /// `--purge-expired-ttl DURATION`: every TTL state of every operator; none at all is an error.
+    static func purgeEverywhere(_ ttl: String, operation: Operation, in savepoint: Savepoint,
+                                changes: inout [Int: OperatorChange]) throws {
+        let millis = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+        var found = false
+        for (index, op) in savepoint.metadata.operatorStates.enumerated() {
+            let states = try ttlStates(of: op, in: savepoint)
+            guard !states.isEmpty else { continue }
+            found = true
+            var change = changes[index] ?? OperatorChange(index: index, before: op)
+            for state in states where change.ttlPurges[state] == nil { change.ttlPurges[state] = millis }
+            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+            changes[index] = change
+        }
+        guard found else { throw SavepointError.usage("\(operation.commandLine): the savepoint has no TTL state") }
+    }
+
+    /// Whether a command line is of an operation on states (not on the operator's identity).
+    static func changesStateOption(_ commandLine: String) -> Bool {
+        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys", "--purge-expired-ttl"].contains { commandLine.hasPrefix($0 + " ") }
+    }
+
+    /// Each operation with the operator it acts on: the one its selector names, every operator for
+    /// `--max-parallelism N`, none (nil) for an operation on the whole savepoint (a purge of every
+    /// TTL state).
+    static func targets(of operations: [Operation], in operators: [OperatorState]) throws -> [(Operation, Int?)] {
+        try operations.flatMap { operation -> [(Operation, Int?)] in
+            guard let selector = operation.operatorSelector else {
+                if case .setMaxParallelism = operation { return operators.indices.map { (operation, $0) } }
+                return [(operation, nil)]
+            }
             return [(operation, try operatorIndex(selector, in: operators, for: operation))]
         }
     }
@@ -237,7 +288,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState, .deleteKeys, .keepKeys, .setMaxParallelism: true
+        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL, .setMaxParallelism: true
         default: false
         }
     }

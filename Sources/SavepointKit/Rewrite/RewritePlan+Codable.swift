@@ -6,9 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["purge-expired-ttl", "upsert"]
+    static let reservedOperations = ["upsert"]
     static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
-                                  "delete-keys", "keep-keys", "max-parallelism"]
+                                  "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -43,7 +43,7 @@ extension RewritePlan: Codable {
 }
 
 extension RewritePlan.Operation: Codable {
-    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to, file }
+    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to, file, ttl }
 
     public var name: String {
         switch self {
@@ -54,6 +54,7 @@ extension RewritePlan.Operation: Codable {
         case .dropState: "drop-state"
         case .deleteKeys: "delete-keys"
         case .keepKeys: "keep-keys"
+        case .purgeExpiredTTL: "purge-expired-ttl"
         case .setMaxParallelism: "max-parallelism"
         }
     }
@@ -67,6 +68,10 @@ extension RewritePlan.Operation: Codable {
         guard RewritePlan.builtOperations.contains(name) else {
             throw PlanFormatError(message: "\(at): no operation \(name); the operations are "
                 + RewritePlan.builtOperations.joined(separator: ", "))
+        }
+        if name == "purge-expired-ttl" {
+            self = try Self.purge(c, at: at)
+            return
         }
         if name == "max-parallelism" {
             // The operator is optional here: without it, every operator's.
@@ -107,6 +112,17 @@ extension RewritePlan.Operation: Codable {
         }
     }
 
+    /// `purge-expired-ttl`: `ttl`, and `operator` with `state` or neither (every TTL state).
+    static func purge(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws -> Self {
+        let ttl = try PlanField.decode(String.self, c, .ttl, at: at + ".ttl", expected: "a duration such as \"36h\"")
+        do { _ = try TTLPurgeStage.duration(ttl, option: "ttl") } catch {
+            throw PlanFormatError(message: "\(at).ttl: \(ttl) is not a duration (a number and ms, s, min, h or d)")
+        }
+        guard c.contains(.operator) || c.contains(.state) else { return .purgeExpiredTTL(operator: nil, state: nil, ttl: ttl) }
+        let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
+        return .purgeExpiredTTL(operator: op, state: try state(c, at: at), ttl: ttl)
+    }
+
     static func state(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws -> String {
         let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
         guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
@@ -120,6 +136,12 @@ extension RewritePlan.Operation: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .operation)
+        if case let .purgeExpiredTTL(op, state, ttl) = self {
+            try c.encodeIfPresent(op, forKey: .operator)
+            try c.encodeIfPresent(state, forKey: .state)
+            try c.encode(ttl, forKey: .ttl)
+            return
+        }
         try c.encodeIfPresent(operatorSelector, forKey: .operator)
         switch self {
         case let .setUid(_, uid): try c.encode(uid, forKey: .to)
@@ -132,6 +154,7 @@ extension RewritePlan.Operation: Codable {
             try c.encode(state, forKey: .state)
         case let .deleteKeys(_, file), let .keepKeys(_, file):
             try c.encode(file, forKey: .file)
+        case .purgeExpiredTTL: break
         case let .setMaxParallelism(_, n):
             try c.encode(n, forKey: .to)
         }

@@ -16,13 +16,14 @@ import SavepointMetadata
 ///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"},
 ///         {"operation": "drop-state", "operator": "counter", "state": "events"},
 ///         {"operation": "delete-keys", "operator": "counter", "file": "bad-keys.jsonl"},
+///         {"operation": "purge-expired-ttl", "operator": "types", "state": "ttlValue", "ttl": "36h"},
 ///         {"operation": "max-parallelism", "to": 256}
 ///       ]
 ///     }
 ///
 /// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it); `max-parallelism`
 /// without one applies to every operator. The other
-/// operations of issue 11 (`purge-expired-ttl`,
+/// operations of issue 11 (
 /// `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
@@ -47,6 +48,9 @@ public struct RewritePlan: Sendable, Equatable {
         case deleteKeys(operator: String, file: String)
         /// Only the entries of the keys in `file` stay in the operator's keyed state.
         case keepKeys(operator: String, file: String)
+        /// Entries of TTL states whose last access + `ttl` (a duration: `36h`, `3650d`) is at or
+        /// before the rewrite's `now` leave; every TTL state of every operator without `operator`.
+        case purgeExpiredTTL(operator: String?, state: String?, ttl: String)
         /// The max parallelism (number of key groups) becomes `to`: every keyed entry and timer is
         /// re-assigned to its key group as Flink assigns keys (`Rekey/`). Without an operator,
         /// every operator's (Flink requires one max parallelism per job vertex, chained operators
@@ -58,7 +62,7 @@ public struct RewritePlan: Sendable, Equatable {
             switch self {
             case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
                  let .dropState(op, _), let .deleteKeys(op, _), let .keepKeys(op, _): return op
-            case let .setMaxParallelism(op, _): return op
+            case let .purgeExpiredTTL(op, _, _), let .setMaxParallelism(op, _): return op
             }
         }
 
@@ -72,6 +76,8 @@ public struct RewritePlan: Sendable, Equatable {
             case let .dropState(op, state): return "--drop-state \(op)/\(state)"
             case let .deleteKeys(op, file): return "--delete-keys \(op)=\(file)"
             case let .keepKeys(op, file): return "--keep-keys \(op)=\(file)"
+            case let .purgeExpiredTTL(op?, state?, ttl): return "--purge-expired-ttl \(op)/\(state)=\(ttl)"
+            case let .purgeExpiredTTL(_, _, ttl): return "--purge-expired-ttl \(ttl)"
             case let .setMaxParallelism(op, n): return "--max-parallelism " + (op.map { "\($0)=\(n)" } ?? "\(n)")
             }
         }
@@ -143,6 +149,20 @@ public struct RewritePlan: Sendable, Equatable {
             throw SavepointError.usage("--max-parallelism takes N or OP=N, e.g. --max-parallelism 256 or --max-parallelism counter=256; got \(argument)")
         }
         return .setMaxParallelism(operator: eq.map { String(argument[..<$0]) }, to: n)
+    }
+
+    /// `DURATION` or `OP/STATE=DURATION` of `--purge-expired-ttl`.
+    public static func purgeExpiredTTL(_ argument: String) throws -> Operation {
+        guard let slash = argument.firstIndex(of: "/") else {
+            _ = try TTLPurgeStage.duration(argument, option: "--purge-expired-ttl")
+            return .purgeExpiredTTL(operator: nil, state: nil, ttl: argument)
+        }
+        let usage = "--purge-expired-ttl takes DURATION or OP/STATE=DURATION, e.g. --purge-expired-ttl 36h; got \(argument)"
+        guard slash != argument.startIndex, let eq = argument.lastIndex(of: "="), eq > argument.index(after: slash),
+              argument.index(after: eq) != argument.endIndex else { throw SavepointError.usage(usage) }
+        let ttl = String(argument[argument.index(after: eq)...])
+        _ = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+        return .purgeExpiredTTL(operator: String(argument[..<slash]), state: String(argument[argument.index(after: slash)..<eq]), ttl: ttl)
     }
 
     /// `KEY=VALUE`, both non-empty; the first `=` splits (uids may contain `=`).

@@ -73,8 +73,8 @@ public struct RewriteReport: Codable, Sendable {
     /// Fills each operator's entries read and kept from the pipeline's tallies.
     mutating func addEntries(_ pipeline: KeyedPipeline, _ changes: [OperatorChange]) {
         for (k, change) in changes.enumerated() {
-            guard let tally = pipeline.tallies[change.finalID] else {
-                // Re-keyed without other stages: every entry read is kept (moved).
+            guard let tally = pipeline.tallies[change.finalID], !tally.read.isEmpty else {
+                // Re-keyed without other stages (nothing tallied): every entry read is kept (moved).
                 let moved = pipeline.rekeyings?.entriesPerState(operator: change.finalID) ?? [:]
                 if !moved.isEmpty {
                     operators[k].entries = moved.keys.sorted().map { StateEntries(state: $0, renamedTo: nil, read: moved[$0]!, kept: moved[$0]!) }

@@ -19,6 +19,8 @@ public struct Rewriter {
         /// `--to`: every operator is written through the pipeline in this form; nil keeps each
         /// operator's form (only operators whose entries change are written again).
         public var target: ConvertOptions.Target?
+        /// What `--purge-expired-ttl` compares expiry with: milliseconds since the epoch (`--now`).
+        public var now = Int64(Date().timeIntervalSince1970 * 1000)
         /// Remove the temporary output and exit on SIGINT/SIGTERM (the command line sets it).
         public var handleSignals = false
         /// Test hook: called with the written (temporary) directory before verification.
@@ -51,8 +53,8 @@ public struct Rewriter {
         let (files, planned) = try StateFiles.plan(applied, of: input, renames: renames, leaving: pipelined)
         var pipeline = KeyedPipeline(
             metadata: planned,
-            stages: Dictionary(uniqueKeysWithValues: changes.filter { pipelined.contains($0.finalID) && !$0.stages.isEmpty }
-                .map { ($0.finalID, $0.stages) }),
+            stages: Dictionary(uniqueKeysWithValues: changes.filter { pipelined.contains($0.finalID) && $0.changesKeyedState }
+                .map { ($0.finalID, $0.stages(now: options.now)) }),
             pipelined: pipelined, setsFormatType: options.target != nil)
         var report = RewriteReport(
             path: input.path, output: output.standardizedFileURL.path, dryRun: options.dryRun, plan: plan,

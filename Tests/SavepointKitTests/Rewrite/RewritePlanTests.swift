@@ -1,5 +1,5 @@
 import Foundation
-import SavepointKit
+@testable import SavepointKit
 import SavepointMetadata
 import SavepointTestSupport
 import Testing
@@ -193,9 +193,18 @@ import Testing
             #expect(usageMessage { _ = try RewritePlan.dropState(bad) }?.contains("--drop-state takes OP/STATE") == true, "\(bad)")
         }
         #expect(try RewritePlan.deleteKeys("counter=k.jsonl") == .deleteKeys(operator: "counter", file: "k.jsonl"))
+        #expect(try RewritePlan.purgeExpiredTTL("36h") == .purgeExpiredTTL(operator: nil, state: nil, ttl: "36h"))
+        #expect(try RewritePlan.purgeExpiredTTL("types/a=b=15min") == .purgeExpiredTTL(operator: "types", state: "a=b", ttl: "15min"))
+        #expect(try TTLPurgeStage.duration("3650d", option: "") == 3650 * 86_400_000)
+        #expect(try TTLPurgeStage.duration("500ms", option: "") == 500 && TTLPurgeStage.duration("2m", option: "") == 120_000)
+        for bad in ["1y", "h", "-3d", "types/ttl=", "types/ttl=x"] {
+            #expect(usageMessage { _ = try RewritePlan.purgeExpiredTTL(bad) } != nil, "\(bad)")
+        }
         let plan = RewritePlan(operations: [.dropState(operator: "counter", state: "events"),
                                             .deleteKeys(operator: "counter", file: "bad.jsonl"),
-                                            .keepKeys(operator: "counter", file: "good.jsonl")])
+                                            .keepKeys(operator: "counter", file: "good.jsonl"),
+                                            .purgeExpiredTTL(operator: nil, state: nil, ttl: "36h"),
+                                            .purgeExpiredTTL(operator: "types", state: "ttlValue", ttl: "1d")])
         let data = try JSONEncoder().encode(plan)
         #expect(String(decoding: data, as: UTF8.self).contains("\"operation\":\"drop-state\""))
         #expect(String(decoding: data, as: UTF8.self).contains("\"file\":\"bad.jsonl\""))

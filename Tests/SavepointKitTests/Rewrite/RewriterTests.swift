@@ -320,5 +320,40 @@ import Testing
             #expect(count.kept == (keep ? 2 : count.read - 2), "\(count)")
         }
     }
+
+    /// `--purge-expired-ttl`: nothing dropped when nothing is due (`now` before every expiry),
+    /// everything of the TTL states dropped with a `now` past every expiry, and exactly the entries
+    /// whose last access + TTL is at or before `now` in between (value and map state, every form).
+    @Test(arguments: Fixture.all.filter { $0.directory.path.contains("/2.3.0/types/")
+        && ["filesystem", "hashmap-native", "rocksdb-native"].contains($0.form) })
+    func purgeExpiredTTLDropsWhatIsDue(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let dir = try Scratch.directory("rewrite-ttl")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lines = try ConvertTestSupport.dump(path).split(separator: 0x0A).map { Array($0) }
+        func ttl(_ line: [UInt8]) -> Int64? {
+            guard case let .object(fields)? = JSONValue.parse(line), case let .integer(t)? = fields["ttlTimestamp"] else { return nil }
+            return t
+        }
+        let stamps = lines.compactMap(ttl).sorted()
+        try #require(stamps.count > 2 && stamps.first! < stamps.last!)
+        let day: Int64 = 86_400_000
+        for (name, now) in [("none", stamps.first! + day - 1), ("all", stamps.last! + day), ("some", stamps[stamps.count / 2] + day)] {
+            var options = Rewriter.Options()
+            options.now = now
+            let out = dir.appendingPathComponent(name)
+            let report = try rewrite(path, [.purgeExpiredTTL(operator: nil, state: nil, ttl: "1d")], to: out, options: options)
+            #expect(report.verified)
+            var expected: [UInt8] = []
+            for line in lines where (ttl(line).map { $0 + day > now } ?? true) { expected += line + [0x0A] }
+            let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(out.path), expected: expected)
+            #expect(diff == nil, "\(fixture) \(name): \(diff ?? "")")
+            let dropped = report.operators.flatMap { $0.entries ?? [] }.reduce(0) { $0 + $1.dropped }
+            let due = stamps.filter { $0 + day <= now }.count
+            #expect(dropped == Int64(due), "\(name): \(dropped) dropped, \(due) due")
+            if name == "none" { #expect(dropped == 0) }
+            if name == "all" { #expect(dropped == Int64(stamps.count)) }
+        }
+    }
 }
 
