@@ -14,7 +14,8 @@ struct Rewrite: ParsableCommand {
                               [--delete-keys <op=file> ...]
                               [--keep-keys <op=file> ...]
                               [--purge-expired-ttl <[op/state=]duration> ...]
-                              [--now <millis>] [--to <form>]
+                              [--now <millis>]
+                              [--max-parallelism <n|op=n> ...] [--to <form>]
                               [--plan <file.json>] [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
             """,
@@ -33,9 +34,16 @@ struct Rewrite: ParsableCommand {
             --purge-expired-ttl 36h drops the entries of every TTL state whose
             last access + 36h is at or before --now (ms since the epoch; default:
             the clock); OP/STATE=DURATION names one state (value and map state;
-            the TTL is the job's StateTtlConfig, not in the savepoint). --to FORM
-            (memory, filesystem, lsm) converts in the same pass; without it OUT
-            keeps IN's form.
+            the TTL is the job's StateTtlConfig, not in the savepoint).
+            --max-parallelism N changes the number of key groups, which Flink
+            never allows (FLINK-13093): every keyed entry and timer moves to the
+            key group Flink assigns its key (murmur hash of the key's Java
+            hashCode) and to the subtask owning it at the same parallelism,
+            through sorted spill files beside OUT. Keys must be Strings, boxed
+            primitives, or Tuples and Rows of them; other key types are refused
+            by name. OP=N changes one operator only (Flink wants one max
+            parallelism per chain). --to FORM (memory, filesystem, lsm)
+            converts in the same pass; without it OUT keeps IN's form.
             Operations repeat and combine; --plan reads them from a file:
               {"version": 1, "operations": [
                 {"operation": "set-uid", "operator": "counter", "to": "count-v2"},
@@ -52,14 +60,14 @@ struct Rewrite: ParsableCommand {
             Operators whose entries the plan leaves alone keep their state
             files, copied byte for byte: a uid change costs what copying the
             savepoint costs. The others (dropped states, renames in the native
-            form, key filters, TTL purges, all with --to) are read, changed and
-            written again, as savepoint convert writes them. OUT is written beside itself in a
-            hidden directory, read back (copied files by size and hash,
-            rewritten state by entry count and digest against IN with the plan
-            applied, _metadata as planned, quick validation) and renamed into
-            place only then; SIGINT and SIGTERM leave no OUT. An existing OUT is
-            refused unless --force, which replaces only a savepoint or an empty
-            directory.
+            form, key filters, a new max parallelism, all with --to) are read,
+            changed and written again, as savepoint convert writes them. OUT is
+            written beside itself in a hidden directory, read back (copied files
+            by size and hash, rewritten state by entry count and digest against
+            IN with the plan applied, _metadata as planned, quick validation)
+            and renamed into place only then; SIGINT and SIGTERM leave no OUT.
+            An existing OUT is refused unless --force, which replaces only a
+            savepoint or an empty directory.
 
             Exit codes: 0 rewritten and verified, 1 verification failed,
             2 unreadable input or usage error.
@@ -73,6 +81,7 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
               savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \\
                   --now 1767225600000 --dry-run
+              savepoint rewrite SAVEPOINT /tmp/sp-256 --max-parallelism 256
               savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
                   --set-uid counter=counter-v2 --dry-run
@@ -118,6 +127,10 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("The time TTL expiry is measured at, ms since the epoch (default: now).", valueName: "millis"))
     var now: Int64?
 
+    @Option(help: ArgumentHelp("Re-key every operator (N) or operator OP (OP=N) to max parallelism N (repeatable).",
+                               valueName: "n|op=n"))
+    var maxParallelism: [String] = []
+
     @Option(help: ArgumentHelp("Write OUT in this form: memory, filesystem or lsm (default: as IN).", valueName: "form"))
     var to: ConvertOptions.Target?
 
@@ -149,9 +162,9 @@ struct Rewrite: ParsableCommand {
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
             + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
-            + purgeExpiredTtl.map(RewritePlan.purgeExpiredTTL)
+            + purgeExpiredTtl.map(RewritePlan.purgeExpiredTTL) + maxParallelism.map(RewritePlan.setMaxParallelism)
         guard !operations.isEmpty || to != nil else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --purge-expired-ttl, --to or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --purge-expired-ttl, --max-parallelism, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         options.target = to
@@ -188,6 +201,9 @@ struct Rewrite: ParsableCommand {
                     op.droppedStates.contains(name) ? "\(name) dropped" : op.renamedStates[name].map { "\(name) -> \($0)" } ?? name
                 }.joined(separator: ", ")
             lines.append("    \(op.subtasks) subtasks: \(states)" + (op.coordinatorState ? "; coordinator state" : ""))
+            if let n = op.newMaxParallelism {
+                lines.append("    max parallelism \(op.maxParallelism) -> \(n)" + (n == op.maxParallelism ? " (unchanged)" : ""))
+            }
             // Each state whose entries change; the others in one line.
             var unchanged = (states: 0, entries: Int64(0))
             for e in op.entries ?? [] where e.read > 0 {

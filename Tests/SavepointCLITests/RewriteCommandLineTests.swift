@@ -201,7 +201,9 @@ import SavepointTestSupport
         (["--purge-expired-ttl", "counter/count=1d"], "state count of operator counter holds no TTL values; its TTL states: none"),
         (["--plan", "/nonexistent/plan.json"], "/nonexistent/plan.json"),
         ([], "nothing to do"),
-        (["--max-parallelism", "256"], "--max-parallelism"),
+        (["--max-parallelism", "1"], "operator counter: max parallelism 1 is not allowed: Flink accepts 2...32768"),
+        (["--max-parallelism", "counter=256", "--remove-operator", "counter"], "contradict"),
+        (["--max-parallelism", "counter"], "--max-parallelism takes N or OP=N"),
     ])
     func refusalsWriteNothing(_ args: [String], _ expected: String) throws {
         let fixture = try #require(Self.fixture("2.3.0", "filesystem"))

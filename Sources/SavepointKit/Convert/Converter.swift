@@ -136,7 +136,7 @@ public struct Converter {
         out.managedOperatorState = try state.managedOperatorState.map { try copy($0, placement: placement) }
         out.rawOperatorState = try state.rawOperatorState.map { try copy($0, placement: placement) }
         out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
-        return try convertKeyed(state.managedKeyedState.map { try pipeline.reader($0, of: op, subtask: subtask, in: input) },
+        return try convertKeyed(state.managedKeyedState.map { try pipeline.reader($0, of: op, in: input) },
                                 into: SubtaskResult(state: out), of: op, subtask: subtask, placement: placement)
     }
 

@@ -24,6 +24,8 @@ public struct OperatorChange: Sendable, Equatable {
     public var ttlPurges: [String: Int64] = [:]
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
+    /// Its new max parallelism (`--max-parallelism`), nil when it keeps its own.
+    public var newMaxParallelism: Int?
 
     /// The operator's id in the output.
     public var finalID: OperatorID { newID ?? before.operatorID }
@@ -32,7 +34,11 @@ public struct OperatorChange: Sendable, Equatable {
     /// rename of a stream's states alone, gets a new stream header).
     var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty }
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty || rekeys }
+    /// Whether its keyed entries move to other key groups (`KeyGroupRekeying`).
+    var rekeys: Bool {
+        newMaxParallelism.map { $0 != before.maxParallelism } == true && MaxParallelismChange.hasKeyedState(before)
+    }
 
     /// The keyed-entry stages the plan applies to it: TTL purges (as of `now`, milliseconds since
     /// the epoch) and key filters, then drops (names as the input has them), then renames.
@@ -60,12 +66,15 @@ extension RewritePlan {
         var changes: [Int: OperatorChange] = [:]
         var identityOperation: [Int: String] = [:]
         var everywhere: [Operation] = []
-        for operation in operations {
-            if case .purgeExpiredTTL(nil, _, _) = operation {
-                everywhere.append(operation)
+        // Operators a max parallelism was given for by name (the others' came from `--max-parallelism N`).
+        var namedMaxParallelism = Set<Int>()
+        for (operation, target) in try Self.targets(of: operations, in: operators) {
+            guard let index = target else {
+                // An operation on the whole savepoint: a purge of every TTL state, of the operators
+                // that stay (applied once every removal is known).
+                if case .purgeExpiredTTL = operation { everywhere.append(operation) }
                 continue
             }
-            let index = try Self.operatorIndex(operation.operatorSelector, in: operators, for: operation)
             let op = operators[index]
             var change = changes[index] ?? OperatorChange(index: index, before: op)
             var identity = change
@@ -80,6 +89,13 @@ extension RewritePlan {
                 change.stateRenames[state] = to
             case let .dropState(_, state):
                 change.droppedStates.insert(state)
+            case let .setMaxParallelism(selector, n):
+                if selector != nil { namedMaxParallelism.insert(index) }
+                if let earlier = change.newMaxParallelism, earlier != n,
+                   let first = change.operations.first(where: { $0.hasPrefix("--max-parallelism") }) {
+                    throw SavepointError.usage("\(first) and \(operation.commandLine) contradict: operator \(op.displayName) gets two max parallelisms")
+                }
+                change.newMaxParallelism = n
             case let .purgeExpiredTTL(_, state?, ttl):
                 let ttlStates = try Self.ttlStates(of: op, in: savepoint)
                 guard ttlStates.contains(state) else {
@@ -129,11 +145,11 @@ extension RewritePlan {
             }
             changes[index] = change
         }
-        // Purges of every TTL state: of the operators that stay.
         for operation in everywhere {
             guard case let .purgeExpiredTTL(_, _, ttl) = operation else { continue }
             try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
         }
+        try Self.checkMaxParallelism(&changes, named: namedMaxParallelism, in: savepoint)
         try Self.checkDistinctIDs(operators, changes)
         for change in changes.values where change.changesKeyedState {
             try Self.checkStateOperations(change, in: savepoint)
@@ -169,6 +185,39 @@ extension RewritePlan {
     /// Whether a command line is of an operation on states (not on the operator's identity).
     static func changesStateOption(_ commandLine: String) -> Bool {
         ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys", "--purge-expired-ttl"].contains { commandLine.hasPrefix($0 + " ") }
+    }
+
+    /// Each operation with the operator it acts on: the one its selector names, every operator for
+    /// `--max-parallelism N`, none (nil) for an operation on the whole savepoint (a purge of every
+    /// TTL state).
+    static func targets(of operations: [Operation], in operators: [OperatorState]) throws -> [(Operation, Int?)] {
+        try operations.flatMap { operation -> [(Operation, Int?)] in
+            guard let selector = operation.operatorSelector else {
+                if case .setMaxParallelism = operation { return operators.indices.map { (operation, $0) } }
+                return [(operation, nil)]
+            }
+            return [(operation, try operatorIndex(selector, in: operators, for: operation))]
+        }
+    }
+
+    /// A new max parallelism: refused for an operator removed by name, dropped for one removed
+    /// when it came from `--max-parallelism N`; else checked against Flink's bounds, the
+    /// operator's parallelism and its key type (`MaxParallelismChange`, `KeyGroupAssigner`).
+    static func checkMaxParallelism(_ changes: inout [Int: OperatorChange], named: Set<Int>, in savepoint: Savepoint) throws {
+        for index in changes.keys.sorted() {
+            let change = changes[index]!
+            guard let n = change.newMaxParallelism else { continue }
+            let op = change.before
+            if change.removed {
+                if named.contains(index) {
+                    throw SavepointError.usage("--remove-operator \(op.displayName) and --max-parallelism \(op.displayName)=\(n) contradict: the operator is removed with its state")
+                }
+                changes[index]!.newMaxParallelism = nil
+                changes[index]!.operations.removeAll { $0.hasPrefix("--max-parallelism") }
+                continue
+            }
+            try MaxParallelismChange.check(op, maxParallelism: n, in: savepoint)
+        }
     }
 
     /// The one operator `selector` names (uid, id in hex, or a uid whose hash is the id).
@@ -244,7 +293,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL: true
+        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL, .setMaxParallelism: true
         default: false
         }
     }

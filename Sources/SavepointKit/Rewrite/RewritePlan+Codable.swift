@@ -6,9 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["max-parallelism", "upsert"]
+    static let reservedOperations = ["upsert"]
     static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
-                                  "delete-keys", "keep-keys", "purge-expired-ttl"]
+                                  "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -55,6 +55,7 @@ extension RewritePlan.Operation: Codable {
         case .deleteKeys: "delete-keys"
         case .keepKeys: "keep-keys"
         case .purgeExpiredTTL: "purge-expired-ttl"
+        case .setMaxParallelism: "max-parallelism"
         }
     }
 
@@ -70,6 +71,15 @@ extension RewritePlan.Operation: Codable {
         }
         if name == "purge-expired-ttl" {
             self = try Self.purge(c, at: at)
+            return
+        }
+        if name == "max-parallelism" {
+            // The operator is optional here: without it, every operator's.
+            let op = c.contains(.operator)
+                ? try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id") : nil
+            if op?.isEmpty == true { throw PlanFormatError(message: "\(at).operator is empty") }
+            let n = try PlanField.decode(Int.self, c, .to, at: at + ".to", expected: "a number (the new max parallelism)")
+            self = .setMaxParallelism(operator: op, to: n)
             return
         }
         let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
@@ -132,7 +142,7 @@ extension RewritePlan.Operation: Codable {
             try c.encode(ttl, forKey: .ttl)
             return
         }
-        try c.encode(operatorSelector, forKey: .operator)
+        try c.encodeIfPresent(operatorSelector, forKey: .operator)
         switch self {
         case let .setUid(_, uid): try c.encode(uid, forKey: .to)
         case let .setOperatorID(_, id): try c.encode(id.hex, forKey: .to)
@@ -145,6 +155,8 @@ extension RewritePlan.Operation: Codable {
         case let .deleteKeys(_, file), let .keepKeys(_, file):
             try c.encode(file, forKey: .file)
         case .purgeExpiredTTL: break
+        case let .setMaxParallelism(_, n):
+            try c.encode(n, forKey: .to)
         }
     }
 }

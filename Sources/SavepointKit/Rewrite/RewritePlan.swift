@@ -16,12 +16,14 @@ import SavepointMetadata
 ///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"},
 ///         {"operation": "drop-state", "operator": "counter", "state": "events"},
 ///         {"operation": "delete-keys", "operator": "counter", "file": "bad-keys.jsonl"},
-///         {"operation": "purge-expired-ttl", "operator": "types", "state": "ttlValue", "ttl": "36h"}
+///         {"operation": "purge-expired-ttl", "operator": "types", "state": "ttlValue", "ttl": "36h"},
+///         {"operation": "max-parallelism", "to": 256}
 ///       ]
 ///     }
 ///
-/// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it). The other
-/// operations of issue 11 (`max-parallelism`,
+/// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it); `max-parallelism`
+/// without one applies to every operator. The other
+/// operations of issue 11 (
 /// `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
@@ -49,13 +51,18 @@ public struct RewritePlan: Sendable, Equatable {
         /// Entries of TTL states whose last access + `ttl` (a duration: `36h`, `3650d`) is at or
         /// before the rewrite's `now` leave; every TTL state of every operator without `operator`.
         case purgeExpiredTTL(operator: String?, state: String?, ttl: String)
+        /// The max parallelism (number of key groups) becomes `to`: every keyed entry and timer is
+        /// re-assigned to its key group as Flink assigns keys (`Rekey/`). Without an operator,
+        /// every operator's (Flink requires one max parallelism per job vertex, chained operators
+        /// included).
+        case setMaxParallelism(operator: String?, to: Int)
 
-        /// The operator selector the operation acts on.
-        public var operatorSelector: String {
+        /// The operator selector the operation acts on (nil: every operator).
+        public var operatorSelector: String? {
             switch self {
             case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
                  let .dropState(op, _), let .deleteKeys(op, _), let .keepKeys(op, _): return op
-            case let .purgeExpiredTTL(op, _, _): return op ?? ""
+            case let .purgeExpiredTTL(op, _, _), let .setMaxParallelism(op, _): return op
             }
         }
 
@@ -71,6 +78,7 @@ public struct RewritePlan: Sendable, Equatable {
             case let .keepKeys(op, file): return "--keep-keys \(op)=\(file)"
             case let .purgeExpiredTTL(op?, state?, ttl): return "--purge-expired-ttl \(op)/\(state)=\(ttl)"
             case let .purgeExpiredTTL(_, _, ttl): return "--purge-expired-ttl \(ttl)"
+            case let .setMaxParallelism(op, n): return "--max-parallelism " + (op.map { "\($0)=\(n)" } ?? "\(n)")
             }
         }
     }
@@ -131,6 +139,16 @@ public struct RewritePlan: Sendable, Equatable {
     public static func keepKeys(_ argument: String) throws -> Operation {
         let (op, file) = try split(argument, option: "--keep-keys", example: "counter=keys.jsonl")
         return .keepKeys(operator: op, file: file)
+    }
+
+    /// `N` or `OP=N` of `--max-parallelism` (the operator is up to the last `=`: uids may contain `=`).
+    public static func setMaxParallelism(_ argument: String) throws -> Operation {
+        let eq = argument.lastIndex(of: "=")
+        let number = eq.map { String(argument[argument.index(after: $0)...]) } ?? argument
+        guard let n = Int(number), eq != argument.startIndex else {
+            throw SavepointError.usage("--max-parallelism takes N or OP=N, e.g. --max-parallelism 256 or --max-parallelism counter=256; got \(argument)")
+        }
+        return .setMaxParallelism(operator: eq.map { String(argument[..<$0]) }, to: n)
     }
 
     /// `DURATION` or `OP/STATE=DURATION` of `--purge-expired-ttl`.

@@ -16,6 +16,9 @@ public struct RewriteReport: Codable, Sendable {
         public var renamedStates: [String: String]
         /// Keyed states dropped with their entries.
         public var droppedStates: [String]
+        /// Its max parallelism in the input, and the new one (`--max-parallelism`; nil: kept).
+        public var maxParallelism: Int
+        public var newMaxParallelism: Int?
         /// Whether the new uid is written into `_metadata` (version 5 and later; Flink matches by id).
         public var uidStored: Bool
         /// Its keyed and operator state names, which go with it (or leave with it).
@@ -70,7 +73,14 @@ public struct RewriteReport: Codable, Sendable {
     /// Fills each operator's entries read and kept from the pipeline's tallies.
     mutating func addEntries(_ pipeline: KeyedPipeline, _ changes: [OperatorChange]) {
         for (k, change) in changes.enumerated() {
-            guard let tally = pipeline.tallies[change.finalID] else { continue }
+            guard let tally = pipeline.tallies[change.finalID], !tally.read.isEmpty else {
+                // Re-keyed without other stages (nothing tallied): every entry read is kept (moved).
+                let moved = pipeline.rekeyings?.entriesPerState(operator: change.finalID) ?? [:]
+                if !moved.isEmpty {
+                    operators[k].entries = moved.keys.sorted().map { StateEntries(state: $0, renamedTo: nil, read: moved[$0]!, kept: moved[$0]!) }
+                }
+                continue
+            }
             operators[k].entries = tally.read.keys.sorted().map { name in
                 let renamed = change.stateRenames[name]
                 let kept = change.droppedStates.contains(name) ? 0 : tally.kept[renamed ?? name] ?? 0

@@ -51,7 +51,7 @@ public struct Rewriter {
         let renames = Dictionary(uniqueKeysWithValues: changes.filter { !$0.stateRenames.isEmpty && !pipelined.contains($0.finalID) }
             .map { ($0.finalID, $0.stateRenames) })
         let (files, planned) = try StateFiles.plan(applied, of: input, renames: renames, leaving: pipelined)
-        let pipeline = KeyedPipeline(
+        var pipeline = KeyedPipeline(
             metadata: planned,
             stages: Dictionary(uniqueKeysWithValues: changes.filter { pipelined.contains($0.finalID) && $0.changesKeyedState }
                 .map { ($0.finalID, $0.stages(now: options.now)) }),
@@ -62,8 +62,18 @@ public struct Rewriter {
             operatorsConverted: pipelined.count,
             filesCopied: files.files.count, files: files.files.map(\.name), bytesCopied: files.totalBytes,
             metadataSize: 0, verified: false, seconds: 0)
+        let moves = changes.filter(\.rekeys).map {
+            OperatorRekeyings.Move(outputID: $0.finalID, input: $0.before, maxParallelism: $0.newMaxParallelism!)
+        }
         guard !options.dryRun else {
             report.metadataSize = try planned.serialized().count
+            // Re-keying is counted by doing it, in a scratch directory of the system's.
+            let spill = FileManager.default.temporaryDirectory.appendingPathComponent("savepoint-rekey-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: spill) }
+            if !moves.isEmpty {
+                try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
+                pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill)
+            }
             try pipeline.count(in: input)
             report.addEntries(pipeline, changes)
             return report
@@ -81,10 +91,21 @@ public struct Rewriter {
                 }
                 return try FileCopy.copy(file.source, skipping: file.skip, after: file.header, to: destination.path)
             }
+            // Entries moving between subtasks are sorted through spill files beside the output,
+            // removed once every subtask is written.
+            let spill = out.tempURL.appendingPathComponent(".rekey-spill")
+            if !moves.isEmpty {
+                try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
+                pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill)
+            }
             var converter = Converter(input: input, options: try convertOptions(pipelined, in: planned), pipeline: pipeline)
             var final = planned
             try converter.convertSubtasks(into: &final, placement: StreamPlacement(
                 directory: out.tempURL, finalDirectory: out.finalURL, inlineThreshold: converter.options.effectiveInlineThreshold))
+            if !moves.isEmpty {
+                pipeline.rekeyings?.removeFiles()
+                try FileManager.default.removeItem(at: spill)
+            }
             let metadataBytes = try final.serialized()
             report.metadataSize = metadataBytes.count
             try Data(metadataBytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
@@ -173,6 +194,7 @@ public struct Rewriter {
             operator: op.displayName, operatorId: op.operatorID.hex, operations: change.operations,
             removed: change.removed, newOperatorId: change.newID?.hex, newUid: change.newUid,
             renamedStates: change.stateRenames, droppedStates: change.droppedStates.sorted(),
+            maxParallelism: op.maxParallelism, newMaxParallelism: change.newMaxParallelism,
             uidStored: change.newUid != nil && input.metadata.storesOperatorUids,
             states: try StateNames.of(op, in: input).names,
             subtasks: op.subtaskStates.filter { $0.state != nil }.count,

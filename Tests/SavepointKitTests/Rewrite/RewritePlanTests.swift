@@ -40,13 +40,41 @@ import Testing
             #expect(usageMessage { _ = try RewritePlan.setUid(bad) }?.contains("--set-uid takes OLD=NEW") == true, "\(bad)")
         }
         #expect(usageMessage { _ = try RewritePlan.setOperatorID("source=abc") }?.contains("not an operator id") == true)
+        #expect(try RewritePlan.setMaxParallelism("256") == .setMaxParallelism(operator: nil, to: 256))
+        #expect(try RewritePlan.setMaxParallelism("a=b=512") == .setMaxParallelism(operator: "a=b", to: 512),
+                "the operator ends at the last =")
+        for bad in ["x", "counter=", "=256", "counter=x", ""] {
+            #expect(usageMessage { _ = try RewritePlan.setMaxParallelism(bad) }?.contains("--max-parallelism takes N or OP=N") == true, "\(bad)")
+        }
+    }
+
+    /// `--max-parallelism N` applies to every operator (Flink wants one per job vertex), `OP=N`
+    /// to one; an operator removed by the same plan is left out of N and contradicts OP=N.
+    @Test func maxParallelismChecks() throws {
+        let savepoint = try Savepoint.open(try #require(Self.sample).savepointPath)
+        let all = try RewritePlan(operations: [.setMaxParallelism(operator: nil, to: 256)]).check(against: savepoint)
+        #expect(all.map(\.newMaxParallelism) == [256, 256])
+        let lean = try RewritePlan(operations: [.setMaxParallelism(operator: nil, to: 256), .removeOperator(operator: "source")])
+            .check(against: savepoint)
+        #expect(lean.map(\.newMaxParallelism) == [256, nil] && lean[1].removed)
+        let bad: [([RewritePlan.Operation], String)] = [
+            ([.setMaxParallelism(operator: "counter", to: 256), .removeOperator(operator: "counter")], "contradict: the operator is removed"),
+            ([.setMaxParallelism(operator: "counter", to: 256), .setMaxParallelism(operator: nil, to: 512)], "two max parallelisms"),
+            ([.setMaxParallelism(operator: nil, to: 1)], "max parallelism 1 is not allowed: Flink accepts 2...32768"),
+            ([.setMaxParallelism(operator: "counter", to: 32769)], "max parallelism 32769 is not allowed"),
+        ]
+        for (operations, expected) in bad {
+            let message = usageMessage { try RewritePlan(operations: operations).check(against: savepoint) }
+            #expect(message?.contains(expected) == true, "\(operations): \(message ?? "accepted")")
+        }
     }
 
     @Test func planFileRoundTrips() throws {
         let id = try #require(OperatorID(hex: "0da08f51eaa85fc298e176a139b3649a"))
         let plan = RewritePlan(operations: [.setUid(operator: "counter", uid: "counter-v2"),
                                             .setOperatorID(operator: "window", id: id), .removeOperator(operator: "source"),
-                                            .renameState(operator: "counter", state: "count", to: "total")])
+                                            .renameState(operator: "counter", state: "count", to: "total"),
+                                            .setMaxParallelism(operator: nil, to: 256), .setMaxParallelism(operator: "counter", to: 512)])
         let (dir, path) = try writePlan(String(decoding: try ReportJSON.encode(plan), as: UTF8.self))
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try RewritePlan.read(file: path) == plan)
@@ -60,7 +88,7 @@ import Testing
         ("{\"version\": 2, \"operations\": []}", "version 2 is not a plan version"),
         ("{\"version\": 1}", "operations must be a list"),
         ("{\"version\": 1, \"operations\": [{\"operation\": \"max-parallelism\", \"operator\": \"counter\", \"to\": \"256\"}]}",
-         "operations[0]: max-parallelism is not built yet"),
+         "operations[0].to must be a number (the new max parallelism)"),
         ("{\"version\": 1, \"operations\": [{\"operation\": \"rename-state\", \"operator\": \"counter\", \"to\": \"x\"}]}",
          "operations[0].state is missing"),
         ("{\"version\": 1, \"operations\": [{\"operation\": \"set-uid\", \"operator\": \"a\", \"to\": \"b\"}, {\"operation\": \"rename\"}]}",

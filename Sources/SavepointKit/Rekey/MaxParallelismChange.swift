@@ -1,0 +1,90 @@
+import SavepointMetadata
+
+/// The metadata side of moving an operator to another max parallelism: the operator's max
+/// parallelism (the number of key groups, which Flink requires to match the job's:
+/// `StateAssignmentOperation.checkParallelismPreconditions`) and each subtask's key-group range,
+/// recomputed for the same parallelism (`KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex`).
+///
+/// Flink keeps one max parallelism per job vertex, so every operator chained with a keyed one
+/// must move with it; `--max-parallelism N` moves them all. The keyed state itself moves through
+/// `KeyGroupRekeying`; the handles written for it carry the new ranges.
+public enum MaxParallelismChange {
+    /// Throws unless `op`'s state can move to `maxParallelism`: Flink's bounds, at least the
+    /// operator's parallelism, and no state that cannot be re-keyed (raw keyed state is
+    /// user-defined bytes; changelog handles are not read by this version). With `savepoint`, also
+    /// the key type (read from the first subtask's state meta information; `KeyGroupAssigner`),
+    /// so that a key whose hash cannot be computed is refused before anything is written.
+    public static func check(_ op: OperatorState, maxParallelism: Int, in savepoint: Savepoint? = nil) throws {
+        do {
+            try KeyGroupAssigner.check(maxParallelism: maxParallelism, parallelism: op.parallelism)
+            for entry in op.subtaskStates {
+                guard let state = entry.state else { continue }
+                if state.rawKeyedState != nil { throw RekeyError.rawKeyedState }
+                switch state.managedKeyedState {
+                case nil, .keyGroups?, .incrementalRemote?: break
+                default:
+                    throw SavepointError.unsupported("subtask \(entry.subtaskIndex) keeps its keyed state in changelog handles, which cannot be re-keyed yet")
+                }
+            }
+            if let savepoint, maxParallelism != op.maxParallelism,
+               let handle = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first {
+                _ = try KeyGroupAssigner(proxy: try RawKeyedStateReaders.open(handle, of: op, in: savepoint).proxy)
+            }
+        } catch let e as RekeyError {
+            throw e.forOperator(op)
+        } catch SavepointError.unsupported(let why) {
+            throw SavepointError.unsupported("operator \(op.displayName): \(why)")
+        }
+    }
+
+    /// Whether `op` has keyed state to move (else only its max parallelism changes).
+    public static func hasKeyedState(_ op: OperatorState) -> Bool {
+        op.subtaskStates.contains { $0.state?.managedKeyedState != nil }
+    }
+
+    /// The key-group range of each subtask `0..<parallelism`.
+    public static func keyGroupRanges(maxParallelism: Int, parallelism: Int) -> [KeyGroupRange] {
+        (0..<parallelism).map { KeyGroupRange(maxParallelism: maxParallelism, parallelism: parallelism, subtaskIndex: $0) }
+    }
+
+    /// `op` at `maxParallelism`, each subtask's keyed state replaced by the handle written for it
+    /// (`keyedHandles[subtask]`, whose range must be the subtask's new one); subtasks that had no
+    /// entry in the metadata and received keyed state get one.
+    public static func applying(to op: OperatorState, maxParallelism: Int,
+                                keyedHandles: [Int: KeyedStateHandle]) throws -> OperatorState {
+        var out = op
+        out.maxParallelism = maxParallelism
+        let ranges = keyGroupRanges(maxParallelism: maxParallelism, parallelism: op.parallelism)
+        for (subtask, handle) in keyedHandles {
+            guard ranges.indices.contains(subtask), handle.keyGroupRange == ranges[subtask] else {
+                throw SavepointError.io("operator \(op.displayName) subtask \(subtask): the keyed state written covers \(handle.keyGroupRange), expected \(ranges.indices.contains(subtask) ? "\(ranges[subtask])" : "no subtask")")
+            }
+        }
+        for i in out.subtaskStates.indices {
+            let handle = keyedHandles[out.subtaskStates[i].subtaskIndex]
+            // A finished subtask (no state) stays finished unless keyed state moved to it.
+            guard out.subtaskStates[i].state != nil || handle != nil else { continue }
+            if out.subtaskStates[i].state == nil { out.subtaskStates[i].state = OperatorSubtaskState() }
+            out.subtaskStates[i].state!.managedKeyedState = handle
+        }
+        for (subtask, handle) in keyedHandles.sorted(by: { $0.key < $1.key })
+            where !out.subtaskStates.contains(where: { $0.subtaskIndex == subtask }) {
+            var state = OperatorSubtaskState()
+            state.managedKeyedState = handle
+            out.subtaskStates.append(OperatorState.SubtaskEntry(subtaskIndex: subtask, state: state))
+        }
+        out.subtaskStates.sort { $0.subtaskIndex < $1.subtaskIndex }
+        return out
+    }
+}
+
+extension RekeyError {
+    /// The error as the command line reports it, naming the operator: a max parallelism Flink
+    /// refuses is a usage error; a key type or key that cannot be re-keyed, unsupported input.
+    func forOperator(_ op: OperatorState) -> SavepointError {
+        switch self {
+        case .invalidMaxParallelism: return .usage("operator \(op.displayName): \(self)")
+        default: return .unsupported("operator \(op.displayName): \(self)")
+        }
+    }
+}
