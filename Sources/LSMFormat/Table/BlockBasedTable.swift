@@ -205,9 +205,13 @@ public struct TableCursor: Sendable {
     /// The stepped entry's internal key and trailer (its value stays in the block: `steppedValue`).
     private var stepped = InternalEntryBuffer()
     private var steppedValue: Range<Int> = 0..<0
-    /// The current block's bytes, which lent values point into (held apart from `current` so
-    /// lending does not copy the block cursor).
+    /// The current block's bytes, which lent values point into, and the lending walk's place in
+    /// them: the next entry's start and where entries end (plain indexes: the walk keeps no
+    /// `BlockCursor`, whose copy per entry retained its arrays).
     private var steppedBlock: [UInt8] = []
+    private var stepAt = 0, stepEnd = 0
+    /// The block being stepped through, for the message of a malformed entry.
+    private var steppedBlockInfo: Block?
 
     init(table: BlockBasedTable) { self.table = table }
 
@@ -226,7 +230,15 @@ public struct TableCursor: Sendable {
     /// new suffix; `withStepped` lends the entry until the next call. Nil at the end (and after).
     public mutating func step() throws -> EntryStep? {
         while true {
-            if current != nil, let (value, order) = try current!.step(key: &stepped.key) {
+            if stepAt < stepEnd {
+                let (at, end) = (stepAt, stepEnd)
+                let previousKeyCount = stepped.key.count
+                guard let (value, order) = steppedBlock.withUnsafeBufferPointer({
+                    BlockCursor.step($0, at: at, end: end, key: &stepped.key)
+                }) else {
+                    throw BlockCursor.malformedEntry(in: steppedBlockInfo!, at: at, previousKeyCount: previousKeyCount)
+                }
+                stepAt = value.upperBound
                 let previousTrailer = stepped.trailer
                 stepped.keyFilled()
                 guard order > 0 || (order == 0 && stepped.trailer <= previousTrailer) else {
@@ -240,8 +252,9 @@ public struct TableCursor: Sendable {
             let handle = table.dataBlocks[nextBlock]
             nextBlock += 1
             let block = try table.readBlock(handle, kind: "data")
-            current = block.cursor()
             steppedBlock = block.contents.storage
+            (stepAt, stepEnd) = (block.contents.start, block.contents.start + block.entriesLength)
+            steppedBlockInfo = block
             currentOffset = handle.offset
         }
     }

@@ -114,8 +114,10 @@ extension Validator {
         guard let key = hasher.read(rest) else { return false }
         let bytes = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset..<(offset + key.length)])
         checked.keyedEntries += 1
-        if lastKeyBytes.group == keyGroup,
-           isLastKey(bytes, exact: key.bytesDecideEquality, serializer: c.keySerializers[stateIndex]) { return true }
+        // Other bytes than the last key's (those would have been a prefix of `rest`): the same key
+        // only when bytes do not decide (a non-ASCII string equal as a `Value`).
+        if lastKeyBytes.group == keyGroup, !(key.bytesDecideEquality && lastKeyBytes.exact),
+           decodesToLastKey(bytes, serializer: c.keySerializers[stateIndex]) { return true }
         lastKeyBytes.set(bytes)
         lastKeyBytes.group = keyGroup
         lastKeyBytes.exact = key.bytesDecideEquality
@@ -130,10 +132,8 @@ extension Validator {
         return true
     }
 
-    /// Whether a key equals the last one hashed, as their decoded `Value`s compare.
-    func isLastKey(_ bytes: UnsafeBufferPointer<UInt8>, exact: Bool, serializer: any TypeSerializer) -> Bool {
-        let same = lastKeyBytes.count == bytes.count && lastKeyBytes.isPrefix(of: bytes)
-        if same || (exact && lastKeyBytes.exact) { return same }
+    /// Whether a key of other bytes than the last one hashed equals it as their decoded `Value`s compare.
+    func decodesToLastKey(_ bytes: UnsafeBufferPointer<UInt8>, serializer: any TypeSerializer) -> Bool {
         guard let last = try? serializer.decode(lastKeyBytes.array),
               let current = try? serializer.decode(Array(bytes)) else { return false }
         return last == current
