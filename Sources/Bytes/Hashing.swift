@@ -2,6 +2,7 @@
 /// operator ids (Guava `murmur3_128` of the uid, `StreamGraphHasherV2`).
 public enum FlinkHashing {
     /// `MathUtils.murmurHash(int)`: one-block murmur3_32 of the Java hash code, made non-negative.
+    @inlinable
     public static func murmurHash(_ code: Int32) -> Int32 {
         var c = UInt32(bitPattern: code) &* 0xCC9E_2D51
         c = (c << 15) | (c >> 17)
@@ -20,6 +21,7 @@ public enum FlinkHashing {
     }
 
     /// The key group of a key whose Java `hashCode()` is `hashCode`.
+    @inlinable
     public static func keyGroup(forHashCode hashCode: Int32, maxParallelism: Int) -> Int {
         Int(murmurHash(hashCode)) % maxParallelism
     }

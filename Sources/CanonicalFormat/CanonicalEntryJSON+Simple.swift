@@ -57,6 +57,17 @@ extension CanonicalEntryJSON {
             return true
         }
     }
+
+    /// Whether the entry is simple and its line would render (`withSimpleLine` would call its body):
+    /// the same walk into a `CheckOnlySink`, which formats nothing. Deep validation's check of
+    /// an entry in place.
+    public func rendersSimply(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard simple, let kb = key.baseAddress, let vb = value.baseAddress else { return false }
+        var out = CheckOnlySink()
+        var k = RawCursor(base: kb, index: 0, end: key.count)
+        var v = RawCursor(base: vb, index: 0, end: value.count)
+        return (try? writeLine(key: &k, value: &v, to: &out)) != nil
+    }
 }
 
 /// Reads over bytes in place, bounded by `end`, for the serializers `isSimple` admits; throws
@@ -90,7 +101,7 @@ struct RawCursor: EntryBytesReader {
     }
 
     @inline(__always)
-    mutating func field(_ path: DirectPath, _ s: any TypeSerializer, to out: inout JSONEmitter) throws {
+    mutating func field<S: JSONSink & ~Copyable>(_ path: DirectPath, _ s: any TypeSerializer, to out: inout S) throws {
         switch path {
         case .long: out.integer(Int64(bitPattern: try readU64("a 64-bit integer")))
         case .string: try asciiStringValue(to: &out)
@@ -105,7 +116,7 @@ struct RawCursor: EntryBytesReader {
     /// A `StringValue` whose characters are all ASCII; declines anything else (non-ASCII, a
     /// malformed length).
     @inline(__always)
-    mutating func asciiStringValue(to out: inout JSONEmitter) throws {
+    mutating func asciiStringValue<S: JSONSink & ~Copyable>(to out: inout S) throws {
         guard let lengthPlusOne = LEB128.uint32(base, at: &index, end: end) else { throw Decline() }
         if lengthPlusOne == 0 { return out.null() }
         let count = Int(lengthPlusOne) - 1

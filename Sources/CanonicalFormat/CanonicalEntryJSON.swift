@@ -108,8 +108,9 @@ public final class CanonicalEntryJSON: @unchecked Sendable {
         try JSONEmitter.append(to: &out) { try append(&raw, to: &$0) }
     }
 
-    /// The line of one entry from its key (after the key-group prefix) and value bytes.
-    func writeLine<R: EntryBytesReader>(key k: inout R, value v: inout R, to out: inout JSONEmitter) throws {
+    /// The line of one entry from its key (after the key-group prefix) and value bytes, into `out`
+    /// (a `JSONEmitter`, or a `CheckOnlySink` that only checks the entry renders).
+    func writeLine<R: EntryBytesReader, S: JSONSink & ~Copyable>(key k: inout R, value v: inout R, to out: inout S) throws {
         out.write(UnsafeBufferPointer(prefix))
         if shape == .timer { return try writeTimer(&k, to: &out) }
         try writeKeyAndNamespace(&k, to: &out)
@@ -138,7 +139,7 @@ public final class CanonicalEntryJSON: @unchecked Sendable {
 
     /// Key and namespace, skipping the length bytes Flink adds when both are variable-length.
     @inline(__always)
-    func writeKeyAndNamespace<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+    func writeKeyAndNamespace<R: EntryBytesReader, S: JSONSink & ~Copyable>(_ r: inout R, to out: inout S) throws {
         let keyStart = r.index
         try r.field(keyPath, key, to: &out)
         if ambiguousKey { try r.skipVariableIntBytes(r.index - keyStart) }
@@ -155,7 +156,7 @@ public final class CanonicalEntryJSON: @unchecked Sendable {
 
     /// A timer lives in its key: timestamp, key, namespace; the dump's value is the timestamp.
     @inline(__always)
-    func writeTimer<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+    func writeTimer<R: EntryBytesReader, S: JSONSink & ~Copyable>(_ r: inout R, to out: inout S) throws {
         let timestamp = Int64(bitPattern: try r.readU64("a timer timestamp") ^ TimerSerializer.signBit)
         try r.field(keyPath, key, to: &out)
         out.write(DumpField.namespace)
@@ -167,7 +168,7 @@ public final class CanonicalEntryJSON: @unchecked Sendable {
 
     /// List state: elements joined by the delimiter byte, rendered as a JSON array (after its `[`).
     @inline(__always)
-    func writeDelimitedList<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+    func writeDelimitedList<R: EntryBytesReader, S: JSONSink & ~Copyable>(_ r: inout R, to out: inout S) throws {
         var first = true
         while !r.isAtEnd {
             if !first {
@@ -186,7 +187,7 @@ public final class CanonicalEntryJSON: @unchecked Sendable {
 
     /// One value that must fill the reader exactly.
     @inline(__always)
-    func writeWhole<R: EntryBytesReader>(_ r: inout R, to out: inout JSONEmitter) throws {
+    func writeWhole<R: EntryBytesReader, S: JSONSink & ~Copyable>(_ r: inout R, to out: inout S) throws {
         try r.field(valuePath, value, to: &out)
         guard r.isAtEnd else {
             throw r.entryError("expected the end of a value of state '\(stateName)', \(r.remaining) bytes remain", at: nil)
@@ -258,7 +259,7 @@ protocol EntryBytesReader {
     mutating func readBool(_ what: StaticString) throws -> Bool
     mutating func readU64(_ what: StaticString) throws -> UInt64
     /// One value of `s` (whose path is `path`) into `out`.
-    mutating func field(_ path: DirectPath, _ s: any TypeSerializer, to out: inout JSONEmitter) throws
+    mutating func field<S: JSONSink & ~Copyable>(_ path: DirectPath, _ s: any TypeSerializer, to out: inout S) throws
     /// `CompositeKeySerializationUtils.writeVariableIntBytes` of `length`: skipped.
     mutating func skipVariableIntBytes(_ length: Int) throws
     /// The error at `index` (nil: here).
@@ -267,7 +268,7 @@ protocol EntryBytesReader {
 
 extension ByteReader: EntryBytesReader {
     @inline(__always)
-    mutating func field(_ path: DirectPath, _ s: any TypeSerializer, to out: inout JSONEmitter) throws {
+    mutating func field<S: JSONSink & ~Copyable>(_ path: DirectPath, _ s: any TypeSerializer, to out: inout S) throws {
         switch path {
         case .string: try out.stringValue(from: &self)
         case .long: out.integer(try readI64())
@@ -275,7 +276,7 @@ extension ByteReader: EntryBytesReader {
             _ = try readU8("the void namespace byte")
             out.null()
         case .absent: out.null()
-        case .other: try s.appendJSON(from: &self, to: &out)
+        case .other: try out.value(of: s, from: &self)
         }
     }
 

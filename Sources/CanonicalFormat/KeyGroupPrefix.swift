@@ -2,6 +2,7 @@
 /// else 2), in canonical streams and RocksDB column families alike.
 public enum KeyGroupPrefix {
     /// The key group a key's prefix names; nil when the key is shorter than the prefix.
+    @inlinable
     public static func keyGroup(of key: UnsafeBufferPointer<UInt8>, prefixBytes: Int) -> Int? {
         guard key.count >= prefixBytes, prefixBytes > 0 else { return nil }
         var group = 0

@@ -26,25 +26,45 @@ extension FlinkRocksDBState {
     public func forEachRawEntry(stateFilter: ((Int) -> Bool)? = nil, _ body: (RawEntry) throws -> Void) throws {
         let families = columnFamilies.indices.compactMap { i in columnFamilies[i].stateIndex.map { ($0, i) } }
             .sorted { $0.0 < $1.0 }
+        for (stateIndex, familyIndex) in families where stateFilter?(stateIndex) ?? true {
+            var entries = try visibleEntries(of: columnFamilies[familyIndex])
+            try walk(&entries, stateIndex: stateIndex, familyIndex: familyIndex, body)
+        }
+    }
+
+    /// The entries of one table of a state's column family on its own, not merged with the
+    /// family's other tables: each user key's newest version in this table (a put, or its merge
+    /// operands folded; a delete hides it), range deletions not applied. What the table holds is
+    /// read and checked as `forEachRawEntry` reads it (checksums, order of keys, value types), so
+    /// a check over every table of a family covers its visible entries and the shadowed ones too.
+    /// Tables are independent: they can be walked side by side.
+    public func forEachRawEntry(ofTable tableIndex: Int, inFamily familyIndex: Int,
+                                _ body: (RawEntry) throws -> Void) throws {
+        let family = columnFamilies[familyIndex]
+        guard let stateIndex = family.stateIndex else { return }
+        var entries = MergedColumnFamilyIterator(cursors: [family.tables[tableIndex].makeCursor()],
+                                                 name: "column family \"\(family.name)\" of \(name)")
+        try walk(&entries, stateIndex: stateIndex, familyIndex: familyIndex, body)
+    }
+
+    private func walk(_ entries: inout MergedColumnFamilyIterator<TableCursor>, stateIndex: Int, familyIndex: Int,
+                      _ body: (RawEntry) throws -> Void) throws {
         // Locals, not properties: read through `self` inside the per-entry closure they are
         // retained and released per entry.
         let prefixBytes = keyGroupPrefixBytes, keyGroups = keyGroups
-        for (stateIndex, familyIndex) in families where stateFilter?(stateIndex) ?? true {
-            let family = columnFamilies[familyIndex]
-            var entries = try visibleEntries(of: family)
-            while try Self.naming(family.name, { try entries.advance() }) {
-                try entries.withCurrent { key, value in
-                    guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes),
-                          keyGroups.contains(keyGroup) else {
-                        if key.count < prefixBytes {
-                            throw FormatError(file: name, offset: 0,
-                                              "column family \"\(family.name)\": key \(Array(key).hexString) is shorter than the key-group prefix")
-                        }
-                        return
+        let familyName = columnFamilies[familyIndex].name
+        while try Self.naming(familyName, { try entries.advance() }) {
+            try entries.withCurrent { key, value in
+                guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes),
+                      keyGroups.contains(keyGroup) else {
+                    if key.count < prefixBytes {
+                        throw FormatError(file: name, offset: 0,
+                                          "column family \"\(familyName)\": key \(Array(key).hexString) is shorter than the key-group prefix")
                     }
-                    try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
-                                      familyIndex: familyIndex, keyGroupPrefixBytes: prefixBytes))
+                    return
                 }
+                try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
+                                  familyIndex: familyIndex, keyGroupPrefixBytes: prefixBytes))
             }
         }
     }

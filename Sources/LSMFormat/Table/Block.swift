@@ -116,28 +116,37 @@ public struct BlockCursor: Sendable {
         return EntryHeader(shared: shared, nonShared: nonShared, suffixStart: i, value: valueStart..<(valueStart + valueLength))
     }
 
-    /// The lending walk (`TableCursor.step`): decodes the next entry in place, rebuilding its
-    /// internal key in `key`, which holds the previous entry's key (of this block or the one
-    /// before; empty before the first entry). Returns where the value lies in the block's storage
-    /// and how the new user key orders against the previous one (-1 before it, 0 the same, 1 after
-    /// it), compared before `key` is overwritten; nil at the end of the block.
-    mutating func step(key: inout ByteScratch) throws -> (value: Range<Int>, userOrder: Int)? {
-        guard !reader.isAtEnd else { return nil }
-        let (from, end) = (reader.index, reader.end)
-        let decoded = reader.storage.withUnsafeBufferPointer { b -> (value: Range<Int>, userOrder: Int)? in
-            guard let base = b.baseAddress, end <= b.count,
-                  let h = Self.header(base, at: from, end: end, previousKeyCount: key.count),
-                  h.shared + h.nonShared >= InternalKey.trailerSize
-            else { return nil }
-            let suffix = UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared)
-            let order = key.isEmpty ? 1 : key.withBytes { Self.userOrder(previous: $0, shared: h.shared, suffix: suffix) }
-            key.truncate(to: h.shared)
-            key.append(suffix)
-            return (h.value, order)
+    /// The lending walk (`TableCursor.step`): decodes the entry at `from` of a block's bytes in
+    /// place (entries end at `end`), rebuilding its internal key in `key`, which holds the previous
+    /// entry's key (of this block or the one before; empty before the first entry). Returns where
+    /// the value lies in the bytes (the next entry starts after it) and how the new user key
+    /// orders against the previous one (-1 before it, 0 the same, 1 after it), compared before
+    /// `key` is overwritten; nil for a malformed entry (`malformedEntry` says what is wrong).
+    /// Static, over the bytes the caller holds: a walk that kept a `BlockCursor` copied (and
+    /// retained) it per entry.
+    @inline(__always)
+    static func step(_ b: UnsafeBufferPointer<UInt8>, at from: Int, end: Int,
+                     key: inout ByteScratch) -> (value: Range<Int>, userOrder: Int)? {
+        guard let base = b.baseAddress, end <= b.count,
+              let h = header(base, at: from, end: end, previousKeyCount: key.count),
+              h.shared + h.nonShared >= InternalKey.trailerSize
+        else { return nil }
+        let suffix = UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared)
+        let order = key.isEmpty ? 1 : key.withBytes { userOrder(previous: $0, shared: h.shared, suffix: suffix) }
+        key.truncate(to: h.shared)
+        key.append(suffix)
+        return (h.value, order)
+    }
+
+    /// What is wrong with the entry at `from` of `block`, which `step` refused.
+    static func malformedEntry(in block: Block, at from: Int, previousKeyCount: Int) -> FormatError {
+        var cursor = BlockCursor(block: block)
+        do {
+            try cursor.reader.seek(to: from - cursor.reader.start)
+        } catch {
+            return FormatError(offset: Int(block.blockOffset), "\(block.kind) block at offset \(block.blockOffset): entry at \(from) lies outside its entries")
         }
-        guard let decoded else { throw malformedEntry(previousKeyCount: key.count) }
-        try reader.seek(to: decoded.value.upperBound - reader.start)
-        return decoded
+        return cursor.malformedEntry(previousKeyCount: previousKeyCount)
     }
 
     /// How the user key of `previous[0..<shared] ‖ suffix` orders against that of `previous`

@@ -188,13 +188,31 @@ public final class BlockBasedTable: Sendable {
     }
 }
 
+/// A reused buffer of block bytes that a `TableCursor` lends entries from (see `blockBytes`).
+final class LentBlock {
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+    var capacity: Int { bytes.count }
+
+    init(capacity: Int) { bytes = .allocate(capacity: max(capacity, 1)) }
+    deinit { bytes.deallocate() }
+
+    /// Holds a copy of `block` from the start; its bytes, valid until the next call or the end of this.
+    func set(_ block: [UInt8]) -> UnsafeBufferPointer<UInt8> {
+        block.withUnsafeBufferPointer { b in
+            if let from = b.baseAddress { bytes.baseAddress!.update(from: from, count: b.count) }
+        }
+        return UnsafeBufferPointer(start: bytes.baseAddress, count: block.count)
+    }
+}
+
 func hex(_ v: UInt32) -> String {
     let digits = String(v, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }
 
-/// Iterates a table's entries one data block at a time.
-public struct TableCursor: Sendable {
+/// Iterates a table's entries one data block at a time. (`@unchecked`: `blockBytes` points into
+/// `lentBlock`, which the cursor holds and never changes while a copy shares it.)
+public struct TableCursor: @unchecked Sendable {
     let table: BlockBasedTable
     private var nextBlock = 0
     private var current: BlockCursor?
@@ -205,9 +223,16 @@ public struct TableCursor: Sendable {
     /// The stepped entry's internal key and trailer (its value stays in the block: `steppedValue`).
     private var stepped = InternalEntryBuffer()
     private var steppedValue: Range<Int> = 0..<0
-    /// The current block's bytes, which lent values point into (held apart from `current` so
-    /// lending does not copy the block cursor).
-    private var steppedBlock: [UInt8] = []
+    /// The current block's bytes, which lent values point into, and the lending walk's place in
+    /// them: the next entry's start and where entries end (plain indexes: the walk keeps no
+    /// `BlockCursor`, whose copy per entry retained its arrays).
+    private var lentBlock: LentBlock?
+    /// `lentBlock`'s bytes: lending them per entry is a pointer, where an array's buffer is
+    /// retained and released around each lending closure.
+    private var blockBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    private var stepAt = 0, stepEnd = 0
+    /// The block being stepped through, for the message of a malformed entry.
+    private var steppedBlockInfo: Block?
 
     init(table: BlockBasedTable) { self.table = table }
 
@@ -226,7 +251,13 @@ public struct TableCursor: Sendable {
     /// new suffix; `withStepped` lends the entry until the next call. Nil at the end (and after).
     public mutating func step() throws -> EntryStep? {
         while true {
-            if current != nil, let (value, order) = try current!.step(key: &stepped.key) {
+            if stepAt < stepEnd {
+                let (at, end) = (stepAt, stepEnd)
+                let previousKeyCount = stepped.key.count
+                guard let (value, order) = BlockCursor.step(blockBytes, at: at, end: end, key: &stepped.key) else {
+                    throw BlockCursor.malformedEntry(in: steppedBlockInfo!, at: at, previousKeyCount: previousKeyCount)
+                }
+                stepAt = value.upperBound
                 let previousTrailer = stepped.trailer
                 stepped.keyFilled()
                 guard order > 0 || (order == 0 && stepped.trailer <= previousTrailer) else {
@@ -240,8 +271,12 @@ public struct TableCursor: Sendable {
             let handle = table.dataBlocks[nextBlock]
             nextBlock += 1
             let block = try table.readBlock(handle, kind: "data")
-            current = block.cursor()
-            steppedBlock = block.contents.storage
+            if lentBlock == nil || !isKnownUniquelyReferenced(&lentBlock!) || lentBlock!.capacity < block.contents.storage.count {
+                lentBlock = LentBlock(capacity: max(block.contents.storage.count, 2 * (lentBlock?.capacity ?? 0)))
+            }
+            blockBytes = lentBlock!.set(block.contents.storage)
+            (stepAt, stepEnd) = (block.contents.start, block.contents.start + block.entriesLength)
+            steppedBlockInfo = block
             currentOffset = handle.offset
         }
     }
@@ -249,7 +284,7 @@ public struct TableCursor: Sendable {
     /// The entry `step` moved to: user key and value in place.
     public mutating func withStepped<R>(_ body: (_ userKey: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try stepped.withUserKey { k in
-            try steppedBlock.withUnsafeBufferPointer { b in try body(k, UnsafeBufferPointer(rebasing: b[steppedValue])) }
+            try body(k, UnsafeBufferPointer(rebasing: blockBytes[steppedValue]))
         }
     }
 

@@ -59,7 +59,16 @@ enum KeyBytesHash: Equatable {
         if lengthPlusOne == 0 { return Key(length: i, hash: nil, bytesDecideEquality: true) }
         let count = Int(lengthPlusOne) - 1
         guard count <= bytes.count - i else { return nil }
+        // The commonest key: every unit one byte below 0x80 (ASCII), its own UTF-16 unit. One
+        // pass hashes the bytes as units and tells whether they were.
+        var high: UInt8 = 0
         var hash: Int32 = 0
+        for b in UnsafeBufferPointer(start: base + i, count: count) {
+            high |= b
+            hash = hash &* 31 &+ Int32(b)
+        }
+        if high < 0x80 { return Key(length: i + count, hash: hash, bytesDecideEquality: true) }
+        hash = 0
         var ascii = true
         for _ in 0..<count {
             let at = i

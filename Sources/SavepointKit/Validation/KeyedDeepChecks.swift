@@ -134,7 +134,9 @@ extension Validator {
     // MARK: LSM instances
 
     /// The checks of one RocksDB instance: it is opened here, then its MANIFEST's sizes are one
-    /// part and each state another, walking its own column family.
+    /// part and each table of each state's column family another, checked on its own
+    /// (`checkLSMTable`): no merge of a family's tables, so the entries older tables hold under
+    /// newer versions are checked too, and the parts balance the cores by table.
     func lsmInstanceParts(_ h: IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int) -> [DeepPart] {
         let instance: FlinkRocksDBState
         do {
@@ -143,21 +145,31 @@ extension Validator {
             return [{ $0.report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open") }]
         }
         let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name)
-        return [{ $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
-            + instance.schemas.indices.map { stateIndex in { $0.checkLSMState(stateIndex, of: instance, context) } }
+        var parts: [DeepPart] = [{ $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
+        let families = instance.columnFamilies.indices.compactMap { i in instance.columnFamilies[i].stateIndex.map { ($0, i) } }
+            .sorted { $0.0 < $1.0 }
+        for (_, familyIndex) in families {
+            parts.append { $0.checked.keyGroups += 1 }
+            for tableIndex in instance.columnFamilies[familyIndex].tables.indices {
+                parts.append { $0.checkLSMTable(tableIndex, inFamily: familyIndex, of: instance, context) }
+            }
+        }
+        return parts
     }
 
-    /// Every visible entry of one state's column family. RocksDB keeps the canonical bytes:
-    /// simple entries are checked in place, the rest decoded (which throws what `forEachEntry` would).
-    mutating func checkLSMState(_ stateIndex: Int, of instance: FlinkRocksDBState, _ context: KeyedCheckContext) {
-        checked.keyGroups += 1
-        let schema = context.schemas[stateIndex]
+    /// Every entry of one table of a state's column family (`forEachRawEntry(ofTable:)`). RocksDB
+    /// keeps the canonical bytes: simple entries are checked in place, the rest decoded (which
+    /// throws what `forEachEntry` would).
+    mutating func checkLSMTable(_ tableIndex: Int, inFamily familyIndex: Int, of instance: FlinkRocksDBState,
+                                _ context: KeyedCheckContext) {
+        let family = instance.columnFamilies[familyIndex]
+        guard let stateIndex = family.stateIndex else { return }
         // Looked up once and held unretained (the context keeps it alive): a lookup per entry
         // retains and releases it.
         let renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
         let hasher = context.hashers[stateIndex]
         do {
-            try instance.forEachRawEntry(stateFilter: { $0 == stateIndex }) { entry in
+            try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex) { entry in
                 if let renderer, checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
                                                    keyGroup: entry.keyGroup, renderer: renderer, hasher: hasher, context) {
                     return
@@ -165,8 +177,9 @@ extension Validator {
                 try checkDecoded(entry, of: instance, context)
             }
         } catch {
-            report(.undecodableEntry, error, op: context.op, subtask: context.subtask, state: schema.metaInfo.name,
-                   file: instance.name, prefix: "the state's column family does not decode; the rest of it is skipped")
+            report(.undecodableEntry, error, op: context.op, subtask: context.subtask, state: family.name,
+                   file: family.files[tableIndex].file.fileName,
+                   prefix: "table \(family.files[tableIndex].file.fileName) of the state's column family does not decode; the rest of it is skipped")
         }
     }
 

@@ -8,8 +8,8 @@ import SavepointMetadata
 struct KeyedCheckContext {
     let schemas: [KeyedStateSchema]
     /// The direct JSON renderer of each state (nil: decode its entries). It reads exactly the bytes
-    /// decoding reads and fails where decoding fails, so rendering into a scratch buffer validates
-    /// an entry without building its `Value`s.
+    /// decoding reads and fails where decoding fails, so walking an entry's line (into a
+    /// `CheckOnlySink` in place, else into a scratch buffer) validates it without building its `Value`s.
     let renderers: [CanonicalEntryJSON?]
     /// How to hash each state's keys from their bytes (nil: from the decoded key).
     let hashers: [KeyBytesHash?]
@@ -61,7 +61,7 @@ extension Validator {
                                     stateIndex: Int, keyGroup: Int, renderer: Unmanaged<CanonicalEntryJSON>,
                                     hasher: KeyBytesHash?, _ c: KeyedCheckContext) -> Bool {
         guard let hasher,
-              (try? renderer._withUnsafeGuaranteedRef { try $0.withSimpleLine(key: key, value: value) { _ in } }) == true
+              renderer._withUnsafeGuaranteedRef({ $0.rendersSimply(key: key, value: value) })
         else { return false }
         return checkKeyBytes(key, keyGroup: keyGroup, stateIndex: stateIndex, hasher: hasher, c)
     }
@@ -114,10 +114,11 @@ extension Validator {
         guard let key = hasher.read(rest) else { return false }
         let bytes = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset..<(offset + key.length)])
         checked.keyedEntries += 1
-        if lastKeyBytes.group == keyGroup,
-           isLastKey(bytes, exact: key.bytesDecideEquality, serializer: c.keySerializers[stateIndex]) { return true }
-        lastKeyBytes.bytes.removeAll(keepingCapacity: true)
-        lastKeyBytes.bytes.append(contentsOf: bytes)
+        // Other bytes than the last key's (those would have been a prefix of `rest`): the same key
+        // only when bytes do not decide (a non-ASCII string equal as a `Value`).
+        if lastKeyBytes.group == keyGroup, !(key.bytesDecideEquality && lastKeyBytes.exact),
+           decodesToLastKey(bytes, serializer: c.keySerializers[stateIndex]) { return true }
+        lastKeyBytes.set(bytes)
         lastKeyBytes.group = keyGroup
         lastKeyBytes.exact = key.bytesDecideEquality
         let maxP = c.op.maxParallelism
@@ -131,27 +132,36 @@ extension Validator {
         return true
     }
 
-    /// Whether a key equals the last one hashed, as their decoded `Value`s compare.
-    func isLastKey(_ bytes: UnsafeBufferPointer<UInt8>, exact: Bool, serializer: any TypeSerializer) -> Bool {
-        let same = lastKeyBytes.bytes.count == bytes.count && lastKeyBytes.isPrefix(of: bytes)
-        if same || (exact && lastKeyBytes.exact) { return same }
-        guard let last = try? serializer.decode(lastKeyBytes.bytes),
+    /// Whether a key of other bytes than the last one hashed equals it as their decoded `Value`s compare.
+    func decodesToLastKey(_ bytes: UnsafeBufferPointer<UInt8>, serializer: any TypeSerializer) -> Bool {
+        guard let last = try? serializer.decode(lastKeyBytes.array),
               let current = try? serializer.decode(Array(bytes)) else { return false }
         return last == current
     }
 }
 
 /// The last key hashed from its bytes (`Validator.checkKeyBytes`), the byte-level twin of
-/// `Validator.lastHashedKey`.
+/// `Validator.lastHashedKey`. Its storage keeps its size and `count` says how much of it holds the
+/// key: replacing the key per entry is a `memcpy`, not `Array.replaceSubrange`.
 struct LastKeyBytes {
-    var bytes: [UInt8] = []
+    private var storage: [UInt8] = []
+    private(set) var count = 0
     /// -1: none yet.
     var group = -1
     var exact = true
 
+    var array: [UInt8] { Array(storage[0..<count]) }
+
+    mutating func set(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if storage.count < bytes.count { storage = Array(repeating: 0, count: max(64, 2 * bytes.count)) }
+        count = bytes.count
+        guard let from = bytes.baseAddress else { return }
+        storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: from, count: bytes.count) }
+    }
+
     /// Whether `bytes` start with the last key's bytes (false when there is none).
     func isPrefix(of bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !self.bytes.isEmpty, bytes.count >= self.bytes.count, let b = bytes.baseAddress else { return false }
-        return self.bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, b, $0.count) == 0 }
+        guard count > 0, bytes.count >= count, let b = bytes.baseAddress else { return false }
+        return storage.withUnsafeBufferPointer { memcmp($0.baseAddress!, b, count) == 0 }
     }
 }
