@@ -4,13 +4,18 @@ import SavepointKit
 
 struct Rewrite: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change operator ids and uids, remove operators, rename states, offline.",
+        abstract: "Change operator ids and uids, remove operators, rename or drop states, offline.",
         usage: """
             savepoint rewrite <input> <output> [--set-uid <old=new> ...]
                               [--set-operator-id <op=hex> ...]
                               [--remove-operator <op> ...]
-                              [--rename-state <op/old=new> ...] [--plan <file.json>]
-                              [--dry-run] [--force] [--json]
+                              [--rename-state <op/old=new> ...]
+                              [--drop-state <op/state> ...]
+                              [--delete-keys <op=file> ...]
+                              [--keep-keys <op=file> ...]
+                              [--purge-expired-ttl <[op/state=]duration> ...]
+                              [--now <millis>] [--to <form>]
+                              [--plan <file.json>] [--dry-run] [--force] [--json]
                               [--uids <uid,...>] [--uids-from <file>]
             """,
         discussion: """
@@ -20,24 +25,41 @@ struct Rewrite: ParsableCommand {
             NEW, so the changed job restores it. OP is a uid or an operator id in
             hex; --uids names the operators of Flink 1.x savepoints. Flink
             restores keyed state by name: --rename-state OP/OLD=NEW follows a
-            state renamed in the code (canonical and heap streams; not yet the
-            RocksDB native form). Operations repeat and combine; --plan reads
-            them from a file:
+            state renamed in the code; --drop-state OP/STATE removes a stale
+            state and its entries (every form; in RocksDB's native form the
+            states are column families). --delete-keys OP=FILE drops every entry
+            and timer of the keys in FILE, --keep-keys OP=FILE all but those:
+            one key a line as dump prints it ("k42", 42, ["a",1]).
+            --purge-expired-ttl 36h drops the entries of every TTL state whose
+            last access + 36h is at or before --now (ms since the epoch; default:
+            the clock); OP/STATE=DURATION names one state (value and map state;
+            the TTL is the job's StateTtlConfig, not in the savepoint). --to FORM
+            (memory, filesystem, lsm)
+            converts in the same pass; without it OUT keeps IN's form.
+            Operations repeat and combine; --plan reads them from a file:
               {"version": 1, "operations": [
                 {"operation": "set-uid", "operator": "counter", "to": "count-v2"},
+                {"operation": "drop-state", "operator": "counter",
+                 "state": "events"},
                 {"operation": "remove-operator", "operator": "window"}]}
             Command-line operations follow the file's. A contradiction (removing
             and renaming one operator, two operators with one id, a new id that
-            another operator has, a rename onto an existing state) or an unknown
-            operator or state exits 2 before anything is written. --dry-run
-            prints what would change and writes nothing.
+            another operator has, a rename onto an existing state, one state
+            dropped and renamed) or an unknown operator or state exits 2 before
+            anything is written. --dry-run prints what would change, with the
+            entries kept and dropped per state it touches, and writes nothing.
 
-            State files are copied byte for byte and _metadata is rewritten:
-            this costs what copying the savepoint costs. OUT is written beside
-            itself in a hidden directory, read back (each file's size and hash,
-            _metadata as planned, quick validation) and renamed into place only
-            then; SIGINT and SIGTERM leave no OUT. An existing OUT is refused
-            unless --force, which replaces only a savepoint or an empty directory.
+            Operators whose entries the plan leaves alone keep their state
+            files, copied byte for byte: a uid change costs what copying the
+            savepoint costs. The others (dropped states, renames in the native
+            form, key filters, all with --to) are read, changed and written again, as
+            savepoint convert writes them. OUT is written beside itself in a
+            hidden directory, read back (copied files by size and hash,
+            rewritten state by entry count and digest against IN with the plan
+            applied, _metadata as planned, quick validation) and renamed into
+            place only then; SIGINT and SIGTERM leave no OUT. An existing OUT is
+            refused unless --force, which replaces only a savepoint or an empty
+            directory.
 
             Exit codes: 0 rewritten and verified, 1 verification failed,
             2 unreadable input or usage error.
@@ -47,6 +69,11 @@ struct Rewrite: ParsableCommand {
                   /tmp/sp-renamed --set-uid counter=counter-v2
               savepoint rewrite SAVEPOINT /tmp/sp-lean --remove-operator window
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
+              savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
+              savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
+              savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \
+                  --now 1767225600000 --dry-run
+              savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\
                   --set-uid counter=counter-v2 --dry-run
               savepoint rewrite SAVEPOINT /tmp/sp-out --plan plan.json --json
@@ -75,6 +102,25 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("Rename keyed state OLD of operator OP to NEW (repeatable).", valueName: "op/old=new"))
     var renameState: [String] = []
 
+    @Option(help: ArgumentHelp("Drop keyed state STATE of operator OP and its entries (repeatable).", valueName: "op/state"))
+    var dropState: [String] = []
+
+    @Option(help: ArgumentHelp("Drop operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
+    var deleteKeys: [String] = []
+
+    @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
+    var keepKeys: [String] = []
+
+    @Option(help: ArgumentHelp("Drop TTL entries expired after DURATION (36h, 3650d), in every TTL state or OP/STATE (repeatable).",
+                               valueName: "[op/state=]duration"))
+    var purgeExpiredTtl: [String] = []
+
+    @Option(help: ArgumentHelp("The time TTL expiry is measured at, ms since the epoch (default: now).", valueName: "millis"))
+    var now: Int64?
+
+    @Option(help: ArgumentHelp("Write OUT in this form: memory, filesystem or lsm (default: as IN).", valueName: "form"))
+    var to: ConvertOptions.Target?
+
     @Option(help: ArgumentHelp("Read operations from this plan file (JSON, see above).", valueName: "file.json"),
             completion: .file(extensions: ["json"]))
     var plan: String?
@@ -102,10 +148,14 @@ struct Rewrite: ParsableCommand {
         var operations = try plan.map { try RewritePlan.read(file: $0).operations } ?? []
         operations += try setUid.map(RewritePlan.setUid) + setOperatorId.map(RewritePlan.setOperatorID)
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
-        guard !operations.isEmpty else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state or --plan", exitCode: 2)
+            + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
+            + purgeExpiredTtl.map(RewritePlan.purgeExpiredTTL)
+        guard !operations.isEmpty || to != nil else {
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --purge-expired-ttl, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
+        options.target = to
+        if let now { options.now = now }
         if let pause = testPauseBeforeVerification {
             options.beforeVerification = { _ in Thread.sleep(forTimeInterval: pause) }
         }
@@ -115,6 +165,7 @@ struct Rewrite: ParsableCommand {
             try JSONOutput.write(report)
         } else {
             print(Self.text(report))
+            for w in report.warnings { Terminal.warning(w) }
         }
     }
 
@@ -133,8 +184,26 @@ struct Rewrite: ParsableCommand {
             }
             lines.append("  \(op.operator) (\(op.operatorId))\(what)")
             let states = op.states.isEmpty ? "no state"
-                : op.states.map { name in op.renamedStates[name].map { "\(name) -> \($0)" } ?? name }.joined(separator: ", ")
+                : op.states.map { name in
+                    op.droppedStates.contains(name) ? "\(name) dropped" : op.renamedStates[name].map { "\(name) -> \($0)" } ?? name
+                }.joined(separator: ", ")
             lines.append("    \(op.subtasks) subtasks: \(states)" + (op.coordinatorState ? "; coordinator state" : ""))
+            // Each state whose entries change; the others in one line.
+            var unchanged = (states: 0, entries: Int64(0))
+            for e in op.entries ?? [] where e.read > 0 {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) else {
+                    unchanged = (unchanged.states + 1, unchanged.entries + e.read)
+                    continue
+                }
+                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
+            }
+            if unchanged.states > 0 {
+                lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")
+            }
+        }
+        if r.operatorsConverted > 0 {
+            let form = r.target.map { " as \($0.rawValue)" } ?? ""
+            lines.append("  \(r.operatorsConverted) operator\(r.operatorsConverted == 1 ? "" : "s") \(r.dryRun ? "to write" : "written") entry by entry\(form)")
         }
         let size = r.bytesCopied == 0 ? "0 B" : ByteCountFormatter.string(fromByteCount: r.bytesCopied, countStyle: .binary)
         let verb = r.dryRun ? "to copy" : "copied and verified"

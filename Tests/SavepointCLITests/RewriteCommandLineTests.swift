@@ -80,8 +80,11 @@ import SavepointTestSupport
         #expect(try dumpLines(out) == expected)
         let native = try #require(Self.fixture("2.3.0", "rocksdb-native"))
         let lsm = try SavepointBinary.run(["rewrite", native.savepointPath, out + "2", "--rename-state", "counter/count=total"])
-        #expect(lsm.status == 2 && lsm.err.contains("not built yet"), "\(lsm.err)")
-        #expect(!FileManager.default.fileExists(atPath: out + "2"))
+        #expect(lsm.status == 0 && lsm.out.contains("1 operator written entry by entry"), "\(lsm.err)")
+        let expectedNative = try dumpLines(native.savepointPath).map {
+            $0.replacingOccurrences(of: "\"state\":\"count\"", with: "\"state\":\"total\"")
+        }.sorted()
+        #expect(try dumpLines(out + "2") == expectedNative)
     }
 
     @Test func dryRunWritesNothing() throws {
@@ -100,6 +103,82 @@ import SavepointTestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
+    /// --drop-state in a native RocksDB savepoint: the dry run counts the entries it would drop and
+    /// writes nothing; the rewrite removes the state and its entries, keeps the form, and the JSON
+    /// report says what was read, kept and dropped.
+    @Test func dropStateCountsAndRemovesEntries() throws {
+        let fixture = try #require(Self.fixture("2.3.0", "rocksdb-native"))
+        let dir = try Scratch.directory("cli-rewrite-drop")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let dry = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--drop-state", "counter/events", "--dry-run"])
+        #expect(dry.status == 0 && dry.out.contains("events dropped")
+                && dry.out.contains("events: 300 entries, 0 to keep, 300 to drop")
+                && dry.out.contains("3 other states: all 1320 entries to keep"), "\(dry.out)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--drop-state", "counter/events", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let doc = try json(r.out)
+        let op = try #require((doc["operators"] as? [[String: Any]])?.first)
+        let events = try #require((op["entries"] as? [[String: Any]])?.first { $0["state"] as? String == "events" })
+        #expect(events["read"] as? Int == 300 && events["kept"] as? Int == 0 && events["dropped"] as? Int == 300)
+        #expect(doc["verified"] as? Bool == true && doc["operatorsConverted"] as? Int == 1)
+        let expected = try dumpLines(fixture.savepointPath).filter { !$0.contains("\"state\":\"events\"") }
+        #expect(try dumpLines(out) == expected)
+        #expect(try SavepointBinary.run(["validate", out, "--deep"]).status == 0)
+    }
+
+    /// --delete-keys reads keys as dump prints them: a line that is not one names file and line
+    /// and writes nothing; good keys leave the dump with all their entries.
+    @Test func deleteKeysTakesKeysAsDumpPrintsThem() throws {
+        let fixture = try #require(Self.fixture("2.3.0", "filesystem"))
+        let dir = try Scratch.directory("cli-rewrite-keys")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keys = dir.appendingPathComponent("keys.jsonl").path
+        try Data("\"key-0007\"\nkey-0008\n".utf8).write(to: URL(fileURLWithPath: keys))
+        let out = dir.appendingPathComponent("out").path
+        let bad = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--delete-keys", "counter=\(keys)"])
+        #expect(bad.status == 2 && bad.err.contains("\(keys):2: not a JSON value"), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        try Data("\"key-0007\"\n".utf8).write(to: URL(fileURLWithPath: keys))
+        let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--delete-keys", "counter=\(keys)"])
+        #expect(r.status == 0 && r.out.contains("count: 300 entries, 299 kept, 1 dropped"), "\(r.out)\(r.err)")
+        let expected = try dumpLines(fixture.savepointPath).filter { !$0.contains("\"key\":\"key-0007\"") }
+        #expect(try dumpLines(out) == expected)
+    }
+
+    /// --purge-expired-ttl with --now: nothing due at 0, everything of the TTL states due far in
+    /// the future; the dry run says so per state.
+    @Test func purgeExpiredTTLWithNow() throws {
+        let fixture = try #require(Fixture.all.first { $0.form == "rocksdb-native" && $0.directory.path.contains("/2.3.0/types/") })
+        let dir = try Scratch.directory("cli-rewrite-ttl")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let none = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--purge-expired-ttl", "types/ttlValue=3650d",
+                                            "--now", "0", "--dry-run"])
+        #expect(none.status == 0 && none.out.contains("14 other states: all 579 entries to keep") && !none.out.contains("ttlValue:"), "\(none.out)\(none.err)")
+        let all = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--purge-expired-ttl", "3650d",
+                                           "--now", "9000000000000"])
+        #expect(all.status == 0 && all.out.contains("ttlValue: 40 entries, 0 kept, 40 dropped")
+                && all.out.contains("ttlMap: 79 entries, 0 kept, 79 dropped"), "\(all.out)\(all.err)")
+        let expected = try dumpLines(fixture.savepointPath).filter { !$0.contains("\"ttlTimestamp\"") }
+        #expect(try dumpLines(out) == expected)
+    }
+
+    /// --to converts in the same pass: a native savepoint rewritten with a new uid as canonical
+    /// files, whose dump is the input's under the new uid.
+    @Test func toConvertsInTheSamePass() throws {
+        let fixture = try #require(Self.fixture("2.3.0", "rocksdb-native"))
+        let dir = try Scratch.directory("cli-rewrite-to")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--set-uid", "counter=counter-v2", "--to", "canonical"])
+        #expect(r.status == 0 && r.out.contains("written entry by entry as filesystem"), "\(r.out)\(r.err)")
+        #expect(try dumpLines(out) == (try dumpLines(fixture.savepointPath, replacing: "counter", with: "counter-v2")))
+        let inspect = try SavepointBinary.run(["inspect", out, "--json"])
+        #expect(inspect.out.contains("\"form\": \"filesystem\""), "\(inspect.out)")
+    }
+
     /// Every refusal exits 2 naming the problem, before anything is written.
     @Test(arguments: [
         (["--set-uid", "nosuch=x"], "no operator nosuch; the savepoint has: counter (0da08f51eaa85fc298e176a139b3649a), source"),
@@ -110,6 +189,16 @@ import SavepointTestSupport
         (["--set-operator-id", "counter=12"], "not an operator id"),
         (["--rename-state", "counter/nosuch=x"], "operator counter has no state nosuch; it has: buckets, count"),
         (["--rename-state", "counter/count=events"], "already has a state events"),
+        (["--drop-state", "counter/nosuch"], "operator counter has no state nosuch; it has: buckets, count, events"),
+        (["--drop-state", "counter/count", "--rename-state", "counter/count=total"], "one state dropped and renamed"),
+        (["--drop-state", "counter"], "--drop-state takes OP/STATE"),
+        (["--to", "paper"], "--to"),
+        (["--delete-keys", "counter=/nonexistent/keys.jsonl"], "/nonexistent/keys.jsonl"),
+        (["--delete-keys", "source=/dev/null"], "operator source has no keyed state"),
+        (["--keep-keys", "counter"], "--keep-keys takes OP=VALUE"),
+        (["--purge-expired-ttl", "36h"], "the savepoint has no TTL state"),
+        (["--purge-expired-ttl", "counter/count=1y"], "1y is not a duration"),
+        (["--purge-expired-ttl", "counter/count=1d"], "state count of operator counter holds no TTL values; its TTL states: none"),
         (["--plan", "/nonexistent/plan.json"], "/nonexistent/plan.json"),
         ([], "nothing to do"),
         (["--max-parallelism", "256"], "--max-parallelism"),

@@ -31,9 +31,9 @@ extension Converter {
             }
             if out.rawKeyedState == nil { read.rawKeyedState = nil }
         }
-        let reader = state.managedKeyedState.flatMap {
+        let reader = try state.managedKeyedState.flatMap {
             SalvagingReaders.open($0, of: op, subtask: subtask, in: input, log: log)?.reader
-        }
+        }.map { try pipeline.staged($0, of: op) }
         if reader == nil { read.managedKeyedState = nil }
         var result = try convertKeyed(reader, into: SubtaskResult(state: out), of: op, subtask: subtask, placement: placement)
         result.asRead = read

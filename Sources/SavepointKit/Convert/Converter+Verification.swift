@@ -4,9 +4,9 @@ import SavepointMetadata
 
 /// The verification step of a conversion: the written directory read back and compared with the input.
 extension Converter {
-    /// Reads the written directory back and compares it with the input: per operator and subtask,
-    /// every state's entry count and digest (subtasks side by side); operator state streams byte
-    /// for byte. Returns the entries per state and the output as it read back.
+    /// Reads the written directory back and compares it with the input as the plan makes it: per
+    /// operator the pipeline wrote and subtask, every state's entry count and digest (subtasks side
+    /// by side); operator state streams byte for byte. Returns the entries per state and the output as it read back.
     func verify(_ directory: URL) throws -> (perState: [String: Int64], written: Savepoint) {
         let written: Savepoint
         do {
@@ -14,11 +14,16 @@ extension Converter {
         } catch {
             throw ConvertError.verificationFailed("the written _metadata does not read back: \(error)")
         }
-        guard written.metadata.operatorStates.count == input.metadata.operatorStates.count else {
+        return (try verify(written), written)
+    }
+
+    /// `verify` of an output already opened; returns the entries per state.
+    func verify(_ written: Savepoint) throws -> [String: Int64] {
+        guard written.metadata.operatorStates.count == asRead.operatorStates.count else {
             throw ConvertError.verificationFailed("operator count differs")
         }
         var keyed: [(op: OperatorState, written: OperatorState, subtask: Int, handle: KeyedStateHandle)] = []
-        for (a, b) in zip(asRead.operatorStates, written.metadata.operatorStates) {
+        for (a, b) in zip(asRead.operatorStates, written.metadata.operatorStates) where pipeline.isPipelined(a) {
             guard a.operatorID == b.operatorID, a.subtaskStates.count == b.subtaskStates.count else {
                 throw ConvertError.verificationFailed("operator \(a.displayName) differs in id or subtasks")
             }
@@ -44,7 +49,7 @@ extension Converter {
             }
             for (name, s) in digest.states { perState[name, default: 0] += s.entries }
         }
-        return (perState, written)
+        return perState
     }
 
     func verifyOperatorState(_ a: OperatorSubtaskState?, _ b: OperatorSubtaskState?, written: Savepoint,

@@ -14,6 +14,8 @@ import SavepointMetadata
 public struct Converter {
     public let input: Savepoint
     public let options: ConvertOptions
+    /// The plan: `_metadata` to write, keyed-entry stages, which operators go through here.
+    let pipeline: KeyedPipeline
     var warnings: [String] = []
     /// Input digests by operator id and subtask, taken while writing.
     var inputDigests: [String: StateDigest] = [:]
@@ -22,10 +24,11 @@ public struct Converter {
     var asRead: CheckpointMetadata
     var skipped: [SkippedRange] = []
 
-    public init(input: Savepoint, options: ConvertOptions) {
+    public init(input: Savepoint, options: ConvertOptions, pipeline: KeyedPipeline? = nil) {
         self.input = input
         self.options = options
-        asRead = input.metadata
+        self.pipeline = pipeline ?? .identity(input.metadata)
+        asRead = self.pipeline.metadata
     }
 
     /// Converts `input` into the directory `output`.
@@ -43,11 +46,8 @@ public struct Converter {
         do {
             let placement = StreamPlacement(directory: out.tempURL, finalDirectory: out.finalURL,
                                             inlineThreshold: options.effectiveInlineThreshold)
-            var metadata = input.metadata
+            var metadata = pipeline.metadata
             try convertSubtasks(into: &metadata, placement: placement)
-            if let trailer = metadata.checkpointProperties {
-                metadata.checkpointProperties = (options.target == .lsm ? SavepointFormatType.native : .canonical).applied(to: trailer)
-            }
             let bytes = try metadata.serialized()
             try Data(bytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
             try options.beforeVerification?(out.tempURL)
@@ -75,27 +75,32 @@ public struct Converter {
     /// Where a subtask's state sits in the metadata: operator index, subtask entry index.
     typealias SubtaskPosition = (op: Int, entry: Int)
 
-    /// Every subtask that holds state, in metadata order.
-    static func subtasksWithState(_ metadata: CheckpointMetadata) -> [SubtaskPosition] {
-        metadata.operatorStates.indices.flatMap { i in
+    /// Every subtask that holds state, in metadata order, of the operators the pipeline writes.
+    static func subtasksWithState(_ pipeline: KeyedPipeline) -> [SubtaskPosition] {
+        let metadata = pipeline.metadata
+        return metadata.operatorStates.indices.flatMap { i in
             metadata.operatorStates[i].subtaskStates.indices.compactMap { j in
-                metadata.operatorStates[i].subtaskStates[j].state == nil ? nil : (i, j)
+                metadata.operatorStates[i].subtaskStates[j].state == nil
+                    || !pipeline.isPipelined(metadata.operatorStates[i]) ? nil : (i, j)
             }
         }
     }
 
-    /// Converts every subtask, side by side on the machine's cores (they share nothing).
+    /// Converts every subtask the pipeline writes, side by side on the machine's cores (they share
+    /// nothing), into `metadata` (the pipeline's, whose other operators the caller handles); sets
+    /// the savepoint format type of the target form when the pipeline says so.
     mutating func convertSubtasks(into metadata: inout CheckpointMetadata, placement: StreamPlacement) throws {
-        let positions = Self.subtasksWithState(input.metadata)
+        let source = pipeline.metadata
+        let positions = Self.subtasksWithState(pipeline)
         let results = try ParallelJobs.run(count: positions.count) { k in
-            let op = input.metadata.operatorStates[positions[k].op]
+            let op = source.operatorStates[positions[k].op]
             let entry = op.subtaskStates[positions[k].entry]
             let result = try convert(entry.state!, of: op, subtask: entry.subtaskIndex, placement: placement)
             if let pause = options.pauseAfterEachSubtask { Thread.sleep(forTimeInterval: pause) }
             return result
         }
         for (position, result) in zip(positions, results) {
-            let op = input.metadata.operatorStates[position.op]
+            let op = source.operatorStates[position.op]
             let index = op.subtaskStates[position.entry].subtaskIndex
             metadata.operatorStates[position.op].subtaskStates[position.entry] = OperatorState.SubtaskEntry(subtaskIndex: index, state: result.state)
             if let digest = result.keyedDigest { inputDigests[Self.digestKey(op, index)] = digest }
@@ -106,6 +111,9 @@ public struct Converter {
             for w in result.warnings where !warnings.contains(w) { warnings.append(w) }
         }
         subtaskCount = positions.count
+        if pipeline.setsFormatType, let trailer = metadata.checkpointProperties {
+            metadata.checkpointProperties = (options.target == .lsm ? SavepointFormatType.native : .canonical).applied(to: trailer)
+        }
     }
 
     /// One converted subtask: its new state, the digest of its input keyed state, warnings.
@@ -128,7 +136,7 @@ public struct Converter {
         out.managedOperatorState = try state.managedOperatorState.map { try copy($0, placement: placement) }
         out.rawOperatorState = try state.rawOperatorState.map { try copy($0, placement: placement) }
         out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
-        return try convertKeyed(state.managedKeyedState.map { try RawKeyedStateReaders.open($0, of: op, in: input) },
+        return try convertKeyed(state.managedKeyedState.map { try pipeline.reader($0, of: op, in: input) },
                                 into: SubtaskResult(state: out), of: op, subtask: subtask, placement: placement)
     }
 
@@ -140,8 +148,10 @@ public struct Converter {
             let box = DigestBox(for: reader)
             result.state.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
             result.keyedDigest = box.digest
-            if options.target == .lsm, reader.proxy.states.contains(where: { $0.backendStateType == .priorityQueue }) {
-                // Flink's own native savepoints of a RocksDB backend with heap timers carry no timers at all.
+            if options.target == .lsm, !(reader.formReader is LSMRawKeyedStateReader),
+               reader.proxy.states.contains(where: { $0.backendStateType == .priorityQueue }) {
+                // Flink's own native savepoints of a RocksDB backend with heap timers carry no timers at
+                // all (an LSM input had its timers in column families already: nothing changes).
                 result.warnings.append("operator \(op.displayName): timers are written as RocksDB column families, which a RocksDB backend restores only with its default timer service (state.backend.rocksdb.timer-service.factory: ROCKSDB); with HEAP timers the job would start without them")
             }
             if options.target == .memory, case let .keyGroups(h)? = result.state.managedKeyedState,

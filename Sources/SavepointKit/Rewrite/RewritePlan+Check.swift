@@ -14,11 +14,36 @@ public struct OperatorChange: Sendable, Equatable {
     public var newUid: String?
     /// Keyed states renamed, old name to new name.
     public var stateRenames: [String: String] = [:]
+    /// Keyed states dropped with their entries.
+    public var droppedStates: Set<String> = []
+    /// Keys whose entries leave (`--delete-keys`), and the only keys whose entries stay
+    /// (`--keep-keys`); nil: no such operation.
+    public var deletedKeys: Set<JSONValue>?
+    public var keptKeys: Set<JSONValue>?
+    /// TTL states purged of expired entries: the TTL in milliseconds by state name.
+    public var ttlPurges: [String: Int64] = [:]
     /// The operations on it, as their command-line options.
     public var operations: [String] = []
 
     /// The operator's id in the output.
     public var finalID: OperatorID { newID ?? before.operatorID }
+
+    /// Whether the plan changes its keyed state (which then goes through the pipeline or, for a
+    /// rename of a stream's states alone, gets a new stream header).
+    var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
+    /// Whether its keyed entries must be read and written again (not just copied).
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty }
+
+    /// The keyed-entry stages the plan applies to it: TTL purges (as of `now`, milliseconds since
+    /// the epoch) and key filters, then drops (names as the input has them), then renames.
+    func stages(now: Int64) -> [any KeyedEntryStage] {
+        var out: [any KeyedEntryStage] = []
+        if !ttlPurges.isEmpty { out.append(TTLPurgeStage(ttl: ttlPurges, now: now)) }
+        if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
+        if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
+        if !stateRenames.isEmpty { out.append(RenameStatesStage(renames: stateRenames)) }
+        return out
+    }
 }
 
 extension RewritePlan {
@@ -35,6 +60,10 @@ extension RewritePlan {
         var changes: [Int: OperatorChange] = [:]
         var identityOperation: [Int: String] = [:]
         for operation in operations {
+            if case let .purgeExpiredTTL(nil, _, ttl) = operation {
+                try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
+                continue
+            }
             let index = try Self.operatorIndex(operation.operatorSelector, in: operators, for: operation)
             let op = operators[index]
             var change = changes[index] ?? OperatorChange(index: index, before: op)
@@ -48,6 +77,32 @@ extension RewritePlan {
                     throw SavepointError.usage("--rename-state \(op.displayName)/\(other.key)=\(to) and \(operation.commandLine) contradict: two states would be named \(to)")
                 }
                 change.stateRenames[state] = to
+            case let .dropState(_, state):
+                change.droppedStates.insert(state)
+            case let .purgeExpiredTTL(_, state?, ttl):
+                let ttlStates = try Self.ttlStates(of: op, in: savepoint)
+                guard ttlStates.contains(state) else {
+                    let names = try StateNames.of(op, in: savepoint)
+                    let what = names.names.contains(state) ? "state \(state) of operator \(op.displayName) holds no TTL values"
+                        : "operator \(op.displayName) has no state \(state)"
+                    throw SavepointError.usage("\(operation.commandLine): \(what); its TTL states: "
+                        + (ttlStates.isEmpty ? "none" : ttlStates.joined(separator: ", ")))
+                }
+                change.ttlPurges[state] = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+            case .purgeExpiredTTL:
+                break
+            case let .deleteKeys(_, file), let .keepKeys(_, file):
+                let option = operation.commandLine.prefix { $0 != " " }
+                let keyType = try StateNames.of(op, in: savepoint).keyType
+                guard keyType != nil else {
+                    throw SavepointError.usage("\(operation.commandLine): operator \(op.displayName) has no keyed state")
+                }
+                let keys = try KeyFilterStage.readKeys(file, option: String(option), keyType: keyType)
+                if case .deleteKeys = operation {
+                    change.deletedKeys = (change.deletedKeys ?? []).union(keys)
+                } else {
+                    change.keptKeys = (change.keptKeys ?? []).union(keys)
+                }
             case .removeOperator:
                 identity.removed = true
             case let .setUid(_, uid):
@@ -58,7 +113,7 @@ extension RewritePlan {
                 // A stored uid whose hash is no longer the id would name the wrong operator.
                 identity.newUid = op.uid.flatMap { OperatorID(uid: $0) == id ? $0 : nil }
             }
-            if case .renameState = operation {} else {
+            if operation.changesState {} else {
                 if let earlier = identityOperation[index],
                    (identity.removed, identity.newID, identity.newUid) != (change.removed, change.newID, change.newUid) {
                     throw SavepointError.usage("\(earlier) and \(operation.commandLine) contradict: "
@@ -68,16 +123,45 @@ extension RewritePlan {
                 (change.removed, change.newID, change.newUid) = (identity.removed, identity.newID, identity.newUid)
             }
             if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
-            if change.removed, let rename = change.operations.first(where: { $0.hasPrefix("--rename-state") }) {
+            if change.removed, let rename = change.operations.first(where: { Self.changesStateOption($0) }) {
                 throw SavepointError.usage("\(identityOperation[index]!) and \(rename) contradict: the operator is removed with its state")
             }
             changes[index] = change
         }
         try Self.checkDistinctIDs(operators, changes)
-        for change in changes.values where !change.stateRenames.isEmpty {
-            try Self.checkRenames(change, in: savepoint)
+        for change in changes.values where change.changesKeyedState {
+            try Self.checkStateOperations(change, in: savepoint)
         }
         return changes.keys.sorted().map { changes[$0]! }
+    }
+
+    /// The keyed states of `op` that hold TTL values (`TTLPurgeStage.layout`), in header order.
+    static func ttlStates(of op: OperatorState, in savepoint: Savepoint) throws -> [String] {
+        guard let keyed = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first else { return [] }
+        let proxy = try KeyedStateHeader.read(keyed, of: op, in: savepoint).proxy
+        return try proxy.states.filter { try TTLPurgeStage.layout(of: $0, keySerializer: proxy.keySerializer) != nil }.map(\.name)
+    }
+
+    /// `--purge-expired-ttl DURATION`: every TTL state of every operator; none at all is an error.
+    static func purgeEverywhere(_ ttl: String, operation: Operation, in savepoint: Savepoint,
+                                changes: inout [Int: OperatorChange]) throws {
+        let millis = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+        var found = false
+        for (index, op) in savepoint.metadata.operatorStates.enumerated() {
+            let states = try ttlStates(of: op, in: savepoint)
+            guard !states.isEmpty else { continue }
+            found = true
+            var change = changes[index] ?? OperatorChange(index: index, before: op)
+            for state in states where change.ttlPurges[state] == nil { change.ttlPurges[state] = millis }
+            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+            changes[index] = change
+        }
+        guard found else { throw SavepointError.usage("\(operation.commandLine): the savepoint has no TTL state") }
+    }
+
+    /// Whether a command line is of an operation on states (not on the operator's identity).
+    static func changesStateOption(_ commandLine: String) -> Bool {
+        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys", "--purge-expired-ttl"].contains { commandLine.hasPrefix($0 + " ") }
     }
 
     /// The one operator `selector` names (uid, id in hex, or a uid whose hash is the id).
@@ -104,9 +188,9 @@ extension RewritePlan {
             }
             // Name the operation that moved onto the id, and the operator that holds it.
             let (moved, holder) = changes[i]?.newID != nil ? (i, other) : (other, i)
-            let operation = changes[moved]!.operations.first { !$0.hasPrefix("--rename-state") } ?? ""
+            let operation = changes[moved]!.operations.first { !Self.changesStateOption($0) } ?? ""
             if let holderChange = changes[holder], holderChange.newID != nil {
-                let first = holderChange.operations.first { !$0.hasPrefix("--rename-state") } ?? ""
+                let first = holderChange.operations.first { !Self.changesStateOption($0) } ?? ""
                 throw SavepointError.usage("\(first) and \(operation) contradict: both operators would have id \(id.hex)")
             }
             throw SavepointError.usage("\(operation): operator id \(id.hex) is already operator "
@@ -114,29 +198,47 @@ extension RewritePlan {
         }
     }
 
-    /// Renames apply to keyed states (not timers, which Flink names, nor operator state yet) of
-    /// an operator whose keyed state is a stream (canonical or heap layout; the LSM form keeps
-    /// state names in column families, which a later version rewrites).
-    static func checkRenames(_ change: OperatorChange, in savepoint: Savepoint) throws {
+    /// Renames and drops apply to keyed states (operator state not yet), in every form; timers,
+    /// which Flink names itself, may be dropped but not renamed. A state dropped and renamed, or
+    /// renamed onto a state that stays, is a contradiction.
+    static func checkStateOperations(_ change: OperatorChange, in savepoint: Savepoint) throws {
         let op = change.before
         let states = try StateNames.of(op, in: savepoint)
+        func keyed(_ name: String, _ operation: String) throws -> StateMetaInfoSnapshot {
+            guard states.names.contains(name) else {
+                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(name); it has: \(states.listing)")
+            }
+            guard let meta = states.keyed.first(where: { $0.name == name }) else {
+                throw SavepointError.unsupported("\(operation): \(name) is operator state; only keyed state can be renamed or dropped yet")
+            }
+            return meta
+        }
+        for name in change.droppedStates.sorted() {
+            let operation = "--drop-state \(op.displayName)/\(name)"
+            _ = try keyed(name, operation)
+            if let new = change.stateRenames[name] {
+                throw SavepointError.usage("\(operation) and --rename-state \(op.displayName)/\(name)=\(new) contradict: one state dropped and renamed")
+            }
+        }
         for (old, new) in change.stateRenames.sorted(by: { $0.key < $1.key }) {
             let operation = "--rename-state \(op.displayName)/\(old)=\(new)"
-            guard states.names.contains(old) else {
-                throw SavepointError.usage("\(operation): operator \(op.displayName) has no state \(old); it has: \(states.listing)")
-            }
-            guard !states.names.contains(new) else {
+            let meta = try keyed(old, operation)
+            guard !states.names.contains(new) || change.droppedStates.contains(new) else {
                 throw SavepointError.usage("\(operation): operator \(op.displayName) already has a state \(new)")
-            }
-            guard let meta = states.keyed.first(where: { $0.name == old }) else {
-                throw SavepointError.unsupported("\(operation): \(old) is operator state; renaming operator state is not built yet")
             }
             guard meta.backendStateType != .priorityQueue else {
                 throw SavepointError.usage("\(operation): \(old) holds timers, which Flink names itself; it cannot be renamed")
             }
         }
-        if case .incrementalRemote? = states.keyedHandle {
-            throw SavepointError.unsupported("--rename-state on operator \(op.displayName): its keyed state is in the LSM (RocksDB native) form, where renaming is not built yet; convert it to filesystem, rewrite, and convert back")
+    }
+}
+
+extension RewritePlan.Operation {
+    /// Whether the operation changes an operator's states (not its identity).
+    var changesState: Bool {
+        switch self {
+        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL: true
+        default: false
         }
     }
 }

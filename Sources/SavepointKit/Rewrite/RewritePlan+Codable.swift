@@ -6,9 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["drop-state", "max-parallelism", "purge-expired-ttl",
-                                     "delete-keys", "keep-keys", "upsert"]
-    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state"]
+    static let reservedOperations = ["max-parallelism", "upsert"]
+    static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
+                                  "delete-keys", "keep-keys", "purge-expired-ttl"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -43,7 +43,7 @@ extension RewritePlan: Codable {
 }
 
 extension RewritePlan.Operation: Codable {
-    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to }
+    enum CodingKeys: String, CodingKey { case operation, `operator`, state, to, file, ttl }
 
     public var name: String {
         switch self {
@@ -51,6 +51,10 @@ extension RewritePlan.Operation: Codable {
         case .setOperatorID: "set-operator-id"
         case .removeOperator: "remove-operator"
         case .renameState: "rename-state"
+        case .dropState: "drop-state"
+        case .deleteKeys: "delete-keys"
+        case .keepKeys: "keep-keys"
+        case .purgeExpiredTTL: "purge-expired-ttl"
         }
     }
 
@@ -64,10 +68,24 @@ extension RewritePlan.Operation: Codable {
             throw PlanFormatError(message: "\(at): no operation \(name); the operations are "
                 + RewritePlan.builtOperations.joined(separator: ", "))
         }
+        if name == "purge-expired-ttl" {
+            self = try Self.purge(c, at: at)
+            return
+        }
         let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
         guard !op.isEmpty else { throw PlanFormatError(message: "\(at).operator is empty") }
         if name == "remove-operator" {
             self = .removeOperator(operator: op)
+            return
+        }
+        if name == "delete-keys" || name == "keep-keys" {
+            let file = try PlanField.decode(String.self, c, .file, at: at + ".file", expected: "a file of keys")
+            guard !file.isEmpty else { throw PlanFormatError(message: "\(at).file is empty") }
+            self = name == "delete-keys" ? .deleteKeys(operator: op, file: file) : .keepKeys(operator: op, file: file)
+            return
+        }
+        if name == "drop-state" {
+            self = .dropState(operator: op, state: try Self.state(c, at: at))
             return
         }
         let to = try PlanField.decode(String.self, c, .to, at: at + ".to", expected: "a string")
@@ -75,15 +93,30 @@ extension RewritePlan.Operation: Codable {
         if name == "set-uid" {
             self = .setUid(operator: op, uid: to)
         } else if name == "rename-state" {
-            let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
-            guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
-            self = .renameState(operator: op, state: state, to: to)
+            self = .renameState(operator: op, state: try Self.state(c, at: at), to: to)
         } else {
             guard let id = OperatorID(hex: to) else {
                 throw PlanFormatError(message: "\(at).to: \(to) is not an operator id (32 hex digits)")
             }
             self = .setOperatorID(operator: op, id: id)
         }
+    }
+
+    /// `purge-expired-ttl`: `ttl`, and `operator` with `state` or neither (every TTL state).
+    static func purge(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws -> Self {
+        let ttl = try PlanField.decode(String.self, c, .ttl, at: at + ".ttl", expected: "a duration such as \"36h\"")
+        do { _ = try TTLPurgeStage.duration(ttl, option: "ttl") } catch {
+            throw PlanFormatError(message: "\(at).ttl: \(ttl) is not a duration (a number and ms, s, min, h or d)")
+        }
+        guard c.contains(.operator) || c.contains(.state) else { return .purgeExpiredTTL(operator: nil, state: nil, ttl: ttl) }
+        let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
+        return .purgeExpiredTTL(operator: op, state: try state(c, at: at), ttl: ttl)
+    }
+
+    static func state(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws -> String {
+        let state = try PlanField.decode(String.self, c, .state, at: at + ".state", expected: "a state name")
+        guard !state.isEmpty else { throw PlanFormatError(message: "\(at).state is empty") }
+        return state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +126,12 @@ extension RewritePlan.Operation: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .operation)
+        if case let .purgeExpiredTTL(op, state, ttl) = self {
+            try c.encodeIfPresent(op, forKey: .operator)
+            try c.encodeIfPresent(state, forKey: .state)
+            try c.encode(ttl, forKey: .ttl)
+            return
+        }
         try c.encode(operatorSelector, forKey: .operator)
         switch self {
         case let .setUid(_, uid): try c.encode(uid, forKey: .to)
@@ -101,6 +140,11 @@ extension RewritePlan.Operation: Codable {
         case let .renameState(_, state, to):
             try c.encode(state, forKey: .state)
             try c.encode(to, forKey: .to)
+        case let .dropState(_, state):
+            try c.encode(state, forKey: .state)
+        case let .deleteKeys(_, file), let .keepKeys(_, file):
+            try c.encode(file, forKey: .file)
+        case .purgeExpiredTTL: break
         }
     }
 }

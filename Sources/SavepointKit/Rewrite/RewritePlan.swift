@@ -13,13 +13,16 @@ import SavepointMetadata
 ///         {"operation": "set-uid", "operator": "counter", "to": "counter-v2"},
 ///         {"operation": "set-operator-id", "operator": "window", "to": "2b1c0e5d9f8a7b6c5d4e3f2a1b0c9d8e"},
 ///         {"operation": "remove-operator", "operator": "0da08f51eaa85fc298e176a139b3649a"},
-///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"}
+///         {"operation": "rename-state", "operator": "counter", "state": "count", "to": "total"},
+///         {"operation": "drop-state", "operator": "counter", "state": "events"},
+///         {"operation": "delete-keys", "operator": "counter", "file": "bad-keys.jsonl"},
+///         {"operation": "purge-expired-ttl", "operator": "types", "state": "ttlValue", "ttl": "36h"}
 ///       ]
 ///     }
 ///
 /// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it). The other
-/// operations of issue 11 (`drop-state`, `max-parallelism`, `purge-expired-ttl`,
-/// `delete-keys`, `keep-keys`, `upsert`) are names this format reserves: a plan that uses one is
+/// operations of issue 11 (`max-parallelism`,
+/// `upsert`) are names this format reserves: a plan that uses one is
 /// refused as not built yet rather than read as something else.
 public struct RewritePlan: Sendable, Equatable {
     public static let formatVersion = 1
@@ -35,11 +38,24 @@ public struct RewritePlan: Sendable, Equatable {
         /// A keyed state of the operator is renamed (Flink restores state by name: a state renamed
         /// in the code would otherwise start empty and the old one stay unread).
         case renameState(operator: String, state: String, to: String)
+        /// A keyed state of the operator and all its entries leave the savepoint (Flink refuses
+        /// state it cannot map only for whole operators: a stale state would stay forever).
+        case dropState(operator: String, state: String)
+        /// Every entry (timers included) of the keys in `file` (dump-schema JSON, one a line)
+        /// leaves the operator's keyed state.
+        case deleteKeys(operator: String, file: String)
+        /// Only the entries of the keys in `file` stay in the operator's keyed state.
+        case keepKeys(operator: String, file: String)
+        /// Entries of TTL states whose last access + `ttl` (a duration: `36h`, `3650d`) is at or
+        /// before the rewrite's `now` leave; every TTL state of every operator without `operator`.
+        case purgeExpiredTTL(operator: String?, state: String?, ttl: String)
 
         /// The operator selector the operation acts on.
         public var operatorSelector: String {
             switch self {
-            case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _): return op
+            case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
+                 let .dropState(op, _), let .deleteKeys(op, _), let .keepKeys(op, _): return op
+            case let .purgeExpiredTTL(op, _, _): return op ?? ""
             }
         }
 
@@ -50,6 +66,11 @@ public struct RewritePlan: Sendable, Equatable {
             case let .setOperatorID(op, id): return "--set-operator-id \(op)=\(id.hex)"
             case let .removeOperator(op): return "--remove-operator \(op)"
             case let .renameState(op, state, to): return "--rename-state \(op)/\(state)=\(to)"
+            case let .dropState(op, state): return "--drop-state \(op)/\(state)"
+            case let .deleteKeys(op, file): return "--delete-keys \(op)=\(file)"
+            case let .keepKeys(op, file): return "--keep-keys \(op)=\(file)"
+            case let .purgeExpiredTTL(op?, state?, ttl): return "--purge-expired-ttl \(op)/\(state)=\(ttl)"
+            case let .purgeExpiredTTL(_, _, ttl): return "--purge-expired-ttl \(ttl)"
             }
         }
     }
@@ -91,11 +112,46 @@ public struct RewritePlan: Sendable, Equatable {
         return .renameState(operator: String(argument[..<slash]), state: state, to: to)
     }
 
+    /// `OP/STATE` of `--drop-state`: the operator is up to the first `/` (state names may hold `/`).
+    public static func dropState(_ argument: String) throws -> Operation {
+        guard let slash = argument.firstIndex(of: "/"), slash != argument.startIndex,
+              argument.index(after: slash) != argument.endIndex else {
+            throw SavepointError.usage("--drop-state takes OP/STATE, e.g. --drop-state counter/events; got \(argument)")
+        }
+        return .dropState(operator: String(argument[..<slash]), state: String(argument[argument.index(after: slash)...]))
+    }
+
+    /// `OP=FILE` of `--delete-keys`.
+    public static func deleteKeys(_ argument: String) throws -> Operation {
+        let (op, file) = try split(argument, option: "--delete-keys", example: "counter=bad-keys.jsonl")
+        return .deleteKeys(operator: op, file: file)
+    }
+
+    /// `OP=FILE` of `--keep-keys`.
+    public static func keepKeys(_ argument: String) throws -> Operation {
+        let (op, file) = try split(argument, option: "--keep-keys", example: "counter=keys.jsonl")
+        return .keepKeys(operator: op, file: file)
+    }
+
+    /// `DURATION` or `OP/STATE=DURATION` of `--purge-expired-ttl`.
+    public static func purgeExpiredTTL(_ argument: String) throws -> Operation {
+        guard let slash = argument.firstIndex(of: "/") else {
+            _ = try TTLPurgeStage.duration(argument, option: "--purge-expired-ttl")
+            return .purgeExpiredTTL(operator: nil, state: nil, ttl: argument)
+        }
+        let usage = "--purge-expired-ttl takes DURATION or OP/STATE=DURATION, e.g. --purge-expired-ttl 36h; got \(argument)"
+        guard slash != argument.startIndex, let eq = argument.lastIndex(of: "="), eq > argument.index(after: slash),
+              argument.index(after: eq) != argument.endIndex else { throw SavepointError.usage(usage) }
+        let ttl = String(argument[argument.index(after: eq)...])
+        _ = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
+        return .purgeExpiredTTL(operator: String(argument[..<slash]), state: String(argument[argument.index(after: slash)..<eq]), ttl: ttl)
+    }
+
     /// `KEY=VALUE`, both non-empty; the first `=` splits (uids may contain `=`).
     private static func split(_ argument: String, option: String, example: String) throws -> (String, String) {
         guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex,
               argument.index(after: eq) != argument.endIndex else {
-            throw SavepointError.usage("\(option) takes OLD=NEW, e.g. \(option) \(example); got \(argument)")
+            throw SavepointError.usage("\(option) takes \(option == "--set-uid" ? "OLD=NEW" : "OP=VALUE"), e.g. \(option) \(example); got \(argument)")
         }
         return (String(argument[..<eq]), String(argument[argument.index(after: eq)...]))
     }
@@ -104,21 +160,27 @@ public struct RewritePlan: Sendable, Equatable {
 
     /// Reads a plan file; errors name the file and what is wrong in it.
     public static func read(file path: String) throws -> RewritePlan {
-        switch FileStatus.readable(path) {
-        case .regularFile: break
-        case .missing: throw SavepointError.unreadable(path: path, reason: "no such file")
-        case let status: throw SavepointError.unreadable(path: path, reason: status.problemAsFile ?? "not a file")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw SavepointError.unreadable(path: path, reason: error.localizedDescription)
-        }
+        let data = try contents(of: path)
         do {
             return try JSONDecoder().decode(RewritePlan.self, from: data)
         } catch let e as PlanFormatError {
             throw SavepointError.usage("\(path): not a rewrite plan: \(e.message)")
         } catch {
             throw SavepointError.usage("\(path): not a rewrite plan: not valid JSON")
+        }
+    }
+}
+
+extension RewritePlan {
+    /// The bytes of a file the plan names (the plan itself, a file of keys); errors name it.
+    static func contents(of path: String) throws -> Data {
+        switch FileStatus.readable(path) {
+        case .regularFile: break
+        case .missing: throw SavepointError.unreadable(path: path, reason: "no such file")
+        case let status: throw SavepointError.unreadable(path: path, reason: status.problemAsFile ?? "not a file")
+        }
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw SavepointError.unreadable(path: path, reason: error.localizedDescription)
         }
     }
 }

@@ -14,6 +14,8 @@ public struct RewriteReport: Codable, Sendable {
         public var newUid: String?
         /// Keyed states renamed, old name to new name.
         public var renamedStates: [String: String]
+        /// Keyed states dropped with their entries.
+        public var droppedStates: [String]
         /// Whether the new uid is written into `_metadata` (version 5 and later; Flink matches by id).
         public var uidStored: Bool
         /// Its keyed and operator state names, which go with it (or leave with it).
@@ -22,6 +24,23 @@ public struct RewriteReport: Codable, Sendable {
         /// Whether it has operator coordinator state (a FLIP-27 source's split assignment), which
         /// moves with it.
         public var coordinatorState: Bool
+        /// Where the plan touches its entries: per keyed state of the input, entries read and kept
+        /// (summed over subtasks; nil where the plan does not read its entries).
+        public var entries: [StateEntries]?
+    }
+
+    /// Entries of one keyed state read from the input and written to the output.
+    public struct StateEntries: Codable, Sendable, Equatable {
+        public var state: String
+        /// Its name in the output, when renamed; nil when it stays or is dropped.
+        public var renamedTo: String?
+        public var read: Int64
+        public var kept: Int64
+        public var dropped: Int64
+
+        public init(state: String, renamedTo: String?, read: Int64, kept: Int64) {
+            (self.state, self.renamedTo, self.read, self.kept, dropped) = (state, renamedTo, read, kept, read - kept)
+        }
     }
 
     /// The input savepoint as the user named it (every report calls its input `path`).
@@ -30,9 +49,13 @@ public struct RewriteReport: Codable, Sendable {
     public var dryRun: Bool
     /// The operations, in the plan file's format (a dry run's report is a plan to review).
     public var plan: RewritePlan
+    /// `--to`: the form every operator was written in (nil: each kept its form).
+    public var target: ConvertOptions.Target?
     public var operators: [OperatorChangeReport]
     /// Operators in the output.
     public var operatorsWritten: Int
+    /// Operators whose state was read and written again through the pipeline (not copied).
+    public var operatorsConverted: Int
     /// State files copied byte for byte (or to be copied, in a dry run), and their bytes.
     public var filesCopied: Int
     /// Their names in the output directory (as in the input for a savepoint's relative files).
@@ -42,4 +65,17 @@ public struct RewriteReport: Codable, Sendable {
     /// The output was read back: files byte-identical, `_metadata` as planned, quick validation clean.
     public var verified: Bool
     public var seconds: Double
+    public var warnings: [String] = []
+
+    /// Fills each operator's entries read and kept from the pipeline's tallies.
+    mutating func addEntries(_ pipeline: KeyedPipeline, _ changes: [OperatorChange]) {
+        for (k, change) in changes.enumerated() {
+            guard let tally = pipeline.tallies[change.finalID] else { continue }
+            operators[k].entries = tally.read.keys.sorted().map { name in
+                let renamed = change.stateRenames[name]
+                let kept = change.droppedStates.contains(name) ? 0 : tally.kept[renamed ?? name] ?? 0
+                return StateEntries(state: name, renamedTo: renamed, read: tally.read[name] ?? 0, kept: kept)
+            }
+        }
+    }
 }

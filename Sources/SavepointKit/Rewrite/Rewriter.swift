@@ -1,10 +1,12 @@
 import Foundation
 import SavepointMetadata
 
-/// `savepoint rewrite` for plans that change `_metadata` (operator ids, uids, removed operators)
-/// and keyed stream headers (renamed states): the new `_metadata` is written with the metadata
-/// writer and every state file it refers to is copied byte for byte (a renamed state's streams
-/// behind a new header), so a rewrite costs what copying the savepoint costs.
+/// `savepoint rewrite`: a plan applied in two places, to `_metadata` (operator ids, uids, removed
+/// operators: `OperatorChange`) and to keyed entries (dropped states, renames in the LSM form,
+/// everything with `--to`: `KeyedPipeline`, the converter's one pipeline). Operators whose
+/// entries the plan does not touch keep their files, copied byte for byte (a renamed state's
+/// streams behind a new header), so a uid change costs what copying the savepoint costs; the
+/// others are read, sent through the plan's stages and written by the writer of their form.
 ///
 /// The input is only read. The output is written into a hidden temporary sibling of `OUT`, read
 /// back (every copied file by size and hash, `_metadata` equal to the planned one, quick
@@ -14,6 +16,11 @@ public struct Rewriter {
     public struct Options: Sendable {
         public var force = false
         public var dryRun = false
+        /// `--to`: every operator is written through the pipeline in this form; nil keeps each
+        /// operator's form (only operators whose entries change are written again).
+        public var target: ConvertOptions.Target?
+        /// What `--purge-expired-ttl` compares expiry with: milliseconds since the epoch (`--now`).
+        public var now = Int64(Date().timeIntervalSince1970 * 1000)
         /// Remove the temporary output and exit on SIGINT/SIGTERM (the command line sets it).
         public var handleSignals = false
         /// Test hook: called with the written (temporary) directory before verification.
@@ -39,16 +46,28 @@ public struct Rewriter {
     public func write(to output: URL) throws -> RewriteReport {
         let started = Date()
         let changes = try plan.check(against: input)
-        let renames = Dictionary(uniqueKeysWithValues: changes.filter { !$0.stateRenames.isEmpty }.map { ($0.finalID, $0.stateRenames) })
-        let (files, planned) = try StateFiles.plan(storedMetadata.applying(changes), of: input, renames: renames)
+        let applied = storedMetadata.applying(changes)
+        let pipelined = try pipelinedOperators(changes, in: applied)
+        let renames = Dictionary(uniqueKeysWithValues: changes.filter { !$0.stateRenames.isEmpty && !pipelined.contains($0.finalID) }
+            .map { ($0.finalID, $0.stateRenames) })
+        let (files, planned) = try StateFiles.plan(applied, of: input, renames: renames, leaving: pipelined)
+        let pipeline = KeyedPipeline(
+            metadata: planned,
+            stages: Dictionary(uniqueKeysWithValues: changes.filter { pipelined.contains($0.finalID) && $0.changesKeyedState }
+                .map { ($0.finalID, $0.stages(now: options.now)) }),
+            pipelined: pipelined, setsFormatType: options.target != nil)
         var report = RewriteReport(
             path: input.path, output: output.standardizedFileURL.path, dryRun: options.dryRun, plan: plan,
-            operators: try changes.map(describe), operatorsWritten: planned.operatorStates.count,
+            target: options.target, operators: try changes.map(describe), operatorsWritten: planned.operatorStates.count,
+            operatorsConverted: pipelined.count,
             filesCopied: files.files.count, files: files.files.map(\.name), bytesCopied: files.totalBytes,
             metadataSize: 0, verified: false, seconds: 0)
-        let metadataBytes = try planned.serialized()
-        report.metadataSize = metadataBytes.count
-        guard !options.dryRun else { return report }
+        guard !options.dryRun else {
+            report.metadataSize = try planned.serialized().count
+            try pipeline.count(in: input)
+            report.addEntries(pipeline, changes)
+            return report
+        }
 
         let inputDirectory = URL(fileURLWithPath: (input.metadataPath as NSString).deletingLastPathComponent)
         let out = try ConversionOutput(final: output, input: inputDirectory, force: options.force, activity: "rewriting")
@@ -62,9 +81,17 @@ public struct Rewriter {
                 }
                 return try FileCopy.copy(file.source, skipping: file.skip, after: file.header, to: destination.path)
             }
+            var converter = Converter(input: input, options: try convertOptions(pipelined, in: planned), pipeline: pipeline)
+            var final = planned
+            try converter.convertSubtasks(into: &final, placement: StreamPlacement(
+                directory: out.tempURL, finalDirectory: out.finalURL, inlineThreshold: converter.options.effectiveInlineThreshold))
+            let metadataBytes = try final.serialized()
+            report.metadataSize = metadataBytes.count
             try Data(metadataBytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
             try options.beforeVerification?(out.tempURL)
-            try verify(out.tempURL, planned: planned, files: files, prints: prints, changes: changes)
+            try verify(out.tempURL, planned: final, files: files, prints: prints, changes: changes, converter: converter)
+            report.addEntries(pipeline, changes)
+            report.warnings = converter.warnings
             report.verified = true
             try out.commit()
         } catch {
@@ -73,6 +100,42 @@ public struct Rewriter {
         }
         report.seconds = ReportJSON.seconds(Date().timeIntervalSince(started))
         return report
+    }
+
+    /// The operators (by id in the output) written through the pipeline: all with `--to`; else
+    /// those whose entries change, and those whose states are renamed in the LSM form (the names
+    /// are column families there, written again by the LSM writer).
+    func pipelinedOperators(_ changes: [OperatorChange], in applied: CheckpointMetadata) throws -> Set<OperatorID> {
+        if options.target != nil { return Set(applied.operatorStates.map(\.operatorID)) }
+        var out = Set<OperatorID>()
+        for change in changes where !change.removed && change.changesKeyedState {
+            let lsm = change.before.subtaskStates.contains {
+                if case .incrementalRemote? = $0.state?.managedKeyedState { return true } else { return false }
+            }
+            if change.touchesEntries || lsm { out.insert(change.finalID) }
+        }
+        return out
+    }
+
+    /// The converter's options: `--to`'s form, else the form the rewritten operators have.
+    func convertOptions(_ pipelined: Set<OperatorID>, in metadata: CheckpointMetadata) throws -> ConvertOptions {
+        var options = ConvertOptions(target: self.options.target ?? .filesystem)
+        guard self.options.target == nil else { return options }
+        var forms = Set<ConvertOptions.Target>()
+        for op in metadata.operatorStates where pipelined.contains(op.operatorID) {
+            for case let keyed? in op.subtaskStates.map(\.state?.managedKeyedState) {
+                switch SavepointForm.form(of: keyed) {
+                case .lsm: forms.insert(.lsm)
+                case .memorySnapshot: forms.insert(SavepointForm(input.metadata) == .memorySnapshot ? .memory : .filesystem)
+                default: forms.insert(.filesystem)
+                }
+            }
+        }
+        guard forms.count <= 1 else {
+            throw SavepointError.usage("the operators to rewrite keep their keyed state in different forms (\(forms.map(\.rawValue).sorted().joined(separator: ", "))); give --to")
+        }
+        options.target = forms.first ?? .filesystem
+        return options
     }
 
     /// Each renamed operator's keyed streams read back: the input's states under their new names,
@@ -109,7 +172,7 @@ public struct Rewriter {
         return RewriteReport.OperatorChangeReport(
             operator: op.displayName, operatorId: op.operatorID.hex, operations: change.operations,
             removed: change.removed, newOperatorId: change.newID?.hex, newUid: change.newUid,
-            renamedStates: change.stateRenames,
+            renamedStates: change.stateRenames, droppedStates: change.droppedStates.sorted(),
             uidStored: change.newUid != nil && input.metadata.storesOperatorUids,
             states: try StateNames.of(op, in: input).names,
             subtasks: op.subtaskStates.filter { $0.state != nil }.count,
@@ -117,10 +180,10 @@ public struct Rewriter {
     }
 
     /// The written directory read back: `_metadata` as planned, every copied file byte-identical
-    /// (size and hash), renamed states' stream headers as planned, and quick validation without
-    /// errors.
+    /// (size and hash), renamed states' stream headers as planned, the pipeline's operators with
+    /// the digests of the input with the plan applied, and quick validation without errors.
     func verify(_ directory: URL, planned: CheckpointMetadata, files: StateFiles, prints: [FileCopy.Fingerprint],
-                changes: [OperatorChange]) throws {
+                changes: [OperatorChange], converter: Converter) throws {
         let written: Savepoint
         do { written = try Savepoint.open(directory.path) } catch {
             throw ConvertError.verificationFailed("the written _metadata does not read back: \(error)")
@@ -135,7 +198,13 @@ public struct Rewriter {
             throw ConvertError.verificationFailed("\(files.files[k].name) differs from \(files.files[k].source) "
                 + "(\(copy.size) bytes, hash \(String(copy.hash, radix: 16)); expected \(original.size) bytes, hash \(String(original.hash, radix: 16)))")
         }
-        try verifyRenamedHeaders(written, changes: changes)
+        try verifyRenamedHeaders(written, changes: changes.filter { converter.pipeline.pipelined?.contains($0.finalID) != true })
+        // The operators written through the pipeline: their entries as the plan makes the input's.
+        if converter.pipeline.pipelined?.isEmpty == false {
+            do { _ = try converter.verify(written) } catch let e as ConvertError { throw e } catch {
+                throw ConvertError.verificationFailed("the output does not read back: \(error)")
+            }
+        }
         let validation = Validator(savepoint: written).run()
         if let first = validation.findings.first(where: { $0.severity == .error }) {
             throw ConvertError.verificationFailed("quick validation of the output: \(first.code.rawValue): \(first.message)")

@@ -28,12 +28,17 @@ struct StateFiles {
     /// The files behind `metadata`'s handles, and the metadata with those handles pointing at the
     /// copies. File-merging segments and changelog handles are refused: `convert` rewrites them
     /// into plain files first.
-    /// `renames`: keyed states to rename, by the operator's id in `metadata`.
+    /// `renames`: keyed states to rename, by the operator's id in `metadata`. `leaving`: operators
+    /// whose subtask state the pipeline writes (their handles stay the input's; their coordinator
+    /// state is still copied).
     static func plan(_ metadata: CheckpointMetadata, of savepoint: Savepoint,
-                     renames: [OperatorID: [String: String]] = [:]) throws -> (StateFiles, CheckpointMetadata) {
+                     renames: [OperatorID: [String: String]] = [:],
+                     leaving pipelined: Set<OperatorID> = []) throws -> (StateFiles, CheckpointMetadata) {
         var files = StateFiles(location: savepoint.location, metadataPath: savepoint.metadataPath)
         var out = metadata
         for i in out.operatorStates.indices {
+            out.operatorStates[i].coordinatorState = try out.operatorStates[i].coordinatorState.map { try files.relocate($0) }
+            if pipelined.contains(out.operatorStates[i].operatorID) { continue }
             let renamed = renames[out.operatorStates[i].operatorID]
             if let renamed { try files.renameStates(renamed, of: &out.operatorStates[i], in: savepoint) }
             for j in out.operatorStates[i].subtaskStates.indices {
@@ -47,7 +52,6 @@ struct StateFiles {
                 state.rawKeyedState = try state.rawKeyedState.map { try files.relocate($0) }
                 out.operatorStates[i].subtaskStates[j].state = state
             }
-            out.operatorStates[i].coordinatorState = try out.operatorStates[i].coordinatorState.map { try files.relocate($0) }
         }
         return (files, out)
     }

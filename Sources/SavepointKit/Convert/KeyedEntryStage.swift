@@ -1,0 +1,108 @@
+import Bytes
+import CanonicalFormat
+import Foundation
+import SavepointMetadata
+
+/// One step of a plan applied to keyed entries between the raw reader and the writer (dropping a
+/// state, renaming one, filtering keys, purging expired TTL entries). A stage sees each entry of
+/// one subtask's key groups once, as canonical bytes, and says where it goes: the index of its
+/// state in the meta information after the stage, or nowhere. It also says what the meta
+/// information (`KeyedBackendSerializationProxy`) becomes, so writers, digests and names agree.
+///
+/// Stages keep entries in their key group and never reorder states relative to each other, so a
+/// key group stays in canonical order. A transformation that moves entries between key groups or
+/// subtasks (re-keying for a new max parallelism) is not a stage: it is a `RawKeyedStateReader`
+/// built over several input subtasks (see `KeyedPipeline.reader`), and these stages then apply
+/// to what it hands on.
+public protocol KeyedEntryStage: Sendable {
+    /// The stage for one subtask's reader, whose meta information before the stage is `input`
+    /// (subtasks need not list their states in one order) and whose keys start with a key-group
+    /// prefix of `keyGroupPrefixBytes` (1 or 2, by the max parallelism).
+    func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage
+}
+
+/// A stage bound to one reader: the meta information after it, and where each entry goes.
+public struct BoundEntryStage {
+    public typealias Route = (_ stateIndex: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Int?
+    public var proxy: KeyedBackendSerializationProxy
+    /// The state index an entry has after the stage, or nil to drop it (`stateIndex`: its index
+    /// before the stage); nil when entries pass untouched (a rename changes only the meta information).
+    public var route: Route?
+
+    public init(proxy: KeyedBackendSerializationProxy, route: Route? = nil) {
+        self.proxy = proxy
+        self.route = route
+    }
+}
+
+/// A reader with stages applied: its meta information is the input's after every stage, and its
+/// key groups hold the entries the stages keep, renumbered. Digesting it digests the input with
+/// the plan applied, which is what verification compares the output with.
+struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
+    let base: Base
+    let routes: [BoundEntryStage.Route]
+    let proxy: KeyedBackendSerializationProxy
+    /// Entries read per state of the input's meta information, and passed on per state of this
+    /// reader's (what `--dry-run` and the report call read and kept).
+    let tally: EntryTally?
+
+    init(base: Base, stages: [any KeyedEntryStage], tally: EntryTally? = nil) throws {
+        self.base = base
+        self.tally = tally
+        var proxy = base.proxy
+        var routes: [BoundEntryStage.Route] = []
+        for stage in stages {
+            let bound = try stage.bound(to: proxy, keyGroupPrefixBytes: FlinkHashing.keyGroupPrefixBytes(maxParallelism: base.maxParallelism))
+            proxy = bound.proxy
+            if let route = bound.route { routes.append(route) }
+        }
+        self.proxy = proxy
+        self.routes = routes
+    }
+
+    var keyGroupRange: KeyGroupRange { base.keyGroupRange }
+    var maxParallelism: Int { base.maxParallelism }
+    var formReader: any RawKeyedStateReader { base.formReader }
+
+    func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
+        let routing = routes
+        guard !routing.isEmpty || tally != nil else { return try base.forEachKeyGroup(body) }
+        var out = RawKeyGroup()
+        var read = [Int64](repeating: 0, count: base.proxy.states.count)
+        var kept = [Int64](repeating: 0, count: proxy.states.count)
+        defer { tally?.add(read: read, names: base.proxy.states.map(\.name), kept: kept, keptNames: proxy.states.map(\.name)) }
+        try base.forEachKeyGroup { group in
+            guard !routing.isEmpty else {
+                group.forEach { i, _, _ in read[i] += 1; kept[i] += 1 }
+                return try body(group)
+            }
+            out.reset(keyGroup: group.keyGroup)
+            try group.forEach { stateIndex, key, value in
+                if stateIndex < read.count { read[stateIndex] += 1 }
+                var index: Int? = stateIndex
+                for route in routing {
+                    guard let i = index else { break }
+                    index = try route(i, key, value)
+                }
+                guard let index else { return }
+                if index < kept.count { kept[index] += 1 }
+                out.append(stateIndex: index, key: key, value: value)
+            }
+            if !out.isEmpty { try body(out) }
+        }
+    }
+}
+
+/// Entries read and kept per state, summed over subtasks (shared between the subtasks' readers).
+final class EntryTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var read: [String: Int64] = [:]
+    private(set) var kept: [String: Int64] = [:]
+
+    func add(read r: [Int64], names: [String], kept k: [Int64], keptNames: [String]) {
+        lock.withLock {
+            for (n, c) in zip(names, r) { read[n, default: 0] += c }
+            for (n, c) in zip(keptNames, k) { kept[n, default: 0] += c }
+        }
+    }
+}
