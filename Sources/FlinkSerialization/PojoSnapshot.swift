@@ -17,6 +17,14 @@ public struct PojoSnapshot: Sendable, Equatable {
         public var keyFrame: [UInt8]?
         public var valueFrame: [UInt8]?
         public var snapshot: SerializerSnapshot?
+
+        public init(name: String, keyFrame: [UInt8]?, valueFrame: [UInt8]?, snapshot: SerializerSnapshot?) {
+            self.name = name
+            self.keyFrame = keyFrame
+            self.valueFrame = valueFrame
+            self.snapshot = snapshot
+        }
+
         /// The class that declares the field, read from the key frame.
         public var declaringClass: String? {
             guard let keyFrame else { return nil }

@@ -1,0 +1,68 @@
+import Bytes
+import FlinkSerialization
+
+/// The serializer snapshot Flink writes for a state's new type, built from the snapshot in the
+/// savepoint: what the types share is kept as stored (a POJO's key frames, nested snapshots of
+/// unchanged fields), what changed is written as Flink writes it for the new type
+/// (`SimpleTypeSerializerSnapshot` version 3 with an empty payload for the basic types;
+/// `PojoSerializerSnapshot` version 2 with the new fields, as `PojoSerializerSnapshot` in
+/// apache/flink writes them). A restore then reads the snapshot and finds the new job's serializer
+/// compatible as is. Types whose snapshot this cannot build are refused (`MigrationRefusal`).
+enum SnapshotMigration {
+    /// `old`: the stored snapshot of `oldType` (nil for a POJO field added).
+    static func snapshot(for new: SchemaType, from old: SerializerSnapshot?, oldType: SchemaType?, at path: String) throws -> SerializerSnapshot {
+        if let old, let oldType, oldType == new { return old }
+        switch new {
+        case .named(let name):
+            guard let simple = SimpleType(rawValue: name), let className = simpleSnapshotClass(simple) else {
+                throw MigrationRefusal(path: path, reason: "no serializer snapshot can be written for \(name)")
+            }
+            return SerializerSnapshot(className: className, version: 3, payload: .empty)
+        case let .pojo(className, fields):
+            guard let old, case .pojo(var pojo) = old.payload, case let .pojo(oldClass, oldFields)? = oldType, oldClass == className else {
+                throw MigrationRefusal(path: path, reason: "a POJO is written only from the same POJO class in the savepoint")
+            }
+            guard pojo.registeredSubclasses.isEmpty, pojo.nonRegisteredSubclasses.isEmpty else {
+                throw MigrationRefusal(path: path, reason: "POJO \(className) has subclasses in its snapshot; migrating them is not built yet")
+            }
+            let declaring = pojo.fields.lazy.compactMap(\.declaringClass).first ?? className
+            pojo.fields = try fields.map { f in
+                let sub = path.isEmpty ? f.name : path + "." + f.name
+                if let i = pojo.fields.firstIndex(where: { $0.name == f.name }) {
+                    var field = pojo.fields[i]
+                    let before = oldFields.first { $0.name == f.name }?.type
+                    field.snapshot = try snapshot(for: f.type, from: field.snapshot, oldType: before, at: sub)
+                    return field
+                }
+                var key = ByteWriter()
+                try key.writeModifiedUTF8(declaring)
+                try key.writeModifiedUTF8(f.name)
+                return PojoSnapshot.Field(name: f.name, keyFrame: key.bytes, valueFrame: nil,
+                                          snapshot: try snapshot(for: f.type, from: nil, oldType: nil, at: sub))
+            }
+            return SerializerSnapshot(className: old.className, version: old.version, payload: .pojo(pojo))
+        default:
+            throw MigrationRefusal(path: path, reason: "migrating to \(new.rendered) is not built yet")
+        }
+    }
+
+    /// The snapshot class Flink writes for a basic type (the first one the registry names).
+    static func simpleSnapshotClass(_ type: SimpleType) -> String? {
+        SnapshotRegistry.knownClassNames.sorted().first { !$0.contains("queryablestate") && SnapshotRegistry.layout(ofClass: $0) == .simple(type) }
+    }
+}
+
+/// A state `schema migrate` cannot rewrite, and why: reported before anything is written.
+public struct MigrationRefusal: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+    public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
+
+    /// `body`, its refusals placed under `state` (`schema/record` + `count` → `schema/record.count`).
+    static func about<T>(_ state: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch var refusal as MigrationRefusal {
+            refusal.path = refusal.path.isEmpty ? state : "\(state).\(refusal.path)"
+            throw refusal
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import FlinkSerialization
+
+/// A decoded value of the old type as a value of the new one, the conversions Java would make:
+/// numeric widening (byte → short → int → long: the value is the same integer; float → double),
+/// a POJO's fields matched by name (a removed field's value dropped; an added field starts as its
+/// Java default, as `PojoSerializer` leaves a field the old data lacks: 0 or false for the
+/// primitive types the notation names `Integer`, `Long`, `Boolean`…, null otherwise — the notation
+/// does not tell `long` from `Long`, and a POJO's fields are primitives far more often).
+enum ValueMigration {
+    /// Refuses what `convert` does not convert (before anything is written).
+    static func check(_ old: SchemaType, _ new: SchemaType, at path: String) throws {
+        if old == new { return }
+        switch (old, new) {
+        case let (.named(o), .named(n)) where SchemaResolver.widens(o, n): return
+        case let (.pojo(oc, of), .pojo(nc, nf)) where oc == nc:
+            for f in nf {
+                guard let before = of.first(where: { $0.name == f.name }) else { continue }
+                try check(before.type, f.type, at: path.isEmpty ? f.name : path + "." + f.name)
+            }
+        default:
+            throw MigrationRefusal(path: path, reason: "converting \(old.rendered) values to \(new.rendered) is not built yet")
+        }
+    }
+
+    static func convert(_ value: Value, from old: SchemaType, to new: SchemaType) throws -> Value {
+        if old == new || value == .null { return value }
+        switch (old, new, value) {
+        case (.named, .named("Double"), .float(let f)): return .double(Double(f))
+        case (.named, .named, .int): return value
+        case let (.pojo(_, oldFields), .pojo(_, newFields), .pojo(className, fields)):
+            return .pojo(className: className, fields: try newFields.map { f in
+                guard let before = oldFields.first(where: { $0.name == f.name }),
+                      let v = fields.first(where: { $0.name == f.name })?.value
+                else { return PojoField(name: f.name, value: javaDefault(f.type)) }
+                return PojoField(name: f.name, value: try convert(v, from: before.type, to: f.type))
+            })
+        default:
+            throw MigrationRefusal(path: "", reason: "cannot convert \(value.caseName) of \(old.rendered) to \(new.rendered)")
+        }
+    }
+
+    static func javaDefault(_ type: SchemaType) -> Value {
+        switch type {
+        case .named("Byte"), .named("Short"), .named("Integer"), .named("Long"): return .int(0)
+        case .named("Float"): return .float(0)
+        case .named("Double"): return .double(0)
+        case .named("Boolean"): return .bool(false)
+        case .named("Character"): return .char(0)
+        default: return .null
+        }
+    }
+}
