@@ -20,7 +20,8 @@ enum SnapshotMigration {
             return SerializerSnapshot(className: className, version: 3, payload: .empty)
         case let .pojo(className, fields):
             guard let old, case .pojo(var pojo) = old.payload, case let .pojo(oldClass, oldFields)? = oldType, oldClass == className else {
-                throw MigrationRefusal(path: path, reason: "a POJO is written only from the same POJO class in the savepoint")
+                let from = oldType.map { "\($0.rendered) to " } ?? ""
+                throw MigrationRefusal(path: path, reason: "migrating \(from)POJO \(className) is not built yet (only the same POJO class with fields added, removed or widened)")
             }
             guard pojo.registeredSubclasses.isEmpty, pojo.nonRegisteredSubclasses.isEmpty else {
                 throw MigrationRefusal(path: path, reason: "POJO \(className) has subclasses in its snapshot; migrating them is not built yet")
