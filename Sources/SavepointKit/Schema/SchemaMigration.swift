@@ -71,8 +71,10 @@ public struct SchemaMigration {
                 guard SchemaResolver(flinkMajor: 2).migratable(s.type, t.type) else {
                     throw MigrationRefusal(path: path, reason: "\(s.type.rendered) cannot be migrated to \(t.type.rendered)")
                 }
+                let newType = ValueMigration.inFlinkOrder(t.type)
+                guard newType != s.type else { continue }
                 changes.append(StateChange(operator: name, operatorId: o.operatorId, state: s.name,
-                                           from: s.type.rendered, to: t.type.rendered, oldType: s.type, newType: t.type))
+                                           from: s.type.rendered, to: newType.rendered, oldType: s.type, newType: newType))
             }
         }
         // The snapshots and value conversions of every change, built once here so that a type

@@ -39,6 +39,14 @@ enum ValueMigration {
         }
     }
 
+    /// The type with each POJO's fields in Flink's order: by name, as `PojoTypeInfo` sorts them (a
+    /// hand-edited target may list them otherwise; the snapshot and the values follow this order).
+    static func inFlinkOrder(_ type: SchemaType) -> SchemaType {
+        guard case let .pojo(className, fields) = type else { return type }
+        return .pojo(className: className, fields: fields.map { SchemaType.Field(name: $0.name, type: inFlinkOrder($0.type)) }
+            .sorted { Array($0.name.utf16).lexicographicallyPrecedes($1.name.utf16) })
+    }
+
     static func javaDefault(_ type: SchemaType) -> Value {
         switch type {
         case .named("Byte"), .named("Short"), .named("Integer"), .named("Long"): return .int(0)

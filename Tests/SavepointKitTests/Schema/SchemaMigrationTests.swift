@@ -83,6 +83,23 @@ import Testing
         #expect(migrated == written)
     }
 
+    /// A hand-edited target that lists the new field last: the fields are written in Flink's order
+    /// (by name, as `PojoTypeInfo` sorts them), so the snapshot is still the one Flink wrote.
+    @Test func pojoFieldsInFlinksOrder() throws {
+        let dir = try Scratch.directory("migrate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var target = try Self.target("pojo-field-added")
+        let record = try #require(target.operators[1].states.firstIndex { $0.name == "record" })
+        target.operators[1].states[record].type = try SchemaTypeParser.parse(
+            "POJO savepointfixtures.SchemaRecord{count: Integer, name: String, extra: Long}")
+        let report = try SchemaMigration(input: try Savepoint.open(Self.base), target: target)
+            .write(to: dir.appendingPathComponent("out"))
+        #expect(report.states.first?.to == "POJO savepointfixtures.SchemaRecord{count: Integer, extra: Long, name: String}")
+        let flink = Self.pair.appendingPathComponent("changed/pojo-field-added").path
+        #expect(try Self.snapshotBytes(dir.appendingPathComponent("out").path, state: "record")
+                == Self.snapshotBytes(flink, state: "record"))
+    }
+
     /// Not migratable: refused with the reason, before anything is written.
     @Test func refusesBeforeWriting() throws {
         let dir = try Scratch.directory("migrate")
