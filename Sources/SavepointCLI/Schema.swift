@@ -166,8 +166,9 @@ struct Schema: ParsableCommand {
             abstract: "Rewrite the changed states so that the new job restores them as is.",
             usage: """
                 savepoint schema migrate <input> <output> --to <target.json>
-                                         [--to-form <form>] [--force] [--json]
-                                         [--uids <uid,...>] [--uids-from <file>]
+                                         [--to-form <form>] [--now <millis>]
+                                         [--force] [--json] [--uids <uid,...>]
+                                         [--uids-from <file>]
                 """,
             discussion: """
                 For each keyed state whose type TARGET changes, every value is read
@@ -175,10 +176,11 @@ struct Schema: ParsableCommand {
                 serializer snapshot becomes the one Flink writes for the new type:
                 the new job's restore finds it compatible as is. Built: numeric
                 widening (Integer -> Long, float -> double, also inside a POJO),
-                POJO fields added (Java default: 0, false or null) and removed, in
-                value, reducing and aggregating state. Anything else is refused with
-                the reason before anything is written. OUT is written beside, read
-                back and compared with the input as migrated; only then it appears.
+                POJO fields added (Java default: 0, false or null) and removed, TTL
+                switched on (last access: --now) or off, in value, reducing and
+                aggregating state. Anything else is refused with the reason before
+                anything is written. OUT is written beside, read back and compared
+                with the input as migrated; only then it appears.
 
                 Exit 0 when OUT is written and verified, 1 when verification failed
                 (nothing written), 2 for unreadable input or a refused migration.
@@ -186,7 +188,7 @@ struct Schema: ParsableCommand {
                 Examples:
                   savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json
                   savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json \\
-                    --to-form lsm --json
+                    --to-form lsm --now 1767225600000 --json
                 """
         )
 
@@ -201,6 +203,10 @@ struct Schema: ParsableCommand {
 
         @Option(help: ArgumentHelp("The form to write: memory, filesystem or lsm (default: the input's).", valueName: "form"))
         var toForm: ConvertOptions.Target?
+
+        @Option(help: ArgumentHelp("The last access of values TTL is switched on for, in ms since the epoch (default: now).",
+                                   valueName: "millis"))
+        var now: Int64?
 
         @Flag(help: "Replace OUT if it is a savepoint or an empty directory.")
         var force = false
@@ -220,7 +226,7 @@ struct Schema: ParsableCommand {
                 throw CommandFailure(message: "\(input): cannot migrate \(refusal); nothing written", exitCode: 2)
             }
             let report = try migration.write(to: URL(fileURLWithPath: output),
-                                             options: .init(target: toForm, force: force, handleSignals: true))
+                                             options: .init(target: toForm, force: force, handleSignals: true, now: now))
             if json { return try JSONOutput.write(report) }
             for s in report.states {
                 print("migrated \(s.operator)/\(s.state): \(s.from) -> \(s.to) (\(s.entries) entries)")

@@ -20,7 +20,11 @@ public struct SchemaMigration {
         public var target: ConvertOptions.Target?
         public var force = false
         public var handleSignals = false
-        public init(target: ConvertOptions.Target? = nil, force: Bool = false, handleSignals: Bool = false) {
+        /// The last-access timestamp of values TTL is switched on for, in milliseconds since the
+        /// epoch (`--now`; Flink's `TtlValue` keeps the time of the last write or read).
+        public var now = Int64(Date().timeIntervalSince1970 * 1000)
+        public init(target: ConvertOptions.Target? = nil, force: Bool = false, handleSignals: Bool = false, now: Int64? = nil) {
+            if let now { self.now = now }
             self.target = target
             self.force = force
             self.handleSignals = handleSignals
@@ -104,7 +108,7 @@ public struct SchemaMigration {
         var stages: [OperatorID: [any KeyedEntryStage]] = [:]
         for op in input.metadata.operatorStates {
             let mine = changes.filter { $0.operatorId == op.operatorID.hex }
-            if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine)] }
+            if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine, now: options.now)] }
         }
         let pipeline = KeyedPipeline(metadata: input.metadata, stages: stages)
         var convert = ConvertOptions(target: options.target ?? inputForm, force: options.force, handleSignals: options.handleSignals)
@@ -145,6 +149,7 @@ public struct SchemaMigrateReport: Encodable, Sendable {
 /// (`ValueMigration`) and encoded with the new one.
 struct MigrateValuesStage: KeyedEntryStage {
     let changes: [SchemaMigration.StateChange]
+    let now: Int64
 
     func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
         var proxy = input
@@ -165,11 +170,11 @@ struct MigrateValuesStage: KeyedEntryStage {
             proxy.states[i].serializers[k].snapshot = snapshot
             byIndex[i] = (stored.restoreSerializer(), snapshot.restoreSerializer(), change)
         }
-        let table = byIndex
+        let table = byIndex, now = self.now
         return BoundEntryStage(proxy: proxy, transform: { stateIndex, value in
             guard let m = table[stateIndex] else { return nil }
             let decoded = try m.old.decode(Array(value))
-            return try m.new.encode(try ValueMigration.convert(decoded, from: m.change.oldType, to: m.change.newType))
+            return try m.new.encode(try ValueMigration.convert(decoded, from: m.change.oldType, to: m.change.newType, now: now))
         })
     }
 }

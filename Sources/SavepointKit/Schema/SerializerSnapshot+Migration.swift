@@ -12,7 +12,26 @@ enum SnapshotMigration {
     /// `old`: the stored snapshot of `oldType` (nil for a POJO field added).
     static func snapshot(for new: SchemaType, from old: SerializerSnapshot?, oldType: SchemaType?, at path: String) throws -> SerializerSnapshot {
         if let old, let oldType, oldType == new { return old }
+        // TTL switched off: the wrapped value's snapshot, migrated to the new type.
+        if case .generic("TTL", let wrapped)? = oldType, !new.isTopLevelTTL, let old, case .composite(let c) = old.payload,
+           c.type == .ttl, c.nested.count == 2 {
+            return try snapshot(for: new, from: c.nested[1], oldType: wrapped.first, at: path)
+        }
         switch new {
+        case .generic("TTL", let wrapped) where wrapped.count == 1:
+            // TTL switched on, or the value under TTL changed: `TtlStateFactory.TtlSerializerSnapshot`
+            // (composite, outer version 2) of the timestamp's LongSerializer and the value's.
+            var inner: SerializerSnapshot?, innerType = oldType
+            if case .generic("TTL", let before)? = oldType, let old, case .composite(let c) = old.payload, c.nested.count == 2 {
+                inner = c.nested[1]
+                innerType = before.first
+            } else {
+                inner = old
+            }
+            let value = try snapshot(for: wrapped[0], from: inner, oldType: innerType, at: path)
+            let timestamp = try snapshot(for: .named(SimpleType.long.rawValue), from: nil, oldType: nil, at: path)
+            return SerializerSnapshot(className: ttlSnapshotClass, version: 3, payload: .composite(
+                CompositeSnapshot(type: .ttl, outerVersion: 2, nested: [timestamp, value])))
         case .named(let name):
             guard let simple = SimpleType(rawValue: name), let className = simpleSnapshotClass(simple) else {
                 throw MigrationRefusal(path: path, reason: "no serializer snapshot can be written for \(name)")
@@ -46,6 +65,8 @@ enum SnapshotMigration {
             throw MigrationRefusal(path: path, reason: "migrating to \(new.rendered) is not built yet")
         }
     }
+
+    static let ttlSnapshotClass = "org.apache.flink.runtime.state.ttl.TtlStateFactory$TtlSerializerSnapshot"
 
     /// The snapshot class Flink writes for a basic type (the first one the registry names).
     static func simpleSnapshotClass(_ type: SimpleType) -> String? {

@@ -5,13 +5,17 @@ import FlinkSerialization
 /// a POJO's fields matched by name (a removed field's value dropped; an added field starts as its
 /// Java default, as `PojoSerializer` leaves a field the old data lacks: 0 or false for the
 /// primitive types the notation names `Integer`, `Long`, `Boolean`…, null otherwise — the notation
-/// does not tell `long` from `Long`, and a POJO's fields are primitives far more often).
+/// does not tell `long` from `Long`, and a POJO's fields are primitives far more often); TTL
+/// switched on wraps the value with `now` as its last access (`TtlValue`), switched off unwraps it.
 enum ValueMigration {
     /// Refuses what `convert` does not convert (before anything is written).
     static func check(_ old: SchemaType, _ new: SchemaType, at path: String) throws {
         if old == new { return }
         switch (old, new) {
         case let (.named(o), .named(n)) where SchemaResolver.widens(o, n): return
+        case let (.generic("TTL", o), .generic("TTL", n)) where o.count == 1 && n.count == 1: try check(o[0], n[0], at: path)
+        case let (.generic("TTL", o), _) where o.count == 1: try check(o[0], new, at: path)
+        case let (_, .generic("TTL", n)) where n.count == 1: try check(old, n[0], at: path)
         case let (.pojo(oc, of), .pojo(nc, nf)) where oc == nc:
             for f in nf {
                 guard let before = of.first(where: { $0.name == f.name }) else { continue }
@@ -22,9 +26,14 @@ enum ValueMigration {
         }
     }
 
-    static func convert(_ value: Value, from old: SchemaType, to new: SchemaType) throws -> Value {
+    /// `now`: the last-access timestamp of a value TTL is switched on for (`--now`).
+    static func convert(_ value: Value, from old: SchemaType, to new: SchemaType, now: Int64) throws -> Value {
         if old == new || value == .null { return value }
         switch (old, new, value) {
+        case let (.generic("TTL", o), .generic("TTL", n), .ttl(timestamp, v)):
+            return .ttl(timestamp: timestamp, value: try convert(v, from: o[0], to: n[0], now: now))
+        case let (.generic("TTL", o), _, .ttl(_, v)): return try convert(v, from: o[0], to: new, now: now)
+        case let (_, .generic("TTL", n), _): return .ttl(timestamp: now, value: try convert(value, from: old, to: n[0], now: now))
         case (.named, .named("Double"), .float(let f)): return .double(Double(f))
         case (.named, .named, .int): return value
         case let (.pojo(_, oldFields), .pojo(_, newFields), .pojo(className, fields)):
@@ -32,7 +41,7 @@ enum ValueMigration {
                 guard let before = oldFields.first(where: { $0.name == f.name }),
                       let v = fields.first(where: { $0.name == f.name })?.value
                 else { return PojoField(name: f.name, value: javaDefault(f.type)) }
-                return PojoField(name: f.name, value: try convert(v, from: before.type, to: f.type))
+                return PojoField(name: f.name, value: try convert(v, from: before.type, to: f.type, now: now))
             })
         default:
             throw MigrationRefusal(path: "", reason: "cannot convert \(value.caseName) of \(old.rendered) to \(new.rendered)")

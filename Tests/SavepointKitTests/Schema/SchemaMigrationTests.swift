@@ -100,6 +100,31 @@ import Testing
                 == Self.snapshotBytes(flink, state: "record"))
     }
 
+    /// TTL switched on: Flink's `TtlSerializerSnapshot` byte for byte, every value wrapped with
+    /// `--now` as its last access; switched off: the plain snapshot Flink writes for a String state
+    /// (the base job's own "note"), the values unwrapped.
+    @Test func ttlSwitchedOnAndOff() throws {
+        let dir = try Scratch.directory("migrate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now: Int64 = 1_767_225_600_000
+        let on = dir.appendingPathComponent("on")
+        let report = try SchemaMigration(input: try Savepoint.open(Self.base), target: try Self.target("ttl-on"))
+            .write(to: on, options: .init(now: now))
+        #expect(report.states.map(\.to) == ["TTL<String>"])
+        let flink = Self.pair.appendingPathComponent("changed/ttl-on").path
+        #expect(try Self.snapshotBytes(on.path, state: "note") == Self.snapshotBytes(flink, state: "note"))
+        let wrapped = try Self.dump(on.path, state: "note")
+        #expect(wrapped.count == 20 && wrapped.allSatisfy { $0.contains("\"ttlTimestamp\":\(now)") })
+        #expect(wrapped.map { $0.replacingOccurrences(of: ",\"ttlTimestamp\":\(now)", with: "") } == (try Self.dump(Self.base, state: "note")))
+
+        let off = dir.appendingPathComponent("off")
+        _ = try SchemaMigration(input: try Savepoint.open(Self.base), target: try Self.target("ttl-off")).write(to: off)
+        #expect(try Self.snapshotBytes(off.path, state: "expiring") == Self.snapshotBytes(Self.base, state: "note"))
+        let unwrapped = try Self.dump(off.path, state: "expiring")
+        #expect(unwrapped.count == 20 && !unwrapped.contains { $0.contains("ttlTimestamp") })
+        #expect(unwrapped.contains("{\"operator\":\"schema\",\"state\":\"expiring\",\"kind\":\"value\",\"key\":7,\"namespace\":null,\"value\":\"e7\"}"))
+    }
+
     /// Not migratable: refused with the reason, before anything is written.
     @Test func refusesBeforeWriting() throws {
         let dir = try Scratch.directory("migrate")
@@ -125,3 +150,4 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 }
+
