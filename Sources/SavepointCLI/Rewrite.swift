@@ -34,8 +34,8 @@ struct Rewrite: ParsableCommand {
             last access + 36h is at or before --now (ms since the epoch; default:
             the clock); OP/STATE=DURATION names one state (value and map state;
             the TTL is the job's StateTtlConfig, not in the savepoint). --to FORM
-            (memory, filesystem, lsm)
-            converts in the same pass; without it OUT keeps IN's form.
+            (memory, filesystem, lsm) converts in the same pass; without it OUT
+            keeps IN's form.
             Operations repeat and combine; --plan reads them from a file:
               {"version": 1, "operations": [
                 {"operation": "set-uid", "operator": "counter", "to": "count-v2"},
@@ -52,8 +52,8 @@ struct Rewrite: ParsableCommand {
             Operators whose entries the plan leaves alone keep their state
             files, copied byte for byte: a uid change costs what copying the
             savepoint costs. The others (dropped states, renames in the native
-            form, key filters, all with --to) are read, changed and written again, as
-            savepoint convert writes them. OUT is written beside itself in a
+            form, key filters, TTL purges, all with --to) are read, changed and
+            written again, as savepoint convert writes them. OUT is written beside itself in a
             hidden directory, read back (copied files by size and hash,
             rewritten state by entry count and digest against IN with the plan
             applied, _metadata as planned, quick validation) and renamed into
@@ -71,7 +71,7 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
               savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
-              savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \
+              savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \\
                   --now 1767225600000 --dry-run
               savepoint rewrite SAVEPOINT /tmp/sp-native --set-uid counter=c2 --to lsm
               savepoint rewrite SAVEPOINT_1X /tmp/sp-v2 --uids source,counter \\

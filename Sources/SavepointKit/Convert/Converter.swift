@@ -136,7 +136,7 @@ public struct Converter {
         out.managedOperatorState = try state.managedOperatorState.map { try copy($0, placement: placement) }
         out.rawOperatorState = try state.rawOperatorState.map { try copy($0, placement: placement) }
         out.rawKeyedState = try state.rawKeyedState.map { try copyRaw($0, of: op, placement: placement) }
-        return try convertKeyed(state.managedKeyedState.map { try pipeline.reader($0, of: op, in: input) },
+        return try convertKeyed(state.managedKeyedState.map { try pipeline.reader($0, of: op, subtask: subtask, in: input) },
                                 into: SubtaskResult(state: out), of: op, subtask: subtask, placement: placement)
     }
 
@@ -148,10 +148,8 @@ public struct Converter {
             let box = DigestBox(for: reader)
             result.state.managedKeyedState = try writeDigesting(reader, into: box, placement: placement)
             result.keyedDigest = box.digest
-            if options.target == .lsm, !(reader.formReader is LSMRawKeyedStateReader),
-               reader.proxy.states.contains(where: { $0.backendStateType == .priorityQueue }) {
-                // Flink's own native savepoints of a RocksDB backend with heap timers carry no timers at
-                // all (an LSM input had its timers in column families already: nothing changes).
+            if options.target == .lsm, reader.proxy.states.contains(where: { $0.backendStateType == .priorityQueue }) {
+                // Flink's own native savepoints of a RocksDB backend with heap timers carry no timers at all.
                 result.warnings.append("operator \(op.displayName): timers are written as RocksDB column families, which a RocksDB backend restores only with its default timer service (state.backend.rocksdb.timer-service.factory: ROCKSDB); with HEAP timers the job would start without them")
             }
             if options.target == .memory, case let .keyGroups(h)? = result.state.managedKeyedState,

@@ -72,7 +72,6 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
 
     var keyGroupRange: KeyGroupRange { base.keyGroupRange }
     var maxParallelism: Int { base.maxParallelism }
-    var formReader: any RawKeyedStateReader { base.formReader }
 
     func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
         let routing = routes, transforming = transforms

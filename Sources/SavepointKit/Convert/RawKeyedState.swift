@@ -43,12 +43,6 @@ public protocol RawKeyedStateReader {
     /// entries, which is the default. Entry order does not matter to a digest, so a form can do it
     /// in place.
     func digest() throws -> StateDigest
-    /// The reader of a form underneath (a plan's stages hand on what it reads); itself for one.
-    var formReader: any RawKeyedStateReader { get }
-}
-
-extension RawKeyedStateReader {
-    public var formReader: any RawKeyedStateReader { self }
 }
 
 extension RawKeyGroup {

@@ -59,9 +59,10 @@ extension RewritePlan {
         let operators = savepoint.metadata.operatorStates
         var changes: [Int: OperatorChange] = [:]
         var identityOperation: [Int: String] = [:]
+        var everywhere: [Operation] = []
         for operation in operations {
-            if case let .purgeExpiredTTL(nil, _, ttl) = operation {
-                try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
+            if case .purgeExpiredTTL(nil, _, _) = operation {
+                everywhere.append(operation)
                 continue
             }
             let index = try Self.operatorIndex(operation.operatorSelector, in: operators, for: operation)
@@ -128,6 +129,11 @@ extension RewritePlan {
             }
             changes[index] = change
         }
+        // Purges of every TTL state: of the operators that stay.
+        for operation in everywhere {
+            guard case let .purgeExpiredTTL(_, _, ttl) = operation else { continue }
+            try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
+        }
         try Self.checkDistinctIDs(operators, changes)
         for change in changes.values where change.changesKeyedState {
             try Self.checkStateOperations(change, in: savepoint)
@@ -151,6 +157,7 @@ extension RewritePlan {
             let states = try ttlStates(of: op, in: savepoint)
             guard !states.isEmpty else { continue }
             found = true
+            if changes[index]?.removed == true { continue }
             var change = changes[index] ?? OperatorChange(index: index, before: op)
             for state in states where change.ttlPurges[state] == nil { change.ttlPurges[state] = millis }
             if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }

@@ -21,11 +21,11 @@ import SavepointTestSupport
         let pipeline = KeyedPipeline(metadata: savepoint.metadata, stages: [op.operatorID: stages])
         let identity = KeyedPipeline.identity(savepoint.metadata)
         var subtasks = 0
-        for case let handle? in op.subtaskStates.map({ $0.state?.managedKeyedState }) {
+        for (subtask, handle) in op.subtaskStates.compactMap({ s in s.state?.managedKeyedState.map { (s.subtaskIndex, $0) } }) {
             let raw = try RawKeyedStateReaders.open(handle, of: op, in: savepoint)
-            let untouched = try identity.reader(handle, of: op, in: savepoint)
+            let untouched = try identity.reader(handle, of: op, subtask: subtask, in: savepoint)
             #expect(type(of: untouched) == type(of: raw), "no stages: the raw reader as it is")
-            let staged = try pipeline.reader(handle, of: op, in: savepoint)
+            let staged = try pipeline.reader(handle, of: op, subtask: subtask, in: savepoint)
             let names = raw.proxy.states.map(\.name)
             #expect(staged.proxy.states.map(\.name) == names.filter { $0 != "events" }.map { $0 == "count" ? "total" : $0 })
             let input = try raw.digest(), output = try staged.digest()

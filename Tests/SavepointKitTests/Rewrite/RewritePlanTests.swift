@@ -159,6 +159,18 @@ import Testing
         #expect(swap.first?.droppedStates == ["events"] && swap.first?.stateRenames == ["count": "events"])
     }
 
+    /// A purge of every TTL state leaves a removed operator alone (no contradiction), and purges
+    /// the TTL states of the others.
+    @Test func purgeEverywhereSkipsRemovedOperators() throws {
+        let types = try #require(Fixture.all.first { $0.form == "filesystem" && $0.directory.path.contains("/2.3.0/types/") })
+        let savepoint = try Savepoint.open(types.savepointPath)
+        let purge = RewritePlan.Operation.purgeExpiredTTL(operator: nil, state: nil, ttl: "1d")
+        let kept = try RewritePlan(operations: [purge]).check(against: savepoint)
+        #expect(kept.count == 1 && kept[0].ttlPurges == ["ttlValue": 86_400_000, "ttlMap": 86_400_000])
+        let removed = try RewritePlan(operations: [purge, .removeOperator(operator: "types")]).check(against: savepoint)
+        #expect(removed.count == 1 && removed[0].removed && removed[0].ttlPurges.isEmpty)
+    }
+
     @Test func dropStateParsesAndRoundTrips() throws {
         #expect(try RewritePlan.dropState("counter/a/b") == .dropState(operator: "counter", state: "a/b"))
         for bad in ["counter", "/x", "counter/"] {
