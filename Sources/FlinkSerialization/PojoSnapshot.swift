@@ -10,6 +10,14 @@ public struct PojoSnapshot: Sendable, Equatable {
     /// Other subclasses met at runtime; data names them by class name.
     public var nonRegisteredSubclasses: [Subclass]
 
+    public init(pojoClassName: String, fields: [Field], registeredSubclasses: [Subclass] = [],
+                nonRegisteredSubclasses: [Subclass] = []) {
+        self.pojoClassName = pojoClassName
+        self.fields = fields
+        self.registeredSubclasses = registeredSubclasses
+        self.nonRegisteredSubclasses = nonRegisteredSubclasses
+    }
+
     /// A POJO field. The frames are kept verbatim; `snapshot` is the parsed value frame.
     public struct Field: Sendable, Equatable {
         public var name: String

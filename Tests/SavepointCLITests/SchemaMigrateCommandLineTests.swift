@@ -41,12 +41,15 @@ import Testing
     @Test func refusesWithTheReasonAndWritesNothing() throws {
         let dir = try Scratch.directory("schema-migrate-refused")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let target = Fixture.root.appendingPathComponent("schema/2.3.0/filesystem/targets/tuple-to-pojo.json").path
+        let shown = try String(contentsOf: Fixture.root.appendingPathComponent("schema/2.3.0/filesystem/targets/integer-to-long.json"), encoding: .utf8)
+        let target = dir.appendingPathComponent("key-changed.json")
+        try Data(shown.replacingOccurrences(of: "\"key\": \"Integer\"", with: "\"key\": \"Long\"").utf8).write(to: target)
         let out = dir.appendingPathComponent("out").path
-        let r = try SavepointBinary.run(["schema", "migrate", Self.savepoint, out, "--to", target])
-        #expect(r.status == 2 && r.err.contains("cannot migrate schema/pair: ") && r.err.contains("nothing written"), "\(r.err)")
+        let r = try SavepointBinary.run(["schema", "migrate", Self.savepoint, out, "--to", target.path])
+        #expect(r.status == 2 && r.err.contains("cannot migrate schema: the key type changes from Integer to Long")
+                && r.err.contains("nothing written"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: out))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["key-changed.json"])
     }
 
     @Test func helpFitsEightyColumns() throws {

@@ -37,6 +37,20 @@ enum SnapshotMigration {
                 throw MigrationRefusal(path: path, reason: "no serializer snapshot can be written for \(name)")
             }
             return SerializerSnapshot(className: className, version: 3, payload: .empty)
+        case let .pojo(className, fields) where oldType?.isTupleOrRow == true:
+            // A tuple or row becomes a POJO by position (in the POJO's field order, Flink's): a new
+            // `PojoSerializerSnapshot` whose fields take the positions' snapshots.
+            let positions = oldType?.children ?? []
+            guard let old, case .composite(let c) = old.payload, c.nested.count == positions.count, positions.count == fields.count else {
+                throw MigrationRefusal(path: path, reason: "\(oldType?.rendered ?? "?") has \(positions.count) fields, POJO \(className) \(fields.count)")
+            }
+            let pojoFields = try fields.enumerated().map { k, f in
+                PojoSnapshot.Field(name: f.name, keyFrame: try fieldKey(declaring: className, f.name), valueFrame: nil,
+                                   snapshot: try snapshot(for: f.type, from: c.nested[k], oldType: positions[k].type,
+                                                          at: path.isEmpty ? f.name : path + "." + f.name))
+            }
+            return SerializerSnapshot(className: pojoSnapshotClass, version: 2,
+                                      payload: .pojo(PojoSnapshot(pojoClassName: className, fields: pojoFields)))
         case let .pojo(className, fields):
             guard let old, case .pojo(var pojo) = old.payload, case let .pojo(oldClass, oldFields)? = oldType, oldClass == className else {
                 let from = oldType.map { "\($0.rendered) to " } ?? ""
@@ -54,10 +68,7 @@ enum SnapshotMigration {
                     field.snapshot = try snapshot(for: f.type, from: field.snapshot, oldType: before, at: sub)
                     return field
                 }
-                var key = ByteWriter()
-                try key.writeModifiedUTF8(declaring)
-                try key.writeModifiedUTF8(f.name)
-                return PojoSnapshot.Field(name: f.name, keyFrame: key.bytes, valueFrame: nil,
+                return PojoSnapshot.Field(name: f.name, keyFrame: try fieldKey(declaring: declaring, f.name), valueFrame: nil,
                                           snapshot: try snapshot(for: f.type, from: nil, oldType: nil, at: sub))
             }
             return SerializerSnapshot(className: old.className, version: old.version, payload: .pojo(pojo))
@@ -66,11 +77,31 @@ enum SnapshotMigration {
         }
     }
 
+    static let pojoSnapshotClass = "org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot"
+
+    /// A POJO field's key as `PojoFieldUtils` writes it: the declaring class, then the field name.
+    static func fieldKey(declaring: String, _ name: String) throws -> [UInt8] {
+        var key = ByteWriter()
+        try key.writeModifiedUTF8(declaring)
+        try key.writeModifiedUTF8(name)
+        return key.bytes
+    }
+
     static let ttlSnapshotClass = "org.apache.flink.runtime.state.ttl.TtlStateFactory$TtlSerializerSnapshot"
 
     /// The snapshot class Flink writes for a basic type (the first one the registry names).
     static func simpleSnapshotClass(_ type: SimpleType) -> String? {
         SnapshotRegistry.knownClassNames.sorted().first { !$0.contains("queryablestate") && SnapshotRegistry.layout(ofClass: $0) == .simple(type) }
+    }
+}
+
+extension SchemaType {
+    var isTupleOrRow: Bool {
+        switch self {
+        case .row: return true
+        case .generic(let name, _): return name.hasPrefix("Tuple")
+        default: return false
+        }
     }
 }
 

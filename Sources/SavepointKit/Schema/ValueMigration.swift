@@ -6,7 +6,8 @@ import FlinkSerialization
 /// Java default, as `PojoSerializer` leaves a field the old data lacks: 0 or false for the
 /// primitive types the notation names `Integer`, `Long`, `Boolean`…, null otherwise — the notation
 /// does not tell `long` from `Long`, and a POJO's fields are primitives far more often); TTL
-/// switched on wraps the value with `now` as its last access (`TtlValue`), switched off unwraps it.
+/// switched on wraps the value with `now` as its last access (`TtlValue`), switched off unwraps it;
+/// a tuple or row becomes a POJO by position, in the POJO's field order (Flink's: by name).
 enum ValueMigration {
     /// Refuses what `convert` does not convert (before anything is written).
     static func check(_ old: SchemaType, _ new: SchemaType, at path: String) throws {
@@ -16,6 +17,12 @@ enum ValueMigration {
         case let (.generic("TTL", o), .generic("TTL", n)) where o.count == 1 && n.count == 1: try check(o[0], n[0], at: path)
         case let (.generic("TTL", o), _) where o.count == 1: try check(o[0], new, at: path)
         case let (_, .generic("TTL", n)) where n.count == 1: try check(old, n[0], at: path)
+        case let (_, .pojo(_, nf)) where old.isTupleOrRow:
+            let positions = old.children
+            guard positions.count == nf.count else {
+                throw MigrationRefusal(path: path, reason: "\(old.rendered) has \(positions.count) fields, \(new.rendered) \(nf.count)")
+            }
+            for (p, f) in zip(positions, nf) { try check(p.type, f.type, at: path.isEmpty ? f.name : path + "." + f.name) }
         case let (.pojo(oc, of), .pojo(nc, nf)) where oc == nc:
             for f in nf {
                 guard let before = of.first(where: { $0.name == f.name }) else { continue }
@@ -36,6 +43,14 @@ enum ValueMigration {
         case let (_, .generic("TTL", n), _): return .ttl(timestamp: now, value: try convert(value, from: old, to: n[0], now: now))
         case (.named, .named("Double"), .float(let f)): return .double(Double(f))
         case (.named, .named, .int): return value
+        case let (_, .pojo(className, newFields), .tuple(values)), let (_, .pojo(className, newFields), .row(_, values)):
+            let positions = old.children
+            guard positions.count == values.count, values.count == newFields.count else {
+                throw MigrationRefusal(path: "", reason: "a value of \(values.count) fields for \(new.rendered)")
+            }
+            return .pojo(className: className, fields: try newFields.enumerated().map { k, f in
+                PojoField(name: f.name, value: try convert(values[k], from: positions[k].type, to: f.type, now: now))
+            })
         case let (.pojo(_, oldFields), .pojo(_, newFields), .pojo(className, fields)):
             return .pojo(className: className, fields: try newFields.map { f in
                 guard let before = oldFields.first(where: { $0.name == f.name }),
