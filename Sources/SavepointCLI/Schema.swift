@@ -177,9 +177,9 @@ struct Schema: ParsableCommand {
                 the new job's restore finds it compatible as is. Built: numeric
                 widening (Integer -> Long, float -> double, also inside a POJO),
                 POJO fields added (Java default: 0, false or null) and removed, TTL
-                switched on (last access: --now) or off, in value, reducing and
-                aggregating state. Anything else is refused with the reason before
-                anything is written. OUT is written beside, read back and compared
+                switched on (last access: --now) or off, a tuple or row to a POJO by
+                position, in value, reducing and aggregating state. Anything else is
+                refused with the reason before anything is written. OUT is written beside, read back and compared
                 with the input as migrated; only then it appears.
 
                 Exit 0 when OUT is written and verified, 1 when verification failed
