@@ -29,7 +29,8 @@ public struct BoundEntryStage {
     /// before the stage); nil when entries pass untouched (a rename changes only the meta information).
     public var route: Route?
     /// A value rewritten (a schema migration decodes it with the old serializer and encodes it with
-    /// the new one): the new bytes, or nil to keep them (`stateIndex`: after `route`).
+    /// the new one): the new bytes, or nil to keep them (`stateIndex`: after every stage's route;
+    /// transforms run after all routes, in stage order).
     public typealias Transform = (_ stateIndex: Int, _ value: UnsafeBufferPointer<UInt8>) throws -> [UInt8]?
     public var transform: Transform?
 
