@@ -145,6 +145,25 @@ import Testing
         #expect(try Self.dump(out.path, state: "record") == Self.dump(flink, state: "record"))
     }
 
+    /// Flink 1.x refuses TTL switched on as it is (no `TtlAwareSerializer`); migrated, its `check`
+    /// finds every state compatible as is (real Flink 1.20.5 restores it: schema-interop-test).
+    @Test func flinkOneRestoresTTLSwitchedOnOnceMigrated() throws {
+        let dir = try Scratch.directory("migrate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let one = Fixture.root.appendingPathComponent("schema/1.20.5/filesystem")
+        let file = one.appendingPathComponent("targets/ttl-on.json")
+        let target = try SchemaDocument(json: Array(try Data(contentsOf: file)), file: file.path)
+        let input = one.appendingPathComponent("savepoint").path
+        let before = SchemaCheckReport(savepoint: try SchemaDocument(try Savepoint.open(input)), path: input,
+                                       against: target, targetPath: file.path, flinkMajor: 1)
+        #expect(!before.restores)
+        let out = dir.appendingPathComponent("out")
+        _ = try SchemaMigration(input: try Savepoint.open(input), target: target).write(to: out, options: .init(now: 1))
+        let after = SchemaCheckReport(savepoint: try SchemaDocument(try Savepoint.open(out.path)), path: out.path,
+                                      against: target, targetPath: file.path, flinkMajor: 1)
+        #expect(after.restores && after.operators.flatMap(\.states).allSatisfy { ($0.finding?.compatibility ?? .compatibleAsIs) == .compatibleAsIs })
+    }
+
     /// Not migratable: refused with the reason, before anything is written.
     @Test func refusesBeforeWriting() throws {
         let dir = try Scratch.directory("migrate")
