@@ -12,7 +12,7 @@ import Testing
     static let pair = Fixture.root.appendingPathComponent("schema/2.3.0/filesystem")
     static var base: String { pair.appendingPathComponent("savepoint").path }
 
-    static func target(_ variant: String) throws -> SchemaDocument {
+    static func target(_ variant: String, of pair: URL = pair) throws -> SchemaDocument {
         let file = pair.appendingPathComponent("targets/\(variant).json")
         return try SchemaDocument(json: Array(try Data(contentsOf: file)), file: file.path)
     }
@@ -134,8 +134,7 @@ import Testing
         let dir = try Scratch.directory("migrate")
         defer { try? FileManager.default.removeItem(at: dir) }
         let native = Fixture.root.appendingPathComponent("schema/2.3.0/rocksdb-native")
-        let file = native.appendingPathComponent("targets/pojo-int-to-long.json")
-        let target = try SchemaDocument(json: Array(try Data(contentsOf: file)), file: file.path)
+        let target = try Self.target("pojo-int-to-long", of: native)
         let out = dir.appendingPathComponent("native")
         let report = try SchemaMigration(input: try Savepoint.open(native.appendingPathComponent("savepoint").path), target: target)
             .write(to: out)
@@ -151,16 +150,15 @@ import Testing
         let dir = try Scratch.directory("migrate")
         defer { try? FileManager.default.removeItem(at: dir) }
         let one = Fixture.root.appendingPathComponent("schema/1.20.5/filesystem")
-        let file = one.appendingPathComponent("targets/ttl-on.json")
-        let target = try SchemaDocument(json: Array(try Data(contentsOf: file)), file: file.path)
+        let target = try Self.target("ttl-on", of: one)
         let input = one.appendingPathComponent("savepoint").path
         let before = SchemaCheckReport(savepoint: try SchemaDocument(try Savepoint.open(input)), path: input,
-                                       against: target, targetPath: file.path, flinkMajor: 1)
+                                       against: target, targetPath: "ttl-on", flinkMajor: 1)
         #expect(!before.restores)
         let out = dir.appendingPathComponent("out")
         _ = try SchemaMigration(input: try Savepoint.open(input), target: target).write(to: out, options: .init(now: 1))
         let after = SchemaCheckReport(savepoint: try SchemaDocument(try Savepoint.open(out.path)), path: out.path,
-                                      against: target, targetPath: file.path, flinkMajor: 1)
+                                      against: target, targetPath: "ttl-on", flinkMajor: 1)
         #expect(after.restores && after.operators.flatMap(\.states).allSatisfy { ($0.finding?.compatibility ?? .compatibleAsIs) == .compatibleAsIs })
     }
 
