@@ -10,6 +10,14 @@ public struct PojoSnapshot: Sendable, Equatable {
     /// Other subclasses met at runtime; data names them by class name.
     public var nonRegisteredSubclasses: [Subclass]
 
+    public init(pojoClassName: String, fields: [Field], registeredSubclasses: [Subclass] = [],
+                nonRegisteredSubclasses: [Subclass] = []) {
+        self.pojoClassName = pojoClassName
+        self.fields = fields
+        self.registeredSubclasses = registeredSubclasses
+        self.nonRegisteredSubclasses = nonRegisteredSubclasses
+    }
+
     /// A POJO field. The frames are kept verbatim; `snapshot` is the parsed value frame.
     public struct Field: Sendable, Equatable {
         public var name: String
@@ -17,6 +25,14 @@ public struct PojoSnapshot: Sendable, Equatable {
         public var keyFrame: [UInt8]?
         public var valueFrame: [UInt8]?
         public var snapshot: SerializerSnapshot?
+
+        public init(name: String, keyFrame: [UInt8]?, valueFrame: [UInt8]?, snapshot: SerializerSnapshot?) {
+            self.name = name
+            self.keyFrame = keyFrame
+            self.valueFrame = valueFrame
+            self.snapshot = snapshot
+        }
+
         /// The class that declares the field, read from the key frame.
         public var declaringClass: String? {
             guard let keyFrame else { return nil }

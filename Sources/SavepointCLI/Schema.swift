@@ -6,7 +6,7 @@ import SavepointKit
 /// job with other types restores it.
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a savepoint's state types; check them against a new job's.",
+        abstract: "Show a savepoint's state types; check and migrate them to a new job's.",
         discussion: """
             A schema document (show --json) lists per operator the key type and
             per state its kind, type and namespace, each type one string in the
@@ -20,8 +20,9 @@ struct Schema: ParsableCommand {
               savepoint schema show SAVEPOINT
               savepoint schema show SAVEPOINT --json > new-job.json
               savepoint schema check SAVEPOINT --against new-job.json
+              savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json
             """,
-        subcommands: [Show.self, Check.self]
+        subcommands: [Show.self, Check.self, Migrate.self]
     )
 
     /// Reading a document or a savepoint's types fails with exit 2, its place named.
@@ -33,6 +34,16 @@ struct Schema: ParsableCommand {
         } catch let error as SchemaTypeParser.Failure {
             throw CommandFailure(message: error.description, exitCode: 2)
         }
+    }
+
+    /// The schema document at `path` (a target), or exit 2 naming what is wrong with it.
+    static func target(_ path: String) throws -> SchemaDocument {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw CommandFailure(message: "\(path): \(reason) (expected a schema document, e.g. from"
+                                 + " savepoint schema show --json)", exitCode: 2)
+        }
+        return try reading { try SchemaDocument(json: Array(bytes), file: path) }
     }
 
     struct Show: ParsableCommand {
@@ -137,12 +148,7 @@ struct Schema: ParsableCommand {
         func run() throws {
             let savepoint = try names.open(path)
             let old = try Schema.reading { try SchemaDocument(savepoint) }
-            guard let bytes = FileManager.default.contents(atPath: against) else {
-                let reason = FileManager.default.fileExists(atPath: against) ? "cannot be read" : "does not exist"
-                throw CommandFailure(message: "\(against): \(reason) (expected a schema document, e.g. from"
-                                     + " savepoint schema show --json)", exitCode: 2)
-            }
-            let new = try Schema.reading { try SchemaDocument(json: Array(bytes), file: against) }
+            let new = try Schema.target(against)
             let major = flinkVersion.flatMap(Self.major) ?? (old.flinkVersion == "1.x" ? 1 : 2)
             let report = SchemaCheckReport(savepoint: old, path: path, against: new, targetPath: against,
                                            flinkMajor: major, allowNonRestoredState: allowNonRestoredState)
@@ -152,6 +158,81 @@ struct Schema: ParsableCommand {
                 print(SchemaText.render(report, width: Terminal.width), terminator: "")
             }
             if !report.restores { throw ExitCode(1) }
+        }
+    }
+
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rewrite the changed states so that the new job restores them as is.",
+            usage: """
+                savepoint schema migrate <input> <output> --to <target.json>
+                                         [--to-form <form>] [--now <millis>]
+                                         [--force] [--json] [--uids <uid,...>]
+                                         [--uids-from <file>]
+                """,
+            discussion: """
+                For each keyed state whose type TARGET changes, every value is read
+                with the old serializer and written with the new one, and the state's
+                serializer snapshot becomes the one Flink writes for the new type:
+                the new job's restore finds it compatible as is. Built: numeric
+                widening (Integer -> Long, float -> double, also inside a POJO),
+                POJO fields added (Java default: 0, false or null) and removed, TTL
+                switched on (last access: --now) or off, a tuple or row to a POJO by
+                position, in value, reducing and aggregating state. Anything else is
+                refused with the reason before anything is written. OUT is written beside, read back and compared
+                with the input as migrated; only then it appears.
+
+                Exit 0 when OUT is written and verified, 1 when verification failed
+                (nothing written), 2 for unreadable input or a refused migration.
+
+                Examples:
+                  savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json
+                  savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json \\
+                    --to-form lsm --now 1767225600000 --json
+                """
+        )
+
+        @Argument(help: "The savepoint to migrate: a directory, its _metadata, or chk-N.", completion: .file())
+        var input: String
+
+        @Argument(help: "The directory to create (must not exist unless --force).", completion: .directory)
+        var output: String
+
+        @Option(help: ArgumentHelp("The new job's schema document.", valueName: "target.json"), completion: .file())
+        var to: String
+
+        @Option(help: ArgumentHelp("The form to write: memory, filesystem or lsm (default: the input's).", valueName: "form"))
+        var toForm: ConvertOptions.Target?
+
+        @Option(help: ArgumentHelp("The last access of values TTL is switched on for, in ms since the epoch (default: now).",
+                                   valueName: "millis"))
+        var now: Int64?
+
+        @Flag(help: "Replace OUT if it is a savepoint or an empty directory.")
+        var force = false
+
+        @Flag(help: "Print a JSON report instead of text.")
+        var json = false
+
+        @OptionGroup var names: UidOptions
+
+        func run() throws {
+            let savepoint = try names.open(input)
+            let target = try Schema.target(to)
+            let migration: SchemaMigration
+            do {
+                migration = try Schema.reading { try SchemaMigration(input: savepoint, target: target) }
+            } catch let refusal as MigrationRefusal {
+                throw CommandFailure(message: "\(input): cannot migrate \(refusal); nothing written", exitCode: 2)
+            }
+            let report = try migration.write(to: URL(fileURLWithPath: output),
+                                             options: .init(target: toForm, force: force, handleSignals: true, now: now))
+            if json { return try JSONOutput.write(report) }
+            for s in report.states {
+                print("migrated \(s.operator)/\(s.state): \(s.from) -> \(s.to) (\(s.entries) entries)")
+            }
+            if report.states.isEmpty { print("no state changes type; copied as it is") }
+            print("wrote \(report.output) (\(report.target.rawValue), \(report.keyedEntries) keyed entries, verified) in \(report.seconds) s")
         }
     }
 }

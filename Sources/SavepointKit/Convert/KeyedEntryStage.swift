@@ -28,10 +28,16 @@ public struct BoundEntryStage {
     /// The state index an entry has after the stage, or nil to drop it (`stateIndex`: its index
     /// before the stage); nil when entries pass untouched (a rename changes only the meta information).
     public var route: Route?
+    /// A value rewritten (a schema migration decodes it with the old serializer and encodes it with
+    /// the new one): the new bytes, or nil to keep them (`stateIndex`: after every stage's route;
+    /// transforms run after all routes, in stage order).
+    public typealias Transform = (_ stateIndex: Int, _ value: UnsafeBufferPointer<UInt8>) throws -> [UInt8]?
+    public var transform: Transform?
 
-    public init(proxy: KeyedBackendSerializationProxy, route: Route? = nil) {
+    public init(proxy: KeyedBackendSerializationProxy, route: Route? = nil, transform: Transform? = nil) {
         self.proxy = proxy
         self.route = route
+        self.transform = transform
     }
 }
 
@@ -41,6 +47,8 @@ public struct BoundEntryStage {
 struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
     let base: Base
     let routes: [BoundEntryStage.Route]
+    /// Value transforms, applied after every route (stages that transform come last in a plan).
+    let transforms: [BoundEntryStage.Transform]
     let proxy: KeyedBackendSerializationProxy
     /// Entries read per state of the input's meta information, and passed on per state of this
     /// reader's (what `--dry-run` and the report call read and kept).
@@ -51,27 +59,30 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
         self.tally = tally
         var proxy = base.proxy
         var routes: [BoundEntryStage.Route] = []
+        var transforms: [BoundEntryStage.Transform] = []
         for stage in stages {
             let bound = try stage.bound(to: proxy, keyGroupPrefixBytes: FlinkHashing.keyGroupPrefixBytes(maxParallelism: base.maxParallelism))
             proxy = bound.proxy
             if let route = bound.route { routes.append(route) }
+            if let transform = bound.transform { transforms.append(transform) }
         }
         self.proxy = proxy
         self.routes = routes
+        self.transforms = transforms
     }
 
     var keyGroupRange: KeyGroupRange { base.keyGroupRange }
     var maxParallelism: Int { base.maxParallelism }
 
     func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
-        let routing = routes
-        guard !routing.isEmpty || tally != nil else { return try base.forEachKeyGroup(body) }
+        let routing = routes, transforming = transforms
+        guard !routing.isEmpty || !transforming.isEmpty || tally != nil else { return try base.forEachKeyGroup(body) }
         var out = RawKeyGroup()
         var read = [Int64](repeating: 0, count: base.proxy.states.count)
         var kept = [Int64](repeating: 0, count: proxy.states.count)
         defer { tally?.add(read: read, names: base.proxy.states.map(\.name), kept: kept, keptNames: proxy.states.map(\.name)) }
         try base.forEachKeyGroup { group in
-            guard !routing.isEmpty else {
+            guard !routing.isEmpty || !transforming.isEmpty else {
                 group.forEach { i, _, _ in read[i] += 1; kept[i] += 1 }
                 return try body(group)
             }
@@ -85,7 +96,14 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
                 }
                 guard let index else { return }
                 if index < kept.count { kept[index] += 1 }
-                out.append(stateIndex: index, key: key, value: value)
+                var replaced: [UInt8]?
+                for transform in transforming {
+                    let new: [UInt8]?
+                    if let r = replaced { new = try r.withUnsafeBufferPointer { try transform(index, $0) } } else { new = try transform(index, value) }
+                    if let new { replaced = new }
+                }
+                guard let replaced else { return out.append(stateIndex: index, key: key, value: value) }
+                replaced.withUnsafeBufferPointer { out.append(stateIndex: index, key: key, value: $0) }
             }
             if !out.isEmpty { try body(out) }
         }
