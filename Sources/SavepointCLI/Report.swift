@@ -6,7 +6,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Where a savepoint's bytes are, and which keys make its state big.",
         usage: """
-            savepoint report <path> [--top <n>] [--json]
+            savepoint report <path> [--top <n>] [--json] [--html <out.html>]
                              [--uids <uid,...>] [--uids-from <file>]
             """,
         discussion: """
@@ -24,9 +24,14 @@ struct Report: ParsableCommand {
             states: one entry per timer), and list values of 1 GiB or more
             (RocksDB cannot merge a list value beyond 2 GiB).
 
+            --html writes one self-contained page (no network): a treemap of
+            entry bytes (operator, state, subtask), a histogram of bytes per
+            key group and the largest entries; its numbers are --json's.
+
             Examples:
               savepoint report fixtures/2.3.0/basic/filesystem/savepoint
               savepoint report SAVEPOINT --top 3 --json | jq '.totalBytes'
+              savepoint report SAVEPOINT --html report.html
               savepoint report SAVEPOINT --json \\
                   | jq '.operators[].states[] | {name, bytes, keyGroupSkew}'
             """
@@ -42,6 +47,10 @@ struct Report: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write the report as one self-contained HTML page.",
+                               valueName: "out.html"), completion: .file())
+    var html: String?
+
     @OptionGroup var names: UidOptions
 
     func validate() throws {
@@ -50,6 +59,11 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let report = try SizeReport(try names.open(path), top: top)
+        if let html {
+            guard FileManager.default.createFile(atPath: html, contents: Data(try SizeReportHTML.page(report))) else {
+                throw CommandFailure(message: "\(html): cannot write the HTML report", exitCode: 2)
+            }
+        }
         if json {
             try JSONOutput.write(report)
         } else {

@@ -35,7 +35,9 @@ extension SizeReport.Operator {
             entry.state.map { SizeReport.Subtask(entry.subtaskIndex, $0, claims: mine.filter { $0.subtask == entry.subtaskIndex }) }
         }
         bytes = coordinatorBytes + subtasks.reduce(0) { $0 + $1.bytes }
-        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top)
+        var keyGroupBytes: [Int64] = []
+        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, keyGroupBytes: &keyGroupBytes)
+        self.keyGroupBytes = keyGroupBytes
         columnFamilies = inspected.columnFamilies.map { families in
             families.map { cf in
                 var cf = cf
@@ -47,7 +49,7 @@ extension SizeReport.Operator {
 
     /// Walks the operator's keyed state one key group at a time and tallies each state.
     static func keyedStates(_ op: OperatorState, inspected: InspectReport.Operator, in savepoint: Savepoint,
-                            top: Int) throws -> [SizeReport.State] {
+                            top: Int, keyGroupBytes: inout [Int64]) throws -> [SizeReport.State] {
         let handles = op.subtaskStates.compactMap { e in e.state?.managedKeyedState.map { (e.subtaskIndex, $0) } }
         guard !handles.isEmpty else { return [] }
         var proxyStates: [StateMetaInfoSnapshot] = []
@@ -73,6 +75,9 @@ extension SizeReport.Operator {
                 }
             }
             for (i, meta) in reader.proxy.states.enumerated() { tallies[meta.name] = local[i] }
+        }
+        keyGroupBytes = order.reduce(into: [Int64](repeating: 0, count: max(op.maxParallelism, 1))) { sum, name in
+            for (i, n) in tallies[name]!.perKeyGroup.enumerated() { sum[i] += n }
         }
         let prefix = FlinkHashing.keyGroupPrefixBytes(maxParallelism: max(op.maxParallelism, 1))
         let operatorName = inspected.uid ?? inspected.operatorId
@@ -102,6 +107,7 @@ extension SizeReport.Operator {
                 name: name, kind: KeyedStateKind(metaInfo: proxyStates[i]).rawValue, entries: tally.entries,
                 keyBytes: tally.keyBytes, valueBytes: tally.valueBytes, bytes: tally.keyBytes + tally.valueBytes,
                 keyGroupSkew: SizeReport.Skew(tally.perKeyGroup), subtaskSkew: SizeReport.Skew(tally.perSubtask),
+                subtaskBytes: tally.perSubtask,
                 largest: largest.map(entry), nearMergeLimit: tally.nearLimit.map(entry))
         }
     }

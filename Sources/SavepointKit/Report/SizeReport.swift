@@ -30,6 +30,9 @@ public struct SizeReport: Codable, Sendable {
         /// LSM (RocksDB native) keyed state: each column family summed over the subtasks, with its
         /// live entries (`inspect --deep`'s numbers).
         public var columnFamilies: [InspectReport.ColumnFamily]?
+        /// Entry bytes (keys and values of every state) per key group, `[0, maxParallelism)`;
+        /// empty without keyed state.
+        public var keyGroupBytes: [Int64]
     }
 
     public struct Subtask: Codable, Sendable {
@@ -68,6 +71,8 @@ public struct SizeReport: Codable, Sendable {
         public var keyGroupSkew: Skew
         /// Bytes per subtask.
         public var subtaskSkew: Skew
+        /// Bytes per subtask, by subtask index.
+        public var subtaskBytes: [Int64]
         /// The largest entries (key plus value), largest first.
         public var largest: [Entry]
         /// List values within a factor of two of RocksDB's merge limit (2^31 bytes of one merged
