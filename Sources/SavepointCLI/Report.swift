@@ -96,6 +96,24 @@ struct Report: ParsableCommand {
                      "\(b(s.keyGroupSkew.min)) / \(b(s.keyGroupSkew.median)) / \(b(s.keyGroupSkew.max))"]
                 },
                 width: width, flexible: 0)
+            if op.subtasks.count > 1 {
+                let sums = op.subtasks.map(\.keyedBytes).sorted()
+                out += TextLayout.wrap("keyed bytes on disk per subtask, min/median/max: "
+                    + "\(b(sums.first!)) / \(b(sums[(sums.count - 1) / 2])) / \(b(sums.last!))", width: width)
+            }
+            let timers = op.states.filter { $0.kind == "timer" }
+            if !timers.isEmpty {
+                out += TextLayout.wrap("timers: " + timers.map { "\($0.name) \($0.entries)" }.joined(separator: ", "), width: width)
+            }
+            if let families = op.columnFamilies, !families.isEmpty {
+                out += TextLayout.table(
+                    header: ["column family", "levels", "SSTs", "raw entries", "live", "bytes"],
+                    rows: families.map { cf in
+                        [cf.name, cf.levels.map(String.init).joined(separator: ","), "\(cf.sstCount)", "\(cf.rawEntries)",
+                         cf.liveEntries.map(String.init) ?? "", b(cf.totalSize)]
+                    },
+                    width: width, flexible: 0)
+            }
             for s in op.states where !s.largest.isEmpty {
                 out += TextLayout.wrap("largest in \(s.name):", width: width)
                 out += TextLayout.table(

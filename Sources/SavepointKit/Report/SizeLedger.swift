@@ -5,7 +5,8 @@ import SavepointMetadata
 /// a subtask's keyed, operator or channel state), so that the owners' bytes sum to the files' sizes
 /// on disk. A handle claims its recorded length of its file; what a file holds beyond its claims
 /// (or all of it, when the claims are larger) goes to its first claim, and inline state (bytes in
-/// `_metadata`) claims nothing: it is counted with `_metadata`.
+/// `_metadata`) is counted with `_metadata`: its claims (kept to name an LSM instance's inline
+/// files) are marked `inMetadata` and own no file bytes.
 struct SizeLedger {
     enum Bucket { case coordinator, keyed, operatorState, channel }
 
@@ -19,6 +20,8 @@ struct SizeLedger {
         var path: String
         var length: Int64
         var bytes: Int64 = 0
+        /// Bytes inline in `_metadata` (`bytes` is their count then, and counts with `_metadata`).
+        var inMetadata = false
     }
 
     private(set) var claims: [Claim] = []
@@ -62,7 +65,10 @@ struct SizeLedger {
     private mutating func claim(_ handle: StreamStateHandle, op: Int, subtask: Int, bucket: Bucket, part: String? = nil,
                                 handleIndex: Int = 0, in savepoint: Savepoint) {
         switch try? savepoint.location.resolve(handle) {
-        case .inline?: return
+        case let .inline(bytes)?:
+            guard part != nil else { return }
+            claims.append(Claim(op: op, subtask: subtask, bucket: bucket, part: part, handleIndex: handleIndex,
+                                path: "", length: Int64(bytes.count), bytes: Int64(bytes.count), inMetadata: true))
         case let .file(range)?:
             claims.append(Claim(op: op, subtask: subtask, bucket: bucket, part: part, handleIndex: handleIndex,
                                 path: range.path, length: range.length))
@@ -75,7 +81,7 @@ struct SizeLedger {
     private mutating func allocate() {
         var firstClaim: [String: Int] = [:]
         var remaining: [String: Int64] = [:]
-        for i in claims.indices {
+        for i in claims.indices where !claims[i].inMetadata {
             let path = claims[i].path
             if firstClaim[path] == nil {
                 firstClaim[path] = i
@@ -94,5 +100,5 @@ struct SizeLedger {
     }
 
     /// Bytes of every file claimed, each counted once: their sizes on disk.
-    var fileBytes: Int64 { claims.reduce(0) { $0 + $1.bytes } }
+    var fileBytes: Int64 { claims.reduce(0) { $0 + ($1.inMetadata ? 0 : $1.bytes) } }
 }

@@ -30,7 +30,7 @@ extension SizeReport.Operator {
         parallelism = op.parallelism
         maxParallelism = op.maxParallelism
         let mine = ledger.claims.filter { $0.op == o }
-        coordinatorBytes = mine.filter { $0.bucket == .coordinator }.reduce(0) { $0 + $1.bytes }
+        coordinatorBytes = mine.filter { $0.bucket == .coordinator && !$0.inMetadata }.reduce(0) { $0 + $1.bytes }
         subtasks = op.subtaskStates.compactMap { entry in
             entry.state.map { SizeReport.Subtask(entry.subtaskIndex, $0, claims: mine.filter { $0.subtask == entry.subtaskIndex }) }
         }
@@ -116,7 +116,7 @@ extension SizeReport.Operator {
 extension SizeReport.Subtask {
     init(_ index: Int, _ state: OperatorSubtaskState, claims: [SizeLedger.Claim]) {
         self.index = index
-        func sum(_ bucket: SizeLedger.Bucket) -> Int64 { claims.filter { $0.bucket == bucket }.reduce(0) { $0 + $1.bytes } }
+        func sum(_ bucket: SizeLedger.Bucket) -> Int64 { claims.filter { $0.bucket == bucket && !$0.inMetadata }.reduce(0) { $0 + $1.bytes } }
         keyedBytes = sum(.keyed)
         operatorBytes = sum(.operatorState)
         channelBytes = sum(.channel)
@@ -126,9 +126,9 @@ extension SizeReport.Subtask {
         }
         let keyedClaims = claims.filter { $0.bucket == .keyed }
         if keyedClaims.contains(where: { $0.part != nil }) {
-            keyedFiles = keyedClaims.map { SizeReport.Part(name: $0.part ?? "stream", bytes: $0.bytes) }
+            keyedFiles = keyedClaims.map { SizeReport.Part(name: $0.part ?? "stream", bytes: $0.bytes, inMetadata: $0.inMetadata) }
         } else if case let .keyGroups(h)? = state.managedKeyedState, state.rawKeyedState == nil,
-                  keyedClaims.count == 1, let split = Self.split(h.offsets, streamBytes: keyedBytes) {
+                  keyedClaims.count == 1, !keyedClaims[0].inMetadata, let split = Self.split(h.offsets, streamBytes: keyedBytes) {
             keyedHeaderBytes = split.header
             keyGroupBytes = split.keyGroups
         }

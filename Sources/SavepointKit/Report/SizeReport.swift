@@ -50,13 +50,16 @@ public struct SizeReport: Codable, Sendable {
         /// order from `keyGroups.start`; `keyedHeaderBytes + Σ keyGroupBytes == keyedBytes`.
         public var keyGroupBytes: [Int64]?
         /// LSM keyed state: each file of the RocksDB instance (SST tables, MANIFEST, OPTIONS, the
-        /// meta data stream) and its bytes; they sum to `keyedBytes`.
+        /// meta data stream) and its bytes; those not `inMetadata` sum to `keyedBytes`.
         public var keyedFiles: [Part]?
     }
 
     public struct Part: Codable, Sendable {
         public var name: String
         public var bytes: Int64
+        /// Small files Flink inlines in `_metadata` (below `state.storage.fs.memory-threshold`):
+        /// their bytes are part of `metadataBytes`, not of the subtask's.
+        public var inMetadata: Bool
     }
 
     public struct State: Codable, Sendable {

@@ -42,7 +42,8 @@ import Testing
                     #expect(kg.count == (s.keyGroups.map { $0.end - $0.start + 1 } ?? -1))
                 }
                 if let files = s.keyedFiles {
-                    #expect(files.reduce(0) { $0 + $1.bytes } == s.keyedBytes)
+                    #expect(files.filter { !$0.inMetadata }.reduce(0) { $0 + $1.bytes } == s.keyedBytes)
+                    #expect(files.filter(\.inMetadata).reduce(0) { $0 + $1.bytes } <= report.metadataBytes)
                 }
             }
             for state in op.states {
