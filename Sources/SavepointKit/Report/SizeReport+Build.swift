@@ -135,11 +135,18 @@ extension SizeReport.Subtask {
     }
 
     /// A canonical stream's bytes by key group from the handle's offsets (the start of each key
-    /// group's block); nil when the offsets do not fit the stream.
+    /// group's block; 0 for a key group the heap backend wrote nothing for, as its snapshot leaves
+    /// the offset of an empty key group unset); nil when the offsets do not fit the stream.
     static func split(_ offsets: [Int64], streamBytes: Int64) -> (header: Int64, keyGroups: [Int64])? {
-        guard let first = offsets.first, first >= 0, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
-              offsets.last! <= streamBytes else { return nil }
-        let ends = offsets.dropFirst() + [streamBytes]
-        return (first, zip(offsets, ends).map { $1 - $0 })
+        let starts = offsets.filter { $0 > 0 }
+        guard let first = starts.first, zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }),
+              starts.last! <= streamBytes else { return nil }
+        var groups = [Int64](repeating: 0, count: offsets.count)
+        var end = streamBytes
+        for i in offsets.indices.reversed() where offsets[i] > 0 {
+            groups[i] = end - offsets[i]
+            end = offsets[i]
+        }
+        return (first, groups)
     }
 }

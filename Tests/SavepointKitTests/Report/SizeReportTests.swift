@@ -37,6 +37,9 @@ import Testing
             #expect(op.bytes == op.coordinatorBytes + op.subtasks.reduce(0) { $0 + $1.bytes }, "\(op.operatorId)")
             for s in op.subtasks {
                 #expect(s.bytes == s.keyedBytes + s.operatorBytes + s.channelBytes)
+                if case .some = s.keyGroups, s.keyedBytes > 0, s.keyedFiles == nil {
+                    #expect(s.keyGroupBytes != nil, "a canonical stream is split by key group: \(path) #\(s.index)")
+                }
                 if let kg = s.keyGroupBytes, let header = s.keyedHeaderBytes {
                     #expect(header + kg.reduce(0, +) == s.keyedBytes)
                     #expect(kg.count == (s.keyGroups.map { $0.end - $0.start + 1 } ?? -1))
