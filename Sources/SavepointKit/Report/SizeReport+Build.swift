@@ -52,21 +52,14 @@ extension SizeReport.Operator {
                             top: Int, keyGroupBytes: inout [Int64]) throws -> [SizeReport.State] {
         let handles = op.subtaskStates.compactMap { e in e.state?.managedKeyedState.map { (e.subtaskIndex, $0) } }
         guard !handles.isEmpty else { return [] }
-        var proxyStates: [StateMetaInfoSnapshot] = []
-        var keySerializer: SerializerSnapshot?
-        var tallies: [String: StateTally] = [:]
-        var order: [String] = []
-        for (subtask, handle) in handles {
+        // Subtasks side by side (as convert does), each tallied alone, then merged in subtask order.
+        let perSubtask = try ParallelJobs.run(count: handles.count) { j in
+            let (subtask, handle) = handles[j]
             let reader = try RawKeyedStateReaders.open(handle, of: op, in: savepoint)
-            if keySerializer == nil { keySerializer = reader.proxy.keySerializer }
+            let range = reader.keyGroupRange
             var local: [StateTally] = reader.proxy.states.map { meta in
-                if tallies[meta.name] == nil {
-                    order.append(meta.name)
-                    proxyStates.append(meta)
-                    tallies[meta.name] = StateTally(isList: KeyedStateKind(metaInfo: meta) == .list, top: top,
-                                                    maxParallelism: op.maxParallelism, subtasks: op.parallelism)
-                }
-                return tallies[meta.name]!
+                StateTally(isList: KeyedStateKind(metaInfo: meta) == .list, top: top,
+                           keyGroups: range.startKeyGroup..<(range.endKeyGroup + 1), subtasks: op.parallelism)
             }
             try reader.forEachKeyGroup { group in
                 let kg = group.keyGroup
@@ -74,7 +67,22 @@ extension SizeReport.Operator {
                     local[state].add(keyGroup: kg, subtask: subtask, key: key, value: value)
                 }
             }
-            for (i, meta) in reader.proxy.states.enumerated() { tallies[meta.name] = local[i] }
+            return (reader.proxy, local)
+        }
+        var proxyStates: [StateMetaInfoSnapshot] = []
+        let keySerializer = perSubtask.first?.0.keySerializer
+        var tallies: [String: StateTally] = [:]
+        var order: [String] = []
+        for (proxy, local) in perSubtask {
+            for (i, meta) in proxy.states.enumerated() {
+                if tallies[meta.name] == nil {
+                    order.append(meta.name)
+                    proxyStates.append(meta)
+                    tallies[meta.name] = StateTally(isList: local[i].isList, top: top,
+                                                    keyGroups: 0..<max(op.maxParallelism, 1), subtasks: op.parallelism)
+                }
+                tallies[meta.name]!.merge(local[i])
+            }
         }
         keyGroupBytes = order.reduce(into: [Int64](repeating: 0, count: max(op.maxParallelism, 1))) { sum, name in
             for (i, n) in tallies[name]!.perKeyGroup.enumerated() { sum[i] += n }

@@ -25,17 +25,20 @@ struct StateTally {
     var entries: Int64 = 0
     var keyBytes: Int64 = 0
     var valueBytes: Int64 = 0
+    /// Bytes per key group from `firstKeyGroup` (a subtask's range while it is tallied alone).
     var perKeyGroup: [Int64]
+    let firstKeyGroup: Int
     var perSubtask: [Int64]
     var largest: [Candidate] = []
     var nearLimit: [Candidate] = []
     /// The smallest of `largest` once it is full: most entries are compared with this only.
     var floor: Int64 = -1
 
-    init(isList: Bool, top: Int, maxParallelism: Int, subtasks: Int) {
+    init(isList: Bool, top: Int, keyGroups: Range<Int>, subtasks: Int) {
         self.isList = isList
         self.top = top
-        perKeyGroup = [Int64](repeating: 0, count: max(maxParallelism, 1))
+        firstKeyGroup = keyGroups.lowerBound
+        perKeyGroup = [Int64](repeating: 0, count: keyGroups.count)
         perSubtask = [Int64](repeating: 0, count: max(subtasks, 1))
     }
 
@@ -44,7 +47,8 @@ struct StateTally {
         entries += 1
         keyBytes += k
         valueBytes += v
-        if keyGroup < perKeyGroup.count { perKeyGroup[keyGroup] += k + v }
+        let at = keyGroup - firstKeyGroup
+        if at >= 0, at < perKeyGroup.count { perKeyGroup[at] += k + v }
         if subtask < perSubtask.count { perSubtask[subtask] += k + v }
         if isList, v >= Self.mergeLimitWarning, nearLimit.count < top {
             nearLimit.append(candidate(keyGroup, key, value))
@@ -61,5 +65,20 @@ struct StateTally {
     private func candidate(_ keyGroup: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Candidate {
         Candidate(keyGroup: keyGroup, key: Array(key), value: value.count <= Self.keptValueLimit ? Array(value) : nil,
                   keyBytes: Int64(key.count), valueBytes: Int64(value.count))
+    }
+
+    /// Adds another subtask's tally of the same state (subtasks are tallied side by side).
+    mutating func merge(_ other: StateTally) {
+        entries += other.entries
+        keyBytes += other.keyBytes
+        valueBytes += other.valueBytes
+        for (i, n) in other.perKeyGroup.enumerated() {
+            let at = other.firstKeyGroup + i - firstKeyGroup
+            if at >= 0, at < perKeyGroup.count { perKeyGroup[at] += n }
+        }
+        for i in perSubtask.indices { perSubtask[i] += other.perSubtask[i] }
+        nearLimit = Array((nearLimit + other.nearLimit).prefix(top))
+        largest = Array((largest + other.largest).sorted { $0.bytes > $1.bytes }.prefix(top))
+        floor = largest.count == top ? largest.map(\.bytes).min()! : -1
     }
 }
