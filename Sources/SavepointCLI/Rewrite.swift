@@ -4,7 +4,7 @@ import SavepointKit
 
 struct Rewrite: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Change operator ids and uids, remove operators, rename or drop states, offline.",
+        abstract: "Change uids, operators, max parallelism, states and keys, offline.",
         usage: """
             savepoint rewrite <input> <output> [--set-uid <old=new> ...]
                               [--set-operator-id <op=hex> ...]

@@ -1,0 +1,69 @@
+import Foundation
+import SavepointTestSupport
+import Testing
+
+/// `report --html` rendered by headless Chromium (Debian's `chromium`, installed by
+/// scripts/bootstrap): the charts are drawn and the numbers shown are `--json`'s. The screenshot
+/// stays in `.build/report-html/` as an artefact of the run.
+@Suite(.enabled(if: HeadlessChromium.path != nil, "needs chromium (scripts/bootstrap installs it)"))
+struct ReportHTMLTests {
+    static let artefacts = Fixture.root.deletingLastPathComponent().appendingPathComponent(".build/report-html")
+
+    static func chromium(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: HeadlessChromium.path!)
+        // As root (CI containers) Chromium needs --no-sandbox; nothing here is fetched from a network.
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
+
+    @Test(arguments: ["rocksdb-native", "filesystem"])
+    func chartsAreDrawnWithTheJSONsNumbers(_ form: String) throws {
+        let path = Fixture.root.appendingPathComponent("2.3.0/basic/\(form)/savepoint").path
+        try FileManager.default.createDirectory(at: Self.artefacts, withIntermediateDirectories: true)
+        let html = Self.artefacts.appendingPathComponent("\(form).html")
+        let json = try SavepointBinary.run(["report", path, "--top", "3", "--json", "--html", html.path])
+        #expect(json.status == 0, "\(json.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(!page.contains(" src=") && !page.contains("<link") && !page.contains("url("),
+                "scripts, styles and data are inline: the page fetches nothing")
+
+        let dom = try Self.chromium(["--dump-dom", html.absoluteString])
+        #expect(dom.contains("id=\"total-bytes\">\(doc["totalBytes"] as! Int)<"), "\(dom.prefix(2000))")
+        #expect(dom.contains("id=\"metadata-bytes\">\(doc["metadataBytes"] as! Int)<"))
+        let operators = try #require(doc["operators"] as? [[String: Any]])
+        let states = operators.flatMap { ($0["states"] as? [[String: Any]]) ?? [] }
+        // One treemap tile per state and subtask holding bytes.
+        let tiles = states.flatMap { ($0["subtaskBytes"] as? [Int]) ?? [] }.filter { $0 > 0 }
+        #expect(Self.count("class=\"tile\"", in: dom) == tiles.count && !tiles.isEmpty)
+        for bytes in tiles { #expect(dom.contains("data-bytes=\"\(bytes)\""), "\(bytes)") }
+        // One histogram bar per key group (at most 240 bars), the bars' bytes those of the JSON.
+        let keyGroups = operators.compactMap { $0["keyGroupBytes"] as? [Int] }.filter { !$0.isEmpty }
+        #expect(Self.count("class=\"bar\"", in: dom) == keyGroups.reduce(0) { $0 + min($1.count, 240) })
+        // The operators' bytes and every largest entry, as the JSON has them.
+        for op in operators { #expect(dom.contains("<td class=\"n\">\(op["bytes"] as! Int)</td>")) }
+        let largest = states.flatMap { ($0["largest"] as? [[String: Any]]) ?? [] }
+        #expect(Self.count("class=\"top-row\"", in: dom) == largest.count && !largest.isEmpty)
+
+        let shot = Self.artefacts.appendingPathComponent("\(form).png")
+        try? FileManager.default.removeItem(at: shot)
+        _ = try Self.chromium(["--window-size=1100,1400", "--screenshot=\(shot.path)", html.absoluteString])
+        let png = try Data(contentsOf: shot)
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
+    }
+}
+
+enum HeadlessChromium {
+    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+}
