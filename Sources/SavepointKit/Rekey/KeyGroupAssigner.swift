@@ -13,22 +13,22 @@ public struct KeyGroupAssigner: Sendable {
     /// `KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM`.
     public static let upperBoundMaxParallelism = 1 << 15
 
-    let hashes: [JavaKeyHash]
+    let hashes: [KeyHash]
     let keyOffsets: [Int]
     let stateNames: [String]
 
     /// Throws `RekeyError` when a state's key cannot be hashed from its bytes.
     public init(proxy: KeyedBackendSerializationProxy) throws {
-        let keyHash = try JavaKeyHash(proxy.keySerializer)
-        var hashes: [JavaKeyHash] = [], offsets: [Int] = []
+        let keyHash = try KeyHash(proxy.keySerializer)
+        var hashes: [KeyHash] = [], offsets: [Int] = []
         for state in proxy.states {
             if state.backendStateType == .priorityQueue {
                 guard let element = state.valueSerializer, case .composite(let c) = element.payload,
                       c.type == .timer, let key = c.nested.first else {
                     throw RekeyError.unknownQueueElement(
-                        state: state.name, type: state.valueSerializer.map(JavaKeyHash.typeName) ?? "no serializer")
+                        state: state.name, type: state.valueSerializer.map(KeyHash.typeName) ?? "no serializer")
                 }
-                hashes.append(try JavaKeyHash(key))
+                hashes.append(try KeyHash(key))
                 offsets.append(8)
             } else {
                 hashes.append(keyHash)

@@ -12,7 +12,7 @@ struct KeyedCheckContext {
     /// `CheckOnlySink` in place, else into a scratch buffer) validates it without building its `Value`s.
     let renderers: [CanonicalEntryJSON?]
     /// How to hash each state's keys from their bytes (nil: from the decoded key).
-    let hashers: [KeyBytesHash?]
+    let hashers: [KeyHash?]
     /// The serializer of the key inside the composite key (the timer's key for timers), and where
     /// the key starts after the key-group prefix (after the 8-byte timestamp for timers).
     let keySerializers: [any TypeSerializer]
@@ -27,14 +27,14 @@ struct KeyedCheckContext {
         self.subtask = subtask
         self.file = file
         renderers = schemas.map { CanonicalEntryJSON(schema: $0, header: []) }
-        var hashers: [KeyBytesHash?] = [], keySerializers: [any TypeSerializer] = [], offsets: [Int] = []
+        var hashers: [KeyHash?] = [], keySerializers: [any TypeSerializer] = [], offsets: [Int] = []
         for schema in schemas {
             let timer = schema.kind == .timer ? schema.stateSerializer as? TimerSerializer : nil
             let key = timer?.key ?? schema.keySerializer
             // The hash follows the state's key serializer (as `javaHashCode(of:)` does): bytes only
             // when the key inside the entry is of the same kind.
-            let hasher = KeyBytesHash(key)
-            hashers.append(hasher != nil && hasher == KeyBytesHash(schema.keySerializer) ? hasher : nil)
+            let hasher = KeyHash(key)
+            hashers.append(hasher != nil && hasher == KeyHash(schema.keySerializer) ? hasher : nil)
             keySerializers.append(key)
             offsets.append(timer == nil ? 0 : 8)
         }
@@ -59,8 +59,9 @@ extension Validator {
     /// state (held unretained: the context keeps the renderer alive; a lookup per entry retains it).
     mutating func checkEntryInPlace(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
                                     stateIndex: Int, keyGroup: Int, renderer: Unmanaged<CanonicalEntryJSON>,
-                                    hasher: KeyBytesHash?, _ c: KeyedCheckContext) -> Bool {
-        guard let hasher,
+                                    hasher: borrowing KeyHash?, _ c: KeyedCheckContext) -> Bool {
+        // Borrowed, not bound: a copy of the hasher per entry costs its outlined copy and destroy.
+        guard hasher != nil,
               renderer._withUnsafeGuaranteedRef({ $0.rendersSimply(key: key, value: value) })
         else { return false }
         return checkKeyBytes(key, keyGroup: keyGroup, stateIndex: stateIndex, hasher: hasher, c)
@@ -89,7 +90,7 @@ extension Validator {
         }
     }
 
-    mutating func checkKeyBytes(of raw: CanonicalKeyGroupBlock.RawEntry, hasher: KeyBytesHash, _ c: KeyedCheckContext) -> Bool {
+    mutating func checkKeyBytes(of raw: CanonicalKeyGroupBlock.RawEntry, hasher: KeyHash, _ c: KeyedCheckContext) -> Bool {
         let r = raw.keyAfterPrefix
         return r.storage.withUnsafeBufferPointer { all in
             guard let base = all.baseAddress, r.index <= r.end else { return false }
@@ -101,7 +102,7 @@ extension Validator {
     /// `checkKey` from the key's bytes: the same count, the same one check per run of equal keys,
     /// the same finding. False (nothing counted) when the bytes hold no key of the hasher's type.
     mutating func checkKeyBytes(_ keyAfterPrefix: UnsafeBufferPointer<UInt8>, keyGroup: Int, stateIndex: Int,
-                                hasher: KeyBytesHash, _ c: KeyedCheckContext) -> Bool {
+                                hasher: borrowing KeyHash?, _ c: KeyedCheckContext) -> Bool {
         let offset = c.keyOffsets[stateIndex]
         guard keyAfterPrefix.count >= offset else { return false }
         let rest = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset...])
@@ -111,7 +112,7 @@ extension Validator {
             checked.keyedEntries += 1
             return true
         }
-        guard let key = hasher.read(rest) else { return false }
+        guard let key = hasher?.read(rest) else { return false }
         let bytes = UnsafeBufferPointer(rebasing: keyAfterPrefix[offset..<(offset + key.length)])
         checked.keyedEntries += 1
         // Other bytes than the last key's (those would have been a prefix of `rest`): the same key

@@ -39,70 +39,6 @@ import Testing
         if fixture.form != "rocksdb-heap-timers-native" { #expect(timers > 0, "\(fixture): no timers checked") }
     }
 
-    /// Java's answers for boxed keys (`"key-0001".hashCode()`, `Long.valueOf(-2).hashCode()`, …,
-    /// as `jshell` prints them), read from the bytes Flink's serializers write.
-    @Test func boxedKeysHashAsJavaDoes() throws {
-        func hash(_ plan: JavaKeyHash, _ bytes: [UInt8]) throws -> Int32 {
-            var at = 0
-            let h = try bytes.withUnsafeBufferPointer { try plan.hashCode($0, at: &at) }
-            #expect(at == bytes.count)
-            return h
-        }
-        var w = ByteWriter()
-        w.writeStringValue("key-0001")
-        #expect(try hash(.string, w.bytes) == 452_866_735)
-        w = ByteWriter(); w.writeStringValue("é€𝄞")
-        #expect(try hash(.string, w.bytes) == 16_751_501)
-        #expect(try hash(.long, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE]) == 1)
-        #expect(try hash(.long, [0, 0, 0, 1, 0, 0, 0, 0]) == 1)
-        #expect(try hash(.int, [0xFF, 0xFF, 0xFE, 0x0C]) == -500)
-        #expect(try hash(.short, [0xFF, 0xFE]) == -2)
-        #expect(try hash(.byte, [0x80]) == -128)
-        #expect(try hash(.char, [0xFF, 0xFE]) == 65534)
-        #expect(try hash(.boolean, [1]) == 1231)
-        #expect(try hash(.boolean, [0]) == 1237)
-        // Double.valueOf(1.5).hashCode() == 1073217536, Float.valueOf(1.5f).hashCode() == 1069547520
-        #expect(try hash(.double, [0x3F, 0xF8, 0, 0, 0, 0, 0, 0]) == 1_073_217_536)
-        #expect(try hash(.float, [0x3F, 0xC0, 0, 0]) == 1_069_547_520)
-        // Any NaN hashes as the canonical one: Float.NaN.hashCode() == 2143289344.
-        #expect(try hash(.float, [0x7F, 0xC0, 0, 1]) == 2_143_289_344)
-        // Tuple2.of(7, 1L).hashCode() == 31 * 7 + 1
-        #expect(try hash(.tuple([.int, .long]), [0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 1]) == 218)
-        #expect(throws: FormatError.self) { try hash(.string, [0]) }
-        #expect(throws: FormatError.self) { try hash(.row(fields: [.int], supportsRowKind: true), []) }
-        #expect(throws: FormatError.self) { try hash(.long, [0, 0, 0]) }
-    }
-
-    /// `Row` and `Tuple2` keys, as Flink 2.3's serializers write them and `hashCode()` answers
-    /// (jshell with flink-dist on the class path): row kinds, null fields, nesting both ways, and
-    /// a row without row-kind bits (`RowSerializer` legacy mode).
-    @Test func rowsAndTuplesHashAsFlinksClassesDo() throws {
-        let row: JavaKeyHash = .row(fields: [.string, .int, .long], supportsRowKind: true)
-        let tuple: JavaKeyHash = .tuple([.string, row])
-        let cases: [(JavaKeyHash, String, Int32)] = [
-            // Row.ofKind(UPDATE_AFTER, "ab", null, -3L)
-            (row, "50036162fffffffffffffffd", 3_043_582),
-            // Row.of("ab", 5, 7L)
-            (row, "00036162000000050000000000000007", 3_044_641),
-            // Tuple2.of("k", Row.of("ab", 5, 7L))
-            (tuple, "026b00036162000000050000000000000007", 3_047_958),
-            // Row.of(Row.ofKind(UPDATE_AFTER, "ab", null, -3L), Tuple2.of("k", Row.of("ab", 5, 7L)), 2.5)
-            (.row(fields: [row, tuple, .double], supportsRowKind: true),
-             "0050036162fffffffffffffffd026b000361620000000500000000000000074004000000000000", -201_533_754),
-            // Row.of("x", (short) -4), no row kind
-            (.row(fields: [.string, .short], supportsRowKind: false), "000278fffc", 5669),
-        ]
-        for (plan, hex, expected) in cases {
-            let bytes = stride(from: 0, to: hex.count, by: 2).map { i -> UInt8 in
-                let at = hex.index(hex.startIndex, offsetBy: i)
-                return UInt8(hex[at..<hex.index(at, offsetBy: 2)], radix: 16)!
-            }
-            var at = 0
-            #expect(try bytes.withUnsafeBufferPointer { try plan.hashCode($0, at: &at) } == expected, "\(hex)")
-            #expect(at == bytes.count, "\(hex)")
-        }
-    }
-
     /// Keys whose hashCode is user code or an identity hash are refused, named as the user knows them.
     @Test func otherKeyTypesAreRefusedByName() throws {
         let fixture = try #require(Fixture.all.first { $0.description == "2.3.0/types/filesystem" })
@@ -125,7 +61,7 @@ import Testing
             }
         }
         // Tuple2 and Row of hashable fields are accepted.
-        #expect(try JavaKeyHash(try snapshot("tuple")) != .string)
-        if case .row = try JavaKeyHash(try snapshot("row")) {} else { Issue.record("Row not planned as a row") }
+        #expect(try KeyHash(try snapshot("tuple")) != .string)
+        if case .row = try KeyHash(try snapshot("row")) {} else { Issue.record("Row not planned as a row") }
     }
 }
