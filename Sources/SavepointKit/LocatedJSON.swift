@@ -1,5 +1,5 @@
-/// JSON with the byte offset of every value, so that a schema document's errors name a line and
-/// column (`JSONValue` parses without positions).
+/// JSON with the byte offset of every value, so that errors in a document a user wrote (a schema
+/// document) name a line and column; `JSONValue` is the same parse without positions.
 struct LocatedJSON {
     indirect enum Value {
         case object([(String, LocatedJSON)]), array([LocatedJSON]), string(String), number(String), bool(Bool), null
