@@ -6,9 +6,9 @@ extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
     /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["upsert"]
+    static let reservedOperations: [String] = []
     static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
-                                  "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism"]
+                                  "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism", "upsert"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -56,6 +56,7 @@ extension RewritePlan.Operation: Codable {
         case .keepKeys: "keep-keys"
         case .purgeExpiredTTL: "purge-expired-ttl"
         case .setMaxParallelism: "max-parallelism"
+        case .upsert: "upsert"
         }
     }
 
@@ -80,6 +81,13 @@ extension RewritePlan.Operation: Codable {
             if op?.isEmpty == true { throw PlanFormatError(message: "\(at).operator is empty") }
             let n = try PlanField.decode(Int.self, c, .to, at: at + ".to", expected: "a number (the new max parallelism)")
             self = .setMaxParallelism(operator: op, to: n)
+            return
+        }
+        if name == "upsert" {
+            // The lines of the file name their operators.
+            let file = try PlanField.decode(String.self, c, .file, at: at + ".file", expected: "a file of dump lines")
+            guard !file.isEmpty else { throw PlanFormatError(message: "\(at).file is empty") }
+            self = .upsert(file: file)
             return
         }
         let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
@@ -152,7 +160,7 @@ extension RewritePlan.Operation: Codable {
             try c.encode(to, forKey: .to)
         case let .dropState(_, state):
             try c.encode(state, forKey: .state)
-        case let .deleteKeys(_, file), let .keepKeys(_, file):
+        case let .deleteKeys(_, file), let .keepKeys(_, file), let .upsert(file):
             try c.encode(file, forKey: .file)
         case .purgeExpiredTTL: break
         case let .setMaxParallelism(_, n):
