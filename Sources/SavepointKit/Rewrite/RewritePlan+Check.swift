@@ -29,7 +29,7 @@ public struct OperatorChange: Sendable, Equatable {
     /// Entries whose values `--upsert` replaces, by state and canonical key (`UpsertFile.encode`),
     /// and the lines of the file they come from, matched while reading.
     var upserts: [String: [[UInt8]: UpsertEntry]] = [:]
-    var upsertMatches: UpsertMatches?
+    var upsertMatches: [UpsertMatches] = []
 
     /// The operator's id in the output.
     public var finalID: OperatorID { newID ?? before.operatorID }
@@ -49,7 +49,7 @@ public struct OperatorChange: Sendable, Equatable {
     func stages(now: Int64) -> [any KeyedEntryStage] {
         var out: [any KeyedEntryStage] = []
         // First: its lines name states and entries as the input has them.
-        if let upsertMatches, !upserts.isEmpty { out.append(UpsertStage(entries: upserts, matches: upsertMatches)) }
+        if !upserts.isEmpty { out.append(UpsertStage(entries: upserts)) }
         if !ttlPurges.isEmpty { out.append(TTLPurgeStage(ttl: ttlPurges, now: now)) }
         if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
         if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
@@ -210,15 +210,16 @@ extension RewritePlan {
                 throw SavepointError.usage("--remove-operator \(operators[index].displayName) and \(operation.commandLine) contradict: "
                     + "\(file):\(lines[0].number) writes into the removed operator")
             }
-            for (state, entries) in try UpsertFile.encode(lines, file: file, of: operators[index], in: savepoint) {
+            for (state, entries) in try UpsertFile.encode(lines, file: file, matches: matches, of: operators[index], in: savepoint) {
                 for (key, entry) in entries {
+                    // Within one file `encode` refuses it; here the other line is another file's.
                     if let earlier = change.upserts[state]?[key] {
-                        throw SavepointError.usage("--upsert: \(file):\(entry.line): the same entry as line \(earlier.line)")
+                        throw SavepointError.usage("--upsert: \(file):\(entry.line): the same entry as \(earlier.matches.file):\(earlier.line)")
                     }
                     change.upserts[state, default: [:]][key] = entry
                 }
             }
-            change.upsertMatches = matches
+            change.upsertMatches.append(matches)
             if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
             changes[index] = change
         }

@@ -127,7 +127,7 @@ public struct Rewriter {
 
     /// Every line of an upsert file matched an entry (read by now); else the rewrite fails.
     static func checkUpserts(_ changes: [OperatorChange]) throws {
-        for change in changes { try change.upsertMatches?.check() }
+        for matches in changes.flatMap(\.upsertMatches) { try matches.check() }
     }
 
     /// The operators (by id in the output) written through the pipeline: all with `--to`; else

@@ -16,11 +16,9 @@ import SavepointMetadata
 struct UpsertStage: KeyedEntryStage {
     /// Upserted entries by state name, then by canonical key after the prefix.
     let entries: [String: [[UInt8]: UpsertEntry]]
-    let matches: UpsertMatches
 
     func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
         let byIndex = input.states.map { entries[$0.name] }
-        let matches = self.matches
         // The route finds the entry's replacement, the transform (run right after the routes, for
         // the same entry, in the one thread that reads this subtask) hands it on.
         let found = Box()
@@ -29,7 +27,7 @@ struct UpsertStage: KeyedEntryStage {
             guard stateIndex < byIndex.count, let states = byIndex[stateIndex], key.count > keyGroupPrefixBytes else { return stateIndex }
             if let entry = states[Array(key[keyGroupPrefixBytes...])] {
                 found.value = entry.value
-                matches.add(entry.line)
+                entry.matches.add(entry.line)
             }
             return stateIndex
         }, transform: { _, _ in found.value })
@@ -38,10 +36,12 @@ struct UpsertStage: KeyedEntryStage {
     final class Box: @unchecked Sendable { var value: [UInt8]? }
 }
 
-/// One line of an upsert file, encoded: its line number and the state's value bytes.
+/// One line of an upsert file, encoded: its line number, the state's value bytes, and the lines
+/// of its file matched so far.
 struct UpsertEntry: Sendable, Equatable {
     var line: Int
     var value: [UInt8]
+    var matches: UpsertMatches
 }
 
 /// The lines of an upsert file that matched an entry, over every subtask's reader.
@@ -96,7 +96,7 @@ enum UpsertFile {
 
     /// The lines of one operator encoded with its states' serializers (the header of its first
     /// subtask: every subtask has the same serializers), by state and canonical key.
-    static func encode(_ lines: [Line], file: String, of op: OperatorState, in savepoint: Savepoint) throws -> [String: [[UInt8]: UpsertEntry]] {
+    static func encode(_ lines: [Line], file: String, matches: UpsertMatches, of op: OperatorState, in savepoint: Savepoint) throws -> [String: [[UInt8]: UpsertEntry]] {
         guard let keyed = op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first else {
             throw SavepointError.usage("--upsert: \(file):\(lines[0].number): operator \(op.displayName) has no keyed state")
         }
@@ -132,7 +132,7 @@ enum UpsertFile {
             if let earlier = out[line.state]?[canonicalKey] {
                 throw SavepointError.usage("\(at): the same entry as line \(earlier.line)")
             }
-            out[line.state, default: [:]][canonicalKey] = UpsertEntry(line: line.number, value: value)
+            out[line.state, default: [:]][canonicalKey] = UpsertEntry(line: line.number, value: value, matches: matches)
         }
         return out
     }

@@ -82,6 +82,27 @@ import Testing
         }
     }
 
+    /// Several files: each line is checked against its own file, and one entry in two files is refused.
+    @Test func severalFilesAreCheckedEachByItsLines() throws {
+        let fixture = try #require(Self.fixtures.first { $0.form == "hashmap-native" })
+        let dir = try Scratch.directory("rewrite-upsert-files")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (a, b) = (dir.appendingPathComponent("a.jsonl"), dir.appendingPathComponent("b.jsonl"))
+        let out = dir.appendingPathComponent("out")
+        let line = #"{"operator":"counter","state":"count","key":"key-0001","namespace":null,"value":9}"#
+        let missing = #"{"operator":"counter","state":"count","key":"no-such-key","namespace":null,"value":1}"#
+        func run() throws {
+            _ = try Rewriter(input: try Savepoint.open(fixture.savepointPath),
+                             plan: RewritePlan(operations: [.upsert(file: a.path), .upsert(file: b.path)])).write(to: out)
+        }
+        try Data(line.utf8).write(to: a)
+        try Data(("\n" + missing).utf8).write(to: b)
+        #expect { try run() } throws: { "\($0)".contains(b.path + ":2: no entry of state count") }
+        try Data(line.utf8).write(to: b)
+        #expect { try run() } throws: { "\($0)".contains(b.path + ":1: the same entry as " + a.path + ":1") }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func planFileReadsUpsert() throws {
         let plan = try JSONDecoder().decode(RewritePlan.self, from: Data(#"{"version":1,"operations":[{"operation":"upsert","file":"p.jsonl"}]}"#.utf8))
         #expect(plan.operations == [.upsert(file: "p.jsonl")])
