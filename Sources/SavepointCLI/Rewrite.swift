@@ -218,11 +218,12 @@ struct Rewrite: ParsableCommand {
             // Each state whose entries change; the others in one line.
             var unchanged = (states: 0, entries: Int64(0))
             for e in op.entries ?? [] where e.read > 0 {
-                guard e.dropped != 0 || op.droppedStates.contains(e.state) else {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) || e.replaced != nil else {
                     unchanged = (unchanged.states + 1, unchanged.entries + e.read)
                     continue
                 }
-                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
+                let replaced = e.replaced.map { ", \($0) \(r.dryRun ? "to replace" : "replaced")" } ?? ""
+                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")\(replaced)")
             }
             if unchanged.states > 0 {
                 lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")

@@ -19,7 +19,7 @@ import SavepointTestSupport
         #expect(!FileManager.default.fileExists(atPath: out))
         try Data((new + "\n").utf8).write(to: URL(fileURLWithPath: patch))
         let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--upsert", patch])
-        #expect(r.status == 0, "\(r.out)\(r.err)")
+        #expect(r.status == 0 && r.out.contains("count: 300 entries, 300 kept, 0 dropped, 1 replaced"), "\(r.out)\(r.err)")
         let before = try SavepointBinary.run(["dump", fixture.savepointPath]).out.split(separator: "\n").map(String.init)
         let after = try SavepointBinary.run(["dump", out]).out.split(separator: "\n").map(String.init)
         let expected = before.map { $0.hasPrefix(old) ? new : $0 }

@@ -50,6 +50,8 @@ import Testing
         try Data(patch).write(to: file)
         let report = try rewrite(path, file, to: dir.appendingPathComponent("out"))
         #expect(report.verified)
+        let entries = report.operators.flatMap { $0.entries ?? [] }
+        #expect(entries.filter { $0.replaced != nil }.map { "\($0.state) \($0.replaced!)" }.sorted() == ["buckets 1", "count 1"])
         let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(dir.appendingPathComponent("out").path), expected: expected)
         #expect(diff == nil, "\(fixture): \(diff ?? "")")
     }
