@@ -5,8 +5,6 @@ import SavepointMetadata
 extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
-    /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations: [String] = []
     static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
                                   "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism", "upsert"]
 
@@ -62,10 +60,6 @@ extension RewritePlan.Operation: Codable {
 
     init(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws {
         let name = try PlanField.decode(String.self, c, .operation, at: at + ".operation", expected: "a string")
-        if RewritePlan.reservedOperations.contains(name) {
-            throw PlanFormatError(message: "\(at): \(name) is not built yet; this version does "
-                + RewritePlan.builtOperations.joined(separator: ", "))
-        }
         guard RewritePlan.builtOperations.contains(name) else {
             throw PlanFormatError(message: "\(at): no operation \(name); the operations are "
                 + RewritePlan.builtOperations.joined(separator: ", "))
