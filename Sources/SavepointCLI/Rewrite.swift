@@ -13,6 +13,7 @@ struct Rewrite: ParsableCommand {
                               [--drop-state <op/state> ...]
                               [--delete-keys <op=file> ...]
                               [--keep-keys <op=file> ...]
+                              [--upsert <file.jsonl> ...]
                               [--purge-expired-ttl <[op/state=]duration> ...]
                               [--now <millis>]
                               [--max-parallelism <n|op=n> ...] [--to <form>]
@@ -31,6 +32,10 @@ struct Rewrite: ParsableCommand {
             states are column families). --delete-keys OP=FILE drops every entry
             and timer of the keys in FILE, --keep-keys OP=FILE all but those:
             one key a line as dump prints it ("k42", 42, ["a",1]).
+            --upsert FILE writes the values of FILE's lines, as dump prints them,
+            into the same entries (operator, state, key, namespace, userKey) of
+            value and map state, encoded with the state's serializer; a value
+            that does not fit, or a line matching no entry, is refused by line.
             --purge-expired-ttl 36h drops the entries of every TTL state whose
             last access + 36h is at or before --now (ms since the epoch; default:
             the clock); OP/STATE=DURATION names one state (value and map state;
@@ -79,6 +84,7 @@ struct Rewrite: ParsableCommand {
               savepoint rewrite SAVEPOINT /tmp/sp-total --rename-state counter/count=total
               savepoint rewrite SAVEPOINT /tmp/sp-lean --drop-state counter/events
               savepoint rewrite SAVEPOINT /tmp/sp-less --delete-keys counter=keys.jsonl
+              savepoint rewrite SAVEPOINT /tmp/sp-fixed --upsert patch.jsonl
               savepoint rewrite SAVEPOINT /tmp/sp-fresh --purge-expired-ttl 3650d \\
                   --now 1767225600000 --dry-run
               savepoint rewrite SAVEPOINT /tmp/sp-256 --max-parallelism 256
@@ -119,6 +125,10 @@ struct Rewrite: ParsableCommand {
 
     @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
     var keepKeys: [String] = []
+
+    @Option(help: ArgumentHelp("Replace the values of the entries of FILE's dump lines (repeatable).",
+                               valueName: "file.jsonl"), completion: .file(extensions: ["jsonl"]))
+    var upsert: [String] = []
 
     @Option(help: ArgumentHelp("Drop TTL entries expired after DURATION (36h, 3650d), in every TTL state or OP/STATE (repeatable).",
                                valueName: "[op/state=]duration"))
@@ -163,8 +173,9 @@ struct Rewrite: ParsableCommand {
             + removeOperator.map(RewritePlan.removeOperator) + renameState.map(RewritePlan.renameState)
             + dropState.map(RewritePlan.dropState) + deleteKeys.map(RewritePlan.deleteKeys) + keepKeys.map(RewritePlan.keepKeys)
             + purgeExpiredTtl.map(RewritePlan.purgeExpiredTTL) + maxParallelism.map(RewritePlan.setMaxParallelism)
+            + upsert.map { RewritePlan.Operation.upsert(file: $0) }
         guard !operations.isEmpty || to != nil else {
-            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --purge-expired-ttl, --max-parallelism, --to or --plan", exitCode: 2)
+            throw CommandFailure(message: "nothing to do: give --set-uid, --set-operator-id, --remove-operator, --rename-state, --drop-state, --delete-keys, --keep-keys, --upsert, --purge-expired-ttl, --max-parallelism, --to or --plan", exitCode: 2)
         }
         var options = Rewriter.Options(force: force, dryRun: dryRun, handleSignals: true)
         options.target = to
@@ -207,11 +218,12 @@ struct Rewrite: ParsableCommand {
             // Each state whose entries change; the others in one line.
             var unchanged = (states: 0, entries: Int64(0))
             for e in op.entries ?? [] where e.read > 0 {
-                guard e.dropped != 0 || op.droppedStates.contains(e.state) else {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) || e.replaced != nil else {
                     unchanged = (unchanged.states + 1, unchanged.entries + e.read)
                     continue
                 }
-                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")")
+                let replaced = e.replaced.map { ", \($0) \(r.dryRun ? "to replace" : "replaced")" } ?? ""
+                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")\(replaced)")
             }
             if unchanged.states > 0 {
                 lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")

@@ -26,6 +26,10 @@ public struct OperatorChange: Sendable, Equatable {
     public var operations: [String] = []
     /// Its new max parallelism (`--max-parallelism`), nil when it keeps its own.
     public var newMaxParallelism: Int?
+    /// Entries whose values `--upsert` replaces, by state and canonical key (`UpsertFile.encode`),
+    /// and the lines of the file they come from, matched while reading.
+    var upserts: [String: [[UInt8]: UpsertEntry]] = [:]
+    var upsertMatches: [UpsertMatches] = []
 
     /// The operator's id in the output.
     public var finalID: OperatorID { newID ?? before.operatorID }
@@ -34,7 +38,7 @@ public struct OperatorChange: Sendable, Equatable {
     /// rename of a stream's states alone, gets a new stream header).
     var changesKeyedState: Bool { !stateRenames.isEmpty || touchesEntries }
     /// Whether its keyed entries must be read and written again (not just copied).
-    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty || rekeys }
+    var touchesEntries: Bool { !droppedStates.isEmpty || deletedKeys != nil || keptKeys != nil || !ttlPurges.isEmpty || !upserts.isEmpty || rekeys }
     /// Whether its keyed entries move to other key groups (`KeyGroupRekeying`).
     var rekeys: Bool {
         newMaxParallelism.map { $0 != before.maxParallelism } == true && MaxParallelismChange.hasKeyedState(before)
@@ -44,6 +48,8 @@ public struct OperatorChange: Sendable, Equatable {
     /// the epoch) and key filters, then drops (names as the input has them), then renames.
     func stages(now: Int64) -> [any KeyedEntryStage] {
         var out: [any KeyedEntryStage] = []
+        // First: its lines name states and entries as the input has them.
+        if !upserts.isEmpty { out.append(UpsertStage(entries: upserts)) }
         if !ttlPurges.isEmpty { out.append(TTLPurgeStage(ttl: ttlPurges, now: now)) }
         if deletedKeys != nil || keptKeys != nil { out.append(KeyFilterStage(delete: deletedKeys, keep: keptKeys)) }
         if !droppedStates.isEmpty { out.append(DropStatesStage(names: droppedStates)) }
@@ -73,6 +79,7 @@ extension RewritePlan {
                 // An operation on the whole savepoint: a purge of every TTL state, of the operators
                 // that stay (applied once every removal is known).
                 if case .purgeExpiredTTL = operation { everywhere.append(operation) }
+                if case .upsert = operation { everywhere.append(operation) }
                 continue
             }
             let op = operators[index]
@@ -106,7 +113,7 @@ extension RewritePlan {
                         + (ttlStates.isEmpty ? "none" : ttlStates.joined(separator: ", ")))
                 }
                 change.ttlPurges[state] = try TTLPurgeStage.duration(ttl, option: "--purge-expired-ttl")
-            case .purgeExpiredTTL:
+            case .purgeExpiredTTL, .upsert:
                 break
             case let .deleteKeys(_, file), let .keepKeys(_, file):
                 let option = operation.commandLine.prefix { $0 != " " }
@@ -146,6 +153,7 @@ extension RewritePlan {
             changes[index] = change
         }
         for operation in everywhere {
+            if case let .upsert(file) = operation { try Self.upsert(file, operation: operation, in: savepoint, changes: &changes) }
             guard case let .purgeExpiredTTL(_, _, ttl) = operation else { continue }
             try Self.purgeEverywhere(ttl, operation: operation, in: savepoint, changes: &changes)
         }
@@ -182,9 +190,44 @@ extension RewritePlan {
         guard found else { throw SavepointError.usage("\(operation.commandLine): the savepoint has no TTL state") }
     }
 
+    /// `--upsert FILE`: the file's lines by the operator they name, encoded with its serializers;
+    /// an operator that does not exist, or is removed by the plan, is an error naming the line.
+    static func upsert(_ file: String, operation: Operation, in savepoint: Savepoint,
+                       changes: inout [Int: OperatorChange]) throws {
+        let lines = try UpsertFile.lines(file)
+        let matches = UpsertMatches(file: file, lines: Dictionary(uniqueKeysWithValues: lines.map {
+            ($0.number, "state \($0.state) of operator \($0.op) with key \($0.fields["key"]!.text)")
+        }))
+        let operators = savepoint.metadata.operatorStates
+        var byOperator: [Int: [UpsertFile.Line]] = [:]
+        for line in lines {
+            let index = try operatorIndex(line.op, in: operators, for: operation)
+            byOperator[index, default: []].append(line)
+        }
+        for (index, lines) in byOperator {
+            var change = changes[index] ?? OperatorChange(index: index, before: operators[index])
+            if change.removed {
+                throw SavepointError.usage("--remove-operator \(operators[index].displayName) and \(operation.commandLine) contradict: "
+                    + "\(file):\(lines[0].number) writes into the removed operator")
+            }
+            for (state, entries) in try UpsertFile.encode(lines, file: file, matches: matches, of: operators[index], in: savepoint) {
+                for (key, entry) in entries {
+                    // Within one file `encode` refuses it; here the other line is another file's.
+                    if let earlier = change.upserts[state]?[key] {
+                        throw SavepointError.usage("--upsert: \(file):\(entry.line): the same entry as \(earlier.matches.file):\(earlier.line)")
+                    }
+                    change.upserts[state, default: [:]][key] = entry
+                }
+            }
+            change.upsertMatches.append(matches)
+            if !change.operations.contains(operation.commandLine) { change.operations.append(operation.commandLine) }
+            changes[index] = change
+        }
+    }
+
     /// Whether a command line is of an operation on states (not on the operator's identity).
     static func changesStateOption(_ commandLine: String) -> Bool {
-        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys", "--purge-expired-ttl"].contains { commandLine.hasPrefix($0 + " ") }
+        ["--rename-state", "--drop-state", "--delete-keys", "--keep-keys", "--purge-expired-ttl", "--upsert"].contains { commandLine.hasPrefix($0 + " ") }
     }
 
     /// Each operation with the operator it acts on: the one its selector names, every operator for
@@ -293,7 +336,7 @@ extension RewritePlan.Operation {
     /// Whether the operation changes an operator's states (not its identity).
     var changesState: Bool {
         switch self {
-        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL, .setMaxParallelism: true
+        case .renameState, .dropState, .deleteKeys, .keepKeys, .purgeExpiredTTL, .setMaxParallelism, .upsert: true
         default: false
         }
     }

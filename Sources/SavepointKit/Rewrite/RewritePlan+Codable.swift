@@ -5,10 +5,8 @@ import SavepointMetadata
 extension RewritePlan: Codable {
     enum CodingKeys: String, CodingKey { case version, operations }
 
-    /// The operations issue 11 names that a later version builds; a plan using one is refused.
-    static let reservedOperations = ["upsert"]
     static let builtOperations = ["set-uid", "set-operator-id", "remove-operator", "rename-state", "drop-state",
-                                  "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism"]
+                                  "delete-keys", "keep-keys", "purge-expired-ttl", "max-parallelism", "upsert"]
 
     public init(from decoder: any Decoder) throws {
         let c: KeyedDecodingContainer<CodingKeys>
@@ -56,15 +54,12 @@ extension RewritePlan.Operation: Codable {
         case .keepKeys: "keep-keys"
         case .purgeExpiredTTL: "purge-expired-ttl"
         case .setMaxParallelism: "max-parallelism"
+        case .upsert: "upsert"
         }
     }
 
     init(_ c: KeyedDecodingContainer<CodingKeys>, at: String) throws {
         let name = try PlanField.decode(String.self, c, .operation, at: at + ".operation", expected: "a string")
-        if RewritePlan.reservedOperations.contains(name) {
-            throw PlanFormatError(message: "\(at): \(name) is not built yet; this version does "
-                + RewritePlan.builtOperations.joined(separator: ", "))
-        }
         guard RewritePlan.builtOperations.contains(name) else {
             throw PlanFormatError(message: "\(at): no operation \(name); the operations are "
                 + RewritePlan.builtOperations.joined(separator: ", "))
@@ -80,6 +75,13 @@ extension RewritePlan.Operation: Codable {
             if op?.isEmpty == true { throw PlanFormatError(message: "\(at).operator is empty") }
             let n = try PlanField.decode(Int.self, c, .to, at: at + ".to", expected: "a number (the new max parallelism)")
             self = .setMaxParallelism(operator: op, to: n)
+            return
+        }
+        if name == "upsert" {
+            // The lines of the file name their operators.
+            let file = try PlanField.decode(String.self, c, .file, at: at + ".file", expected: "a file of dump lines")
+            guard !file.isEmpty else { throw PlanFormatError(message: "\(at).file is empty") }
+            self = .upsert(file: file)
             return
         }
         let op = try PlanField.decode(String.self, c, .operator, at: at + ".operator", expected: "a uid or an operator id")
@@ -152,7 +154,7 @@ extension RewritePlan.Operation: Codable {
             try c.encode(to, forKey: .to)
         case let .dropState(_, state):
             try c.encode(state, forKey: .state)
-        case let .deleteKeys(_, file), let .keepKeys(_, file):
+        case let .deleteKeys(_, file), let .keepKeys(_, file), let .upsert(file):
             try c.encode(file, forKey: .file)
         case .purgeExpiredTTL: break
         case let .setMaxParallelism(_, n):

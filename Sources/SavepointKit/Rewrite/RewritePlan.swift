@@ -17,15 +17,13 @@ import SavepointMetadata
 ///         {"operation": "drop-state", "operator": "counter", "state": "events"},
 ///         {"operation": "delete-keys", "operator": "counter", "file": "bad-keys.jsonl"},
 ///         {"operation": "purge-expired-ttl", "operator": "types", "state": "ttlValue", "ttl": "36h"},
-///         {"operation": "max-parallelism", "to": 256}
+///         {"operation": "max-parallelism", "to": 256},
+///         {"operation": "upsert", "file": "patch.jsonl"}
 ///       ]
 ///     }
 ///
 /// `operator` is a uid, or an operator id in hex (32 digits, as Flink prints it); `max-parallelism`
-/// without one applies to every operator. The other
-/// operations of issue 11 (
-/// `upsert`) are names this format reserves: a plan that uses one is
-/// refused as not built yet rather than read as something else.
+/// without one applies to every operator; `upsert` takes none (its lines name their operators).
 public struct RewritePlan: Sendable, Equatable {
     public static let formatVersion = 1
 
@@ -56,6 +54,9 @@ public struct RewritePlan: Sendable, Equatable {
         /// every operator's (Flink requires one max parallelism per job vertex, chained operators
         /// included).
         case setMaxParallelism(operator: String?, to: Int)
+        /// The values of the dump lines in `file` replace those of the same entries (operator,
+        /// state, key, namespace, user key) of value and map state (`UpsertStage`).
+        case upsert(file: String)
 
         /// The operator selector the operation acts on (nil: every operator).
         public var operatorSelector: String? {
@@ -63,6 +64,7 @@ public struct RewritePlan: Sendable, Equatable {
             case let .setUid(op, _), let .setOperatorID(op, _), let .removeOperator(op), let .renameState(op, _, _),
                  let .dropState(op, _), let .deleteKeys(op, _), let .keepKeys(op, _): return op
             case let .purgeExpiredTTL(op, _, _), let .setMaxParallelism(op, _): return op
+            case .upsert: return nil
             }
         }
 
@@ -79,6 +81,7 @@ public struct RewritePlan: Sendable, Equatable {
             case let .purgeExpiredTTL(op?, state?, ttl): return "--purge-expired-ttl \(op)/\(state)=\(ttl)"
             case let .purgeExpiredTTL(_, _, ttl): return "--purge-expired-ttl \(ttl)"
             case let .setMaxParallelism(op, n): return "--max-parallelism " + (op.map { "\($0)=\(n)" } ?? "\(n)")
+            case let .upsert(file): return "--upsert \(file)"
             }
         }
     }

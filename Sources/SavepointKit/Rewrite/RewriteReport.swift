@@ -40,9 +40,12 @@ public struct RewriteReport: Codable, Sendable {
         public var read: Int64
         public var kept: Int64
         public var dropped: Int64
+        /// Entries whose value `--upsert` replaced (nil: none).
+        public var replaced: Int64?
 
-        public init(state: String, renamedTo: String?, read: Int64, kept: Int64) {
+        public init(state: String, renamedTo: String?, read: Int64, kept: Int64, replaced: Int64? = nil) {
             (self.state, self.renamedTo, self.read, self.kept, dropped) = (state, renamedTo, read, kept, read - kept)
+            self.replaced = replaced
         }
     }
 
@@ -84,7 +87,9 @@ public struct RewriteReport: Codable, Sendable {
             operators[k].entries = tally.read.keys.sorted().map { name in
                 let renamed = change.stateRenames[name]
                 let kept = change.droppedStates.contains(name) ? 0 : tally.kept[renamed ?? name] ?? 0
-                return StateEntries(state: name, renamedTo: renamed, read: tally.read[name] ?? 0, kept: kept)
+                // Every upserted line matched its entry once (else the rewrite failed).
+                let replaced = change.upserts[name].map { Int64($0.count) }
+                return StateEntries(state: name, renamedTo: renamed, read: tally.read[name] ?? 0, kept: kept, replaced: replaced)
             }
         }
     }

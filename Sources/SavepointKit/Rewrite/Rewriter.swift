@@ -75,6 +75,7 @@ public struct Rewriter {
                 pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill)
             }
             try pipeline.count(in: input)
+            try Self.checkUpserts(changes)
             report.addEntries(pipeline, changes)
             return report
         }
@@ -106,6 +107,7 @@ public struct Rewriter {
                 pipeline.rekeyings?.removeFiles()
                 try FileManager.default.removeItem(at: spill)
             }
+            try Self.checkUpserts(changes)
             let metadataBytes = try final.serialized()
             report.metadataSize = metadataBytes.count
             try Data(metadataBytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
@@ -121,6 +123,11 @@ public struct Rewriter {
         }
         report.seconds = ReportJSON.seconds(Date().timeIntervalSince(started))
         return report
+    }
+
+    /// Every line of an upsert file matched an entry (read by now); else the rewrite fails.
+    static func checkUpserts(_ changes: [OperatorChange]) throws {
+        for matches in changes.flatMap(\.upsertMatches) { try matches.check() }
     }
 
     /// The operators (by id in the output) written through the pipeline: all with `--to`; else
