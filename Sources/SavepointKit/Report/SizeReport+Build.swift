@@ -5,7 +5,7 @@ import SavepointMetadata
 
 extension SizeReport {
     /// Reads `savepoint` once: the files' sizes from the file system, then every keyed entry
-    /// through the readers `convert` uses, one key group at a time.
+    /// through the readers `convert` uses, one key group at a time (a canonical stream in place).
     public init(_ savepoint: Savepoint, top: Int = 10) throws {
         let inspect = try InspectReport(savepoint)
         let ledger = SizeLedger(savepoint)
@@ -61,10 +61,21 @@ extension SizeReport.Operator {
                 StateTally(isList: KeyedStateKind(metaInfo: meta) == .list, top: top,
                            keyGroups: range.startKeyGroup..<(range.endKeyGroup + 1), subtasks: op.parallelism)
             }
-            try reader.forEachKeyGroup { group in
-                let kg = group.keyGroup
-                group.forEach { state, key, value in
-                    local[state].add(keyGroup: kg, subtask: subtask, key: key, value: value)
+            if let stream = (reader as? KeyedStateStreamRawReader)?.stream, stream.layout == .canonical {
+                // Sizes do not depend on order: a canonical stream is tallied in place, as stored
+                // (no copy into key groups, no sorting), as `KeyedStateStreamRawReader.digest` does.
+                let prefix = stream.keyGroupPrefixBytes
+                for (kg, bytes) in stream.keyGroupRanges() {
+                    try stream.forEachEntryBytes(inKeyGroup: kg, byteRange: bytes) { state, keyAfterPrefix, value in
+                        local[state].add(keyGroup: kg, subtask: subtask, prefixBytes: prefix, keyAfterPrefix: keyAfterPrefix, value: value)
+                    }
+                }
+            } else {
+                try reader.forEachKeyGroup { group in
+                    let kg = group.keyGroup
+                    group.forEach { state, key, value in
+                        local[state].add(keyGroup: kg, subtask: subtask, key: key, value: value)
+                    }
                 }
             }
             return (reader.proxy, local)
@@ -107,16 +118,16 @@ extension SizeReport.Operator {
                 return e
             }
             // Largest first; equal sizes in key-group, then key order, so the list does not depend on the walk.
-            let largest = tally.largest.sorted {
-                $0.bytes != $1.bytes ? $0.bytes > $1.bytes
-                    : $0.keyGroup != $1.keyGroup ? $0.keyGroup < $1.keyGroup : $0.key.lexicographicallyPrecedes($1.key)
+            let largest = tally.largest.sorted { $0.ranks(above: $1) }
+            let nearLimit = tally.nearLimit.sorted {
+                $0.keyGroup != $1.keyGroup ? $0.keyGroup < $1.keyGroup : $0.key.lexicographicallyPrecedes($1.key)
             }
             return SizeReport.State(
                 name: name, kind: KeyedStateKind(metaInfo: proxyStates[i]).rawValue, entries: tally.entries,
                 keyBytes: tally.keyBytes, valueBytes: tally.valueBytes, bytes: tally.keyBytes + tally.valueBytes,
                 keyGroupSkew: SizeReport.Skew(tally.perKeyGroup), subtaskSkew: SizeReport.Skew(tally.perSubtask),
                 subtaskBytes: tally.perSubtask,
-                largest: largest.map(entry), nearMergeLimit: tally.nearLimit.map(entry))
+                largest: largest.map(entry), nearMergeLimit: nearLimit.map(entry))
         }
     }
 }

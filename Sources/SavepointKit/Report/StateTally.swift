@@ -2,7 +2,9 @@ import CanonicalFormat
 
 /// One keyed state's numbers, gathered while the report walks the key groups: entries, key and
 /// value bytes, bytes per key group and per subtask, and the `top` largest entries (a bounded
-/// list: memory is `top` entries per state, whatever the state's size).
+/// list: memory is `top` entries per state, whatever the state's size). Nothing here depends on
+/// the order entries come in (the largest are ranked with ties broken by key group, then key), so
+/// a canonical stream is tallied in stored order, unsorted.
 struct StateTally {
     /// RocksDB keeps a merged value below 2^31 bytes (its `std::string` size limit on merge, see
     /// facebook/rocksdb `db/merge_helper.cc`); a list value at half of that is reported.
@@ -13,11 +15,18 @@ struct StateTally {
 
     struct Candidate {
         var keyGroup: Int
+        /// The whole key, key-group prefix included.
         var key: [UInt8]
         var value: [UInt8]?
         var keyBytes: Int64
         var valueBytes: Int64
         var bytes: Int64 { keyBytes + valueBytes }
+
+        /// Largest first; equal sizes in key-group, then key order.
+        func ranks(above other: Candidate) -> Bool {
+            bytes != other.bytes ? bytes > other.bytes
+                : keyGroup != other.keyGroup ? keyGroup < other.keyGroup : key.lexicographicallyPrecedes(other.key)
+        }
     }
 
     let isList: Bool
@@ -31,8 +40,10 @@ struct StateTally {
     var perSubtask: [Int64]
     var largest: [Candidate] = []
     var nearLimit: [Candidate] = []
-    /// The smallest of `largest` once it is full: most entries are compared with this only.
+    /// The size of the lowest-ranked of `largest` once it is full: most entries are compared with this only.
     var floor: Int64 = -1
+    /// Where in `largest` that lowest-ranked entry is.
+    var lowest = 0
 
     init(isList: Bool, top: Int, keyGroups: Range<Int>, subtasks: Int) {
         self.isList = isList
@@ -42,8 +53,16 @@ struct StateTally {
         perSubtask = [Int64](repeating: 0, count: max(subtasks, 1))
     }
 
+    /// An entry whose key (`key`) holds its key-group prefix.
     mutating func add(keyGroup: Int, subtask: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        let k = Int64(key.count), v = Int64(value.count)
+        add(keyGroup: keyGroup, subtask: subtask, prefixBytes: 0, keyAfterPrefix: key, value: value)
+    }
+
+    /// An entry as a canonical stream stores it: `prefixBytes` of key-group prefix (not in the
+    /// buffer, rebuilt big-endian from `keyGroup` for the few entries kept), then `keyAfterPrefix`.
+    mutating func add(keyGroup: Int, subtask: Int, prefixBytes: Int, keyAfterPrefix: UnsafeBufferPointer<UInt8>,
+                      value: UnsafeBufferPointer<UInt8>) {
+        let k = Int64(prefixBytes + keyAfterPrefix.count), v = Int64(value.count)
         entries += 1
         keyBytes += k
         valueBytes += v
@@ -51,20 +70,38 @@ struct StateTally {
         if at >= 0, at < perKeyGroup.count { perKeyGroup[at] += k + v }
         if subtask < perSubtask.count { perSubtask[subtask] += k + v }
         if isList, v >= Self.mergeLimitWarning, nearLimit.count < top {
-            nearLimit.append(candidate(keyGroup, key, value))
+            nearLimit.append(Self.candidate(keyGroup, prefixBytes, keyAfterPrefix, value))
         }
-        guard top > 0, k + v > floor else { return }
+        guard top > 0, k + v >= floor else { return }
         if largest.count < top {
-            largest.append(candidate(keyGroup, key, value))
-        } else if let smallest = largest.indices.min(by: { largest[$0].bytes < largest[$1].bytes }) {
-            largest[smallest] = candidate(keyGroup, key, value)
+            largest.append(Self.candidate(keyGroup, prefixBytes, keyAfterPrefix, value))
+        } else {
+            // Equal to the lowest in size: kept only if it ranks above it (checked before copying).
+            if k + v == floor {
+                let low = largest[lowest]
+                guard keyGroup <= low.keyGroup else { return }
+                if keyGroup == low.keyGroup,
+                   !keyAfterPrefix.lexicographicallyPrecedes(low.key.dropFirst(prefixBytes)) { return }
+            }
+            largest[lowest] = Self.candidate(keyGroup, prefixBytes, keyAfterPrefix, value)
         }
-        if largest.count == top { floor = largest.map(\.bytes).min()! }
+        if largest.count == top { rankLowest() }
     }
 
-    private func candidate(_ keyGroup: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Candidate {
-        Candidate(keyGroup: keyGroup, key: Array(key), value: value.count <= Self.keptValueLimit ? Array(value) : nil,
-                  keyBytes: Int64(key.count), valueBytes: Int64(value.count))
+    /// The lowest-ranked of a full `largest`, and its size.
+    private mutating func rankLowest() {
+        lowest = largest.indices.min { largest[$1].ranks(above: largest[$0]) }!
+        floor = largest[lowest].bytes
+    }
+
+    private static func candidate(_ keyGroup: Int, _ prefixBytes: Int, _ keyAfterPrefix: UnsafeBufferPointer<UInt8>,
+                                  _ value: UnsafeBufferPointer<UInt8>) -> Candidate {
+        var key = [UInt8]()
+        key.reserveCapacity(prefixBytes + keyAfterPrefix.count)
+        for i in stride(from: prefixBytes - 1, through: 0, by: -1) { key.append(UInt8(truncatingIfNeeded: keyGroup >> (8 * i))) }
+        key.append(contentsOf: keyAfterPrefix)
+        return Candidate(keyGroup: keyGroup, key: key, value: value.count <= keptValueLimit ? Array(value) : nil,
+                         keyBytes: Int64(key.count), valueBytes: Int64(value.count))
     }
 
     /// Adds another subtask's tally of the same state (subtasks are tallied side by side).
@@ -78,7 +115,7 @@ struct StateTally {
         }
         for i in perSubtask.indices { perSubtask[i] += other.perSubtask[i] }
         nearLimit = Array((nearLimit + other.nearLimit).prefix(top))
-        largest = Array((largest + other.largest).sorted { $0.bytes > $1.bytes }.prefix(top))
-        floor = largest.count == top ? largest.map(\.bytes).min()! : -1
+        largest = Array((largest + other.largest).sorted { $0.ranks(above: $1) }.prefix(top))
+        if largest.count == top { rankLowest() } else { floor = -1 }
     }
 }
