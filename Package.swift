@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "Bytes"),
         .target(name: "Compression", dependencies: ["Bytes", "CSnappy", "CLZ4", "CZstd"]),
         .target(name: "FlinkSerialization", dependencies: ["Bytes"]),
+        // One protocol for the files of a savepoint wherever they live (local, S3).
+        .target(name: "Storage", dependencies: ["Bytes"]),
         .target(name: "SavepointMetadata", dependencies: ["Bytes"]),
         .target(name: "CanonicalFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization"]),
         .target(name: "LSMFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization", "CanonicalFormat"]),

@@ -1,0 +1,61 @@
+import Bytes
+
+/// Where a savepoint's files live: the local file system, or an object store (the `S3Storage`
+/// module). Every reader and writer goes through this protocol, so no operation knows which storage
+/// it reads, the way `NIOCore` keeps the channel API apart from `NIOPosix`'s sockets.
+///
+/// Paths are the storage's own: absolute file paths for local storage, `s3://bucket/key` for S3.
+/// An object store has no directories; a "directory" there is a key prefix that has objects below it.
+public protocol Storage: Sendable {
+    /// The scheme this storage serves ("file", "s3"), for messages.
+    var scheme: String { get }
+
+    /// What is at `path`: a regular file with its size, a directory (prefix), missing, or unusable
+    /// with the reason (`strerror`, or the object store's error code).
+    func status(_ path: String) -> FileStatus
+
+    /// Random access to `length` bytes at `offset` of the file at `path` (to its end when `length`
+    /// is nil). Errors name `path` and the reason in one line.
+    func source(_ path: String, offset: Int, length: Int?) throws -> any ByteSource
+
+    /// The entries directly below `directory` (names only, no path), in byte order of the name.
+    func list(_ directory: String) throws -> [StorageEntry]
+
+    /// A new file at `path`, written front to back; it exists under `path` only after `finish()`.
+    /// Local storage writes through a file; S3 uploads (multipart above a part size).
+    func create(_ path: String) throws -> any StorageWriter
+
+    /// Makes `path` a directory (and its parents). A no-op on an object store.
+    func makeDirectory(_ path: String) throws
+
+    /// Removes the file at `path`, or the directory (prefix) and everything below it.
+    func remove(_ path: String) throws
+}
+
+/// One entry of a listing.
+public struct StorageEntry: Sendable, Equatable {
+    public var name: String
+    public var isDirectory: Bool
+    /// The size of a file; 0 for a directory.
+    public var size: Int64
+
+    public init(name: String, isDirectory: Bool, size: Int64) {
+        self.name = name
+        self.isDirectory = isDirectory
+        self.size = size
+    }
+}
+
+/// A file being written. Bytes are appended in order; `finish()` makes the file appear whole,
+/// `abandon()` (also after a failed `write`) leaves nothing behind.
+public protocol StorageWriter: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    func finish() throws
+    func abandon()
+}
+
+extension StorageWriter {
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}
