@@ -6,7 +6,7 @@ import SavepointTestSupport
 /// `--subtasks I-J`: the shards' dumps together are the whole dump, each line in exactly one shard,
 /// for every fixture Flink wrote (canonical, native, retained checkpoints; broadcast and union
 /// operator state, timers, coordinators).
-@Suite struct DumpShardTests {
+@Suite struct SubtaskShardTests {
     static func lines(_ savepoint: Savepoint, shard: SubtaskShard?, jobs: Int = 1) throws -> [String: Int] {
         var filter = DumpFilter()
         filter.shard = shard
