@@ -7,7 +7,8 @@ struct Report: ParsableCommand {
         abstract: "Where a savepoint's bytes are, and which keys make its state big.",
         usage: """
             savepoint report <path> [--top <n>] [--json] [--html <out.html>]
-                             [--uids <uid,...>] [--uids-from <file>]
+                             [--subtasks <I-J>] [--uids <uid,...>]
+                             [--uids-from <file>]
             """,
         discussion: """
             Size accounting that adds up: _metadata plus every referenced file
@@ -27,6 +28,11 @@ struct Report: ParsableCommand {
             --html writes one self-contained page (no network): a treemap of
             entry bytes (operator, state, subtask), a histogram of bytes per
             key group and the largest entries; its numbers are --json's.
+
+            --subtasks I-J reports that share of every operator (_metadata and
+            coordinators with subtask 0): entries, bytes, totalBytes and the
+            per-key-group and per-subtask arrays of the shards add up to the
+            whole report's; skews and largest entries are the shard's own.
 
             Examples:
               savepoint report fixtures/2.3.0/basic/filesystem/savepoint
@@ -53,12 +59,15 @@ struct Report: ParsableCommand {
 
     @OptionGroup var names: UidOptions
 
+    @OptionGroup var shard: ShardOptions
+
     func validate() throws {
         if top < 0 { throw ValidationError("--top takes a count of 0 or more") }
     }
 
     func run() throws {
-        let report = try SizeReport(try names.open(path), top: top)
+        let savepoint = try names.open(path)
+        let report = try SizeReport(savepoint, top: top, shard: try shard.shard(of: savepoint))
         if let html {
             guard FileManager.default.createFile(atPath: html, contents: Data(try SizeReportHTML.page(report))) else {
                 throw CommandFailure(message: "\(html): cannot write the HTML report", exitCode: 2)
@@ -73,7 +82,8 @@ struct Report: ParsableCommand {
 
     static func text(_ r: SizeReport, width: Int) -> String {
         let b = InspectTable.bytes
-        var out = TextLayout.wrap("\(r.path): \(r.form), \(b(r.totalBytes)) (\(r.totalBytes) bytes), _metadata \(b(r.metadataBytes))",
+        let shardNote = r.subtasks.map { " (subtasks \($0))" } ?? ""
+        var out = TextLayout.wrap("\(r.path)\(shardNote): \(r.form), \(b(r.totalBytes)) (\(r.totalBytes) bytes), _metadata \(b(r.metadataBytes))",
                                   width: width)
         if !r.missingFiles.isEmpty {
             out += TextLayout.wrap("missing or unreadable (counted 0 bytes): " + r.missingFiles.joined(separator: ", "), width: width)

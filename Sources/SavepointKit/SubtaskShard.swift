@@ -57,3 +57,16 @@ public struct SubtaskShard: Sendable, Equatable, CustomStringConvertible {
         subtasks.lowerBound == subtasks.upperBound ? "\(subtasks.lowerBound)" : "\(subtasks.lowerBound)-\(subtasks.upperBound)"
     }
 }
+
+extension Savepoint {
+    /// The savepoint as far as `shard` holds it: each operator's subtasks in the shard, and its
+    /// coordinator state only in the shard holding subtask 0. Parallelism and max parallelism stay.
+    func restricted(to shard: SubtaskShard) -> Savepoint {
+        var part = self
+        for i in part.metadata.operatorStates.indices {
+            part.metadata.operatorStates[i].subtaskStates.removeAll { !shard.holds(subtask: $0.subtaskIndex) }
+            if !shard.holdsSavepointWide { part.metadata.operatorStates[i].coordinatorState = nil }
+        }
+        return part
+    }
+}

@@ -6,16 +6,23 @@ import SavepointMetadata
 extension SizeReport {
     /// Reads `savepoint` once: the files' sizes from the file system, then every keyed entry
     /// through the readers `convert` uses, one key group at a time (a canonical stream in place).
-    public init(_ savepoint: Savepoint, top: Int = 10) throws {
-        let inspect = try InspectReport(savepoint)
-        let ledger = SizeLedger(savepoint)
+    ///
+    /// `shard` (`--subtasks`): only those subtasks of each operator; `_metadata` and coordinator
+    /// bytes only in the shard holding subtask 0. Entries, bytes and per-key-group and per-subtask
+    /// arrays then add up over the shards to the whole report's (skews and largest entries are the shard's).
+    public init(_ savepoint: Savepoint, top: Int = 10, shard: SubtaskShard? = nil) throws {
+        let part = shard.map { savepoint.restricted(to: $0) } ?? savepoint
+        let inspect = try InspectReport(part)
+        var ledger = SizeLedger(savepoint)
+        if let shard { ledger.keep(shard) }
         path = savepoint.path
         form = inspect.form
-        metadataBytes = Int64(savepoint.metadataSize)
+        subtasks = shard?.description
+        metadataBytes = shard?.holdsSavepointWide ?? true ? Int64(savepoint.metadataSize) : 0
         self.top = top
         missingFiles = ledger.missing
-        operators = try savepoint.metadata.operatorStates.enumerated().map { o, op in
-            try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: savepoint, top: top)
+        operators = try part.metadata.operatorStates.enumerated().map { o, op in
+            try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: part, top: top)
         }
         totalBytes = metadataBytes + ledger.fileBytes
     }

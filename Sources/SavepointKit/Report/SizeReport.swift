@@ -9,6 +9,8 @@ import Foundation
 public struct SizeReport: Codable, Sendable {
     public var path: String
     public var form: String
+    /// `--subtasks I-J`: the shard this report covers (`SubtaskShard`); absent for the whole.
+    public var subtasks: String?
     public var totalBytes: Int64
     public var metadataBytes: Int64
     /// How many largest entries are listed per state (`--top`).

@@ -48,17 +48,9 @@ import SavepointTestSupport
         try SideBySideTests.misplacedKeys("filesystem") { path in
             let dir = URL(fileURLWithPath: path)
             var metadata = try CheckpointMetadata.read(from: Array(try Data(contentsOf: dir.appendingPathComponent("_metadata"))))
-            let k = try #require(metadata.operatorStates.firstIndex { $0.subtaskState(1)?.managedKeyedState != nil })
-            let j = try #require(metadata.operatorStates[k].subtaskStates.firstIndex { $0.subtaskIndex == 1 })
-            guard case var .keyGroups(h)? = metadata.operatorStates[k].subtaskStates[j].state?.managedKeyedState else {
-                throw CancellationError()
-            }
-            h.keyGroupRange = KeyGroupRange(startKeyGroup: h.keyGroupRange.startKeyGroup + 1,
-                                            numberOfKeyGroups: h.keyGroupRange.numberOfKeyGroups - 1)
-            h.offsets.removeFirst()
+            let h = try ValidateTests.dropFirstKeyGroupOfSubtask1(&metadata)
             guard case let .relativeFile(name, _) = h.delegate else { throw CancellationError() }
             try FileManager.default.removeItem(at: dir.appendingPathComponent(name))
-            metadata.operatorStates[k].subtaskStates[j].state?.managedKeyedState = .keyGroups(h)
             try Data(try metadata.serialized()).write(to: dir.appendingPathComponent("_metadata"))
 
             let (whole, shards) = try Self.expectShardsAddUp(path, "damaged copy")
