@@ -7,7 +7,7 @@ struct Report: ParsableCommand {
         abstract: "Where a savepoint's bytes are, and which keys make its state big.",
         usage: """
             savepoint report <path> [--top <n>] [--json] [--html <out.html>]
-                             [--subtasks <I-J>] [--uids <uid,...>]
+                             [--now <millis>] [--subtasks <I-J>] [--uids <uid,...>]
                              [--uids-from <file>]
             """,
         discussion: """
@@ -23,7 +23,11 @@ struct Report: ParsableCommand {
             min/median/max bytes per key group and per subtask, the --top
             largest entries with their keys as dump prints them (timer
             states: one entry per timer), and list values of 1 GiB or more
-            (RocksDB cannot merge a list value beyond 2 GiB).
+            (RocksDB cannot merge a list value beyond 2 GiB). TTL value and map
+            states: entries and bytes by the age of their last access (the TTL
+            timestamp), measured from --now (epoch milliseconds, default the
+            clock): after now, < 1 h, 1 h - 1 d, 1 d - 7 d, 7 d - 30 d, 30 d - 1 y,
+            1 y or more.
 
             --html writes one self-contained page (no network): a treemap of
             entry bytes (operator, state, subtask), a histogram of bytes per
@@ -57,6 +61,10 @@ struct Report: ParsableCommand {
                                valueName: "out.html"), completion: .file())
     var html: String?
 
+    @Option(help: ArgumentHelp("Measure TTL ages from this time, in epoch milliseconds (default: the clock).",
+                               valueName: "millis"))
+    var now: Int64?
+
     @OptionGroup var names: UidOptions
 
     @OptionGroup var shard: ShardOptions
@@ -67,7 +75,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let savepoint = try names.open(path)
-        let report = try SizeReport(savepoint, top: top, shard: try shard.shard(of: savepoint))
+        let report = try SizeReport(savepoint, top: top, shard: try shard.shard(of: savepoint), now: now)
         if let html {
             guard FileManager.default.createFile(atPath: html, contents: Data(try SizeReportHTML.page(report))) else {
                 throw CommandFailure(message: "\(html): cannot write the HTML report", exitCode: 2)
@@ -130,6 +138,11 @@ struct Report: ParsableCommand {
                     header: ["bytes", "key group", "key"],
                     rows: s.largest.map { e in [b(e.bytes), "\(e.keyGroup)", Self.identity(e)] },
                     width: width, flexible: 2)
+            }
+            for s in op.states {
+                guard let ages = s.ttlAge?.filter({ $0.entries > 0 }), !ages.isEmpty else { continue }
+                out += TextLayout.wrap("TTL ages in \(s.name): "
+                    + ages.map { "\($0.label) \($0.entries) (\(b($0.bytes)))" }.joined(separator: ", "), width: width)
             }
             for s in op.states where !s.nearMergeLimit.isEmpty {
                 out += TextLayout.wrap(Terminal.yellow("near RocksDB's 2 GiB merge limit in \(s.name): ")

@@ -1,3 +1,4 @@
+import Foundation
 import Bytes
 import CanonicalFormat
 import FlinkSerialization
@@ -10,7 +11,10 @@ extension SizeReport {
     /// `shard` (`--subtasks`): only those subtasks of each operator; `_metadata` and coordinator
     /// bytes only in the shard holding subtask 0. Entries, bytes and per-key-group and per-subtask
     /// arrays then add up over the shards to the whole report's (skews and largest entries are the shard's).
-    public init(_ savepoint: Savepoint, top: Int = 10, shard: SubtaskShard? = nil) throws {
+    ///
+    /// `now` (epoch milliseconds, default the clock) is when TTL ages are measured from.
+    public init(_ savepoint: Savepoint, top: Int = 10, shard: SubtaskShard? = nil, now: Int64? = nil) throws {
+        let now = now ?? Int64(Date().timeIntervalSince1970 * 1000)
         let part = shard.map { savepoint.restricted(to: $0) } ?? savepoint
         let inspect = try InspectReport(part)
         var ledger = SizeLedger(savepoint)
@@ -22,15 +26,16 @@ extension SizeReport {
         self.top = top
         missingFiles = ledger.missing
         operators = try part.metadata.operatorStates.enumerated().map { o, op in
-            try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: part, top: top)
+            try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: part, top: top, now: now)
         }
+        ttlNow = operators.contains { $0.states.contains { $0.ttlAge != nil } } ? now : nil
         totalBytes = metadataBytes + ledger.fileBytes
     }
 }
 
 extension SizeReport.Operator {
     init(_ op: OperatorState, index o: Int, inspected: InspectReport.Operator, ledger: SizeLedger, in savepoint: Savepoint,
-         top: Int) throws {
+         top: Int, now: Int64) throws {
         uid = inspected.uid
         name = inspected.name
         operatorId = inspected.operatorId
@@ -43,7 +48,7 @@ extension SizeReport.Operator {
         }
         bytes = coordinatorBytes + subtasks.reduce(0) { $0 + $1.bytes }
         var keyGroupBytes: [Int64] = []
-        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, keyGroupBytes: &keyGroupBytes)
+        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, now: now, keyGroupBytes: &keyGroupBytes)
         self.keyGroupBytes = keyGroupBytes
         columnFamilies = inspected.columnFamilies.map { families in
             families.map { cf in
@@ -56,7 +61,7 @@ extension SizeReport.Operator {
 
     /// Walks the operator's keyed state one key group at a time and tallies each state.
     static func keyedStates(_ op: OperatorState, inspected: InspectReport.Operator, in savepoint: Savepoint,
-                            top: Int, keyGroupBytes: inout [Int64]) throws -> [SizeReport.State] {
+                            top: Int, now: Int64, keyGroupBytes: inout [Int64]) throws -> [SizeReport.State] {
         let handles = op.subtaskStates.compactMap { e in e.state?.managedKeyedState.map { (e.subtaskIndex, $0) } }
         guard !handles.isEmpty else { return [] }
         // Subtasks side by side (as convert does), each tallied alone, then merged in subtask order.
@@ -66,7 +71,8 @@ extension SizeReport.Operator {
             let range = reader.keyGroupRange
             var local: [StateTally] = reader.proxy.states.map { meta in
                 StateTally(isList: KeyedStateKind(metaInfo: meta) == .list, top: top,
-                           keyGroups: range.startKeyGroup..<(range.endKeyGroup + 1), subtasks: op.parallelism)
+                           keyGroups: range.startKeyGroup..<(range.endKeyGroup + 1), subtasks: op.parallelism,
+                           ttl: TTLAges.timestampOffset(meta, keySerializer: reader.proxy.keySerializer).map { ($0, now) })
             }
             if let stream = (reader as? KeyedStateStreamRawReader)?.stream, stream.layout == .canonical {
                 // Sizes do not depend on order: a canonical stream is tallied in place, as stored
@@ -97,7 +103,8 @@ extension SizeReport.Operator {
                     order.append(meta.name)
                     proxyStates.append(meta)
                     tallies[meta.name] = StateTally(isList: local[i].isList, top: top,
-                                                    keyGroups: 0..<max(op.maxParallelism, 1), subtasks: op.parallelism)
+                                                    keyGroups: 0..<max(op.maxParallelism, 1), subtasks: op.parallelism,
+                                                    ttl: local[i].ttl)
                 }
                 tallies[meta.name]!.merge(local[i])
             }
@@ -134,7 +141,8 @@ extension SizeReport.Operator {
                 keyBytes: tally.keyBytes, valueBytes: tally.valueBytes, bytes: tally.keyBytes + tally.valueBytes,
                 keyGroupSkew: SizeReport.Skew(tally.perKeyGroup), subtaskSkew: SizeReport.Skew(tally.perSubtask),
                 subtaskBytes: tally.perSubtask,
-                largest: largest.map(entry), nearMergeLimit: nearLimit.map(entry))
+                largest: largest.map(entry), nearMergeLimit: nearLimit.map(entry),
+                ttlAge: tally.ttl.map { _ in TTLAges.buckets(entries: tally.ageEntries, bytes: tally.ageBytes) })
         }
     }
 }

@@ -16,6 +16,9 @@ public struct SizeReport: Codable, Sendable {
     /// How many largest entries are listed per state (`--top`).
     public var top: Int
     public var operators: [Operator]
+    /// The time TTL ages are measured from (`--now`, default the clock), in epoch milliseconds;
+    /// absent when no state has TTL values.
+    public var ttlNow: Int64?
     /// Referenced files that are missing or unreadable: they count 0 bytes.
     public var missingFiles: [String]
 
@@ -83,6 +86,20 @@ public struct SizeReport: Codable, Sendable {
         /// List values within a factor of two of RocksDB's merge limit (2^31 bytes of one merged
         /// value): a few more elements and RocksDB can no longer restore the list.
         public var nearMergeLimit: [Entry]
+        /// TTL value and map states: entries and bytes by the age of their last access at
+        /// `ttlNow` (`TTLAges`); absent for other states. The buckets' entries sum to `entries`
+        /// less those holding no timestamp.
+        public var ttlAge: [AgeBucket]?
+    }
+
+    /// Entries last accessed between `fromMillis` (inclusive) and `toMillis` (exclusive)
+    /// milliseconds before `ttlNow`; `fromMillis` absent: accessed after it, `toMillis` absent: no bound.
+    public struct AgeBucket: Codable, Sendable, Equatable {
+        public var label: String
+        public var fromMillis: Int64?
+        public var toMillis: Int64?
+        public var entries: Int64
+        public var bytes: Int64
     }
 
     /// Minimum, median and maximum of a set of byte counts.
