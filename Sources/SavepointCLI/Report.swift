@@ -29,6 +29,11 @@ struct Report: ParsableCommand {
             clock): after now, < 1 h, 1 h - 1 d, 1 d - 7 d, 7 d - 30 d, 30 d - 1 y,
             1 y or more.
 
+            Orphans, state nothing restores or reads: files beside _metadata it
+            does not reference (a chk-N directory's only), RocksDB column
+            families no state names, SST files the MANIFEST does not list, and
+            keyed states without entries (timers excepted).
+
             --html writes one self-contained page (no network): a treemap of
             entry bytes (operator, state, subtask), a histogram of bytes per
             key group and the largest entries; its numbers are --json's.
@@ -95,6 +100,12 @@ struct Report: ParsableCommand {
                                   width: width)
         if !r.missingFiles.isEmpty {
             out += TextLayout.wrap("missing or unreadable (counted 0 bytes): " + r.missingFiles.joined(separator: ", "), width: width)
+        }
+        for o in r.orphans {
+            let place = [o.operator.map { "operator \($0)" }, o.subtask.map { "subtask \($0)" }].compactMap { $0 }
+            out += TextLayout.wrap(Terminal.yellow("orphan \(o.kind): ") + o.name
+                + (place.isEmpty ? "" : " (" + place.joined(separator: ", ") + ")") + (o.kind == "empty-state" ? "" : ", \(b(o.bytes))"),
+                width: width)
         }
         let share = { (n: Int64) in r.totalBytes == 0 ? "" : String(format: "%.1f%%", Double(n) * 100 / Double(r.totalBytes)) }
         out += "\n"

@@ -87,6 +87,25 @@ struct ReportHTMLTests {
         _ = try Self.chromium(["--window-size=1100,1800", "--screenshot=\(shot.path)", html.absoluteString])
         #expect(try Data(contentsOf: shot).starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
+
+    /// Orphans: one row per orphan of the JSON, with its bytes.
+    @Test func orphansAreListedWithTheJSONsNumbers() throws {
+        let dir = try Scratch.directory("report-orphans")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("savepoint")
+        try FileManager.default.copyItem(at: Fixture.root.appendingPathComponent("2.3.0/basic/filesystem/savepoint"), to: copy)
+        try Data(repeating: 9, count: 321).write(to: copy.appendingPathComponent("leftover"))
+        let html = dir.appendingPathComponent("report.html")
+        let json = try SavepointBinary.run(["report", copy.path, "--top", "1", "--json", "--html", html.path])
+        #expect(json.status == 0, "\(json.err)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let orphans = try #require(doc["orphans"] as? [[String: Any]])
+        #expect(orphans.count == 1 && orphans[0]["kind"] as? String == "file" && orphans[0]["bytes"] as? Int == 321)
+        let dom = try Self.chromium(["--dump-dom", html.absoluteString])
+        #expect(Self.count("class=\"orphan-row\"", in: dom) == 1)
+        #expect(dom.contains("<td>file</td><td>\(orphans[0]["name"] as! String)</td><td></td><td class=\"n\"></td><td class=\"n\">321</td>"),
+                "\(dom.suffix(1500))")
+    }
 }
 
 enum HeadlessChromium {

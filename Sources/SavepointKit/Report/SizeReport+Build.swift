@@ -18,15 +18,28 @@ extension SizeReport {
         let part = shard.map { savepoint.restricted(to: $0) } ?? savepoint
         let inspect = try InspectReport(part)
         var ledger = SizeLedger(savepoint)
+        let holdsSavepointWide = shard?.holdsSavepointWide ?? true
+        orphans = !holdsSavepointWide ? [] : Orphan.files(
+            under: URL(fileURLWithPath: savepoint.metadataPath).deletingLastPathComponent().path,
+            referenced: Set(ledger.claims.filter { !$0.inMetadata }.map(\.path)))
         if let shard { ledger.keep(shard) }
         path = savepoint.path
         form = inspect.form
         subtasks = shard?.description
-        metadataBytes = shard?.holdsSavepointWide ?? true ? Int64(savepoint.metadataSize) : 0
+        metadataBytes = holdsSavepointWide ? Int64(savepoint.metadataSize) : 0
         self.top = top
         missingFiles = ledger.missing
         operators = try part.metadata.operatorStates.enumerated().map { o, op in
             try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: part, top: top, now: now)
+        }
+        orphans += operators.flatMap(\.orphans)
+        if shard == nil {
+            orphans += operators.flatMap { op in
+                // Every keyed operator has its timer services, pending timers or not: not orphans.
+                op.states.filter { $0.entries == 0 && $0.kind != "timer" }.map {
+                    Orphan(kind: "empty-state", name: $0.name, operator: op.uid ?? op.operatorId, bytes: 0)
+                }
+            }
         }
         ttlNow = operators.contains { $0.states.contains { $0.ttlAge != nil } } ? now : nil
         totalBytes = metadataBytes + ledger.fileBytes
@@ -48,7 +61,10 @@ extension SizeReport.Operator {
         }
         bytes = coordinatorBytes + subtasks.reduce(0) { $0 + $1.bytes }
         var keyGroupBytes: [Int64] = []
-        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, now: now, keyGroupBytes: &keyGroupBytes)
+        var orphans: [Orphan] = []
+        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, now: now, claims: mine,
+                                      keyGroupBytes: &keyGroupBytes, orphans: &orphans)
+        self.orphans = orphans
         self.keyGroupBytes = keyGroupBytes
         columnFamilies = inspected.columnFamilies.map { families in
             families.map { cf in
@@ -61,7 +77,8 @@ extension SizeReport.Operator {
 
     /// Walks the operator's keyed state one key group at a time and tallies each state.
     static func keyedStates(_ op: OperatorState, inspected: InspectReport.Operator, in savepoint: Savepoint,
-                            top: Int, now: Int64, keyGroupBytes: inout [Int64]) throws -> [SizeReport.State] {
+                            top: Int, now: Int64, claims: [SizeLedger.Claim], keyGroupBytes: inout [Int64],
+                            orphans: inout [Orphan]) throws -> [SizeReport.State] {
         let handles = op.subtaskStates.compactMap { e in e.state?.managedKeyedState.map { (e.subtaskIndex, $0) } }
         guard !handles.isEmpty else { return [] }
         // Subtasks side by side (as convert does), each tallied alone, then merged in subtask order.
@@ -91,13 +108,20 @@ extension SizeReport.Operator {
                     }
                 }
             }
-            return (reader.proxy, local)
+            var found: [Orphan] = []
+            if let lsm = reader as? LSMRawKeyedStateReader, case let .incrementalRemote(h) = handle {
+                found = Orphan.inInstance(lsm.state, handle: h, operator: inspected.uid ?? inspected.operatorId, subtask: subtask) { name in
+                    claims.filter { $0.subtask == subtask && $0.part == name }.reduce(0) { $0 + $1.bytes }
+                }
+            }
+            return (reader.proxy, local, found)
         }
         var proxyStates: [StateMetaInfoSnapshot] = []
         let keySerializer = perSubtask.first?.0.keySerializer
         var tallies: [String: StateTally] = [:]
         var order: [String] = []
-        for (proxy, local) in perSubtask {
+        orphans = perSubtask.flatMap(\.2)
+        for (proxy, local, _) in perSubtask {
             for (i, meta) in proxy.states.enumerated() {
                 if tallies[meta.name] == nil {
                     order.append(meta.name)

@@ -21,6 +21,9 @@ public struct SizeReport: Codable, Sendable {
     public var ttlNow: Int64?
     /// Referenced files that are missing or unreadable: they count 0 bytes.
     public var missingFiles: [String]
+    /// State nothing restores or reads: unreferenced files, column families without a state,
+    /// tables the MANIFEST does not list, states without entries (`Orphan` says which is which).
+    public var orphans: [Orphan]
 
     public struct Operator: Codable, Sendable {
         public var uid: String?
@@ -38,6 +41,14 @@ public struct SizeReport: Codable, Sendable {
         /// Entry bytes (keys and values of every state) per key group, `[0, maxParallelism)`;
         /// empty without keyed state.
         public var keyGroupBytes: [Int64]
+        /// This operator's column families without a state and tables no MANIFEST lists (also in
+        /// the report's `orphans`); not encoded.
+        var orphans: [Orphan] = []
+
+        enum CodingKeys: String, CodingKey {
+            case uid, name, operatorId, parallelism, maxParallelism, bytes, coordinatorBytes, subtasks, states,
+                 columnFamilies, keyGroupBytes
+        }
     }
 
     public struct Subtask: Codable, Sendable {

@@ -44,6 +44,9 @@ public enum SizeReportHTML {
         <table id="top-keys"><thead><tr><th>operator</th><th>state</th><th>key</th><th>bytes</th><th>key group</th></tr></thead>
         <tbody></tbody></table>
         <div id="ttl-ages"></div>
+        <h2>Orphans</h2>
+        <table id="orphans"><thead><tr><th>kind</th><th>name</th><th>operator</th><th>subtask</th><th>bytes</th></tr></thead>
+        <tbody></tbody></table>
 
         """
     }
@@ -152,6 +155,14 @@ public enum SizeReportHTML {
         table.appendChild(tr);
       }
       ages.appendChild(table);
+    }
+    const orphanBody = document.querySelector('#orphans tbody');
+    for (const o of report.orphans) {
+      const tr = document.createElement('tr');
+      tr.className = 'orphan-row';
+      cell(tr, o.kind); cell(tr, o.name); cell(tr, o.operator || ''); cell(tr, o.subtask === undefined ? '' : o.subtask, true);
+      cell(tr, o.bytes, true);
+      orphanBody.appendChild(tr);
     }
     """#
 }
