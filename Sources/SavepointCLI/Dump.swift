@@ -26,6 +26,10 @@ struct Dump: ParsableCommand {
             skip is one line on stderr (file, key groups, operator, subtask, why; JSON with
             --json) and the exit code is 1.
 
+            --subtasks I-J prints that share of every operator (a broadcast
+            state with the lowest subtask holding it): the shards' dumps
+            together are the whole dump, each line in one of them.
+
             Examples:
               savepoint dump fixtures/2.3.0/basic/filesystem/savepoint \\
                   --operator counter --state count
