@@ -34,8 +34,9 @@ struct Rewrite: ParsableCommand {
             one key a line as dump prints it ("k42", 42, ["a",1]).
             --upsert FILE writes the values of FILE's lines, as dump prints them,
             into the same entries (operator, state, key, namespace, userKey) of
-            value and map state, encoded with the state's serializer; a value
-            that does not fit, or a line matching no entry, is refused by line.
+            value and map state, encoded with the state's serializer; a line
+            matching no entry is inserted, in the key group Flink assigns its
+            key. A value that does not fit is refused by line.
             --purge-expired-ttl 36h drops the entries of every TTL state whose
             last access + 36h is at or before --now (ms since the epoch; default:
             the clock); OP/STATE=DURATION names one state (value and map state;
@@ -126,7 +127,7 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
     var keepKeys: [String] = []
 
-    @Option(help: ArgumentHelp("Replace the values of the entries of FILE's dump lines (repeatable).",
+    @Option(help: ArgumentHelp("Write FILE's dump lines into their entries, or insert them (repeatable).",
                                valueName: "file.jsonl"), completion: .file(extensions: ["jsonl"]))
     var upsert: [String] = []
 
