@@ -54,8 +54,8 @@ import Testing
         }
     }
 
-    /// An inserted entry is routed by the stages after upsert: a TTL purge or a dropped state
-    /// drops it too, and a dry run counts what it would insert.
+    /// An inserted entry is routed by the stages after upsert (a deleted key's goes too); upserting
+    /// into a dropped state contradicts the drop; a dry run counts what it would insert.
     @Test func insertedEntriesGoThroughLaterStagesAndDryRunCountsThem() throws {
         let fixture = try #require(Self.fixtures.first { $0.form == "rocksdb-native" })
         let dir = try Scratch.directory("rewrite-upsert-insert-keys")
@@ -65,6 +65,9 @@ import Testing
             + #"{"operator":"counter","state":"count","key":"stays","namespace":null,"value":2}"#).utf8).write(to: file)
         try Data(#""gone""#.utf8).write(to: keys)
         let out = dir.appendingPathComponent("out")
+        #expect { try rewrite(fixture.savepointPath, file, to: out, also: [.dropState(operator: "counter", state: "count")]) } throws: {
+            "\($0)".contains("--drop-state counter/count and --upsert \(file.path) contradict: line 1 writes into the dropped state")
+        }
         var dry = Rewriter.Options(dryRun: true)
         dry.now = 0
         let counted = try Rewriter(input: try Savepoint.open(fixture.savepointPath),
