@@ -39,8 +39,9 @@ struct Rewrite: ParsableCommand {
             key. A value that does not fit is refused by line.
             --purge-expired-ttl 36h drops the entries of every TTL state whose
             last access + 36h is at or before --now (ms since the epoch; default:
-            the clock); OP/STATE=DURATION names one state (value and map state;
-            the TTL is the job's StateTtlConfig, not in the savepoint).
+            the clock); OP/STATE=DURATION names one state (value, map and list
+            state, whose expired elements go; the TTL is the job's
+            StateTtlConfig, not in the savepoint).
             --max-parallelism N changes the number of key groups, which Flink
             never allows (FLINK-13093): every keyed entry and timer moves to the
             key group Flink assigns its key (murmur hash of the key's Java
