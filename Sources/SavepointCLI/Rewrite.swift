@@ -220,13 +220,15 @@ struct Rewrite: ParsableCommand {
             // Each state whose entries change; the others in one line.
             var unchanged = (states: 0, entries: Int64(0))
             for e in op.entries ?? [] where e.read > 0 || e.inserted != nil {
-                guard e.dropped != 0 || op.droppedStates.contains(e.state) || e.replaced != nil || e.inserted != nil else {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) || e.replaced != nil || e.inserted != nil
+                        || e.elementsDropped != nil else {
                     unchanged = (unchanged.states + 1, unchanged.entries + e.read)
                     continue
                 }
                 let replaced = e.replaced.map { ", \($0) \(r.dryRun ? "to replace" : "replaced")" } ?? ""
                 let inserted = e.inserted.map { ", \($0) \(r.dryRun ? "to insert" : "inserted")" } ?? ""
-                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")\(replaced)\(inserted)")
+                let elements = e.elementsDropped.map { ", \($0) list elements \(r.dryRun ? "to drop" : "dropped")" } ?? ""
+                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")\(replaced)\(inserted)\(elements)")
             }
             if unchanged.states > 0 {
                 lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")

@@ -1,6 +1,7 @@
 import Bytes
 import CanonicalFormat
 import FlinkSerialization
+import Foundation
 import SavepointMetadata
 
 /// `--purge-expired-ttl`: entries of TTL states whose last-access timestamp + the TTL is at or
@@ -19,6 +20,9 @@ struct TTLPurgeStage: KeyedEntryStage {
     let ttl: [String: Int64]
     /// Milliseconds since the epoch.
     let now: Int64
+    /// List elements dropped per state name, over every subtask (entries dropped whole are the
+    /// pipeline's tally).
+    let elementsDropped = ElementCount()
 
     enum Layout {
         case value, map
@@ -34,7 +38,7 @@ struct TTLPurgeStage: KeyedEntryStage {
             }
             return (layout, ttl)
         }
-        let now = self.now
+        let now = self.now, elements = elementsDropped
         func expired(_ timestamp: Int64, _ ttl: Int64) -> Bool {
             let (expiry, overflow) = timestamp.addingReportingOverflow(ttl)
             return !overflow && expiry <= now
@@ -52,9 +56,16 @@ struct TTLPurgeStage: KeyedEntryStage {
                 if value.first != 0 { return stateIndex }   // a null map value
                 at = 1
             case let .list(element):
-                guard let kept = try Self.unexpired(value, element, state: input.states[stateIndex].name, { expired($0, purge.ttl) }) else {
+                let name = input.states[stateIndex].name
+                var dropped: Int64 = 0
+                guard let kept = try Self.unexpired(value, element, state: name, {
+                    let due = expired($0, purge.ttl)
+                    if due { dropped += 1 }
+                    return due
+                }) else {
                     return stateIndex
                 }
+                elements.add(dropped, to: name)
                 if kept.isEmpty { return nil }
                 shortened.value = kept
                 return stateIndex
@@ -71,6 +82,14 @@ struct TTLPurgeStage: KeyedEntryStage {
     }
 
     final class ListBox: @unchecked Sendable { var value: [UInt8]? }
+
+    /// Counts by state name, shared by the subtasks' readers.
+    final class ElementCount: @unchecked Sendable {
+        private let lock = NSLock()
+        private var counts: [String: Int64] = [:]
+        func add(_ n: Int64, to state: String) { lock.withLock { counts[state, default: 0] += n } }
+        var byState: [String: Int64] { lock.withLock { counts } }
+    }
 
     /// A list value without its expired elements: nil when none expired, empty when all did.
     static func unexpired(_ value: UnsafeBufferPointer<UInt8>, _ element: TtlSerializer, state: String,

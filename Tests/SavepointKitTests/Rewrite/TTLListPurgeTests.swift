@@ -74,7 +74,8 @@ import Testing
         let untouched = RawKeyedEntry(stateIndex: events == 0 ? 1 : 0, key: [0, 9], value: [1, 2, 3])
         let reader = ArrayReader(proxy: proxy, groups: [RawKeyGroup(0, (entries + [untouched]).sorted(by: RawKeyedEntry.canonicalOrder))])
         let tally = EntryTally()
-        let staged = try StagedReader(base: reader, stages: [TTLPurgeStage(ttl: ["events": day], now: 4 * day)], tally: tally)
+        let stage = TTLPurgeStage(ttl: ["events": day], now: 4 * day)
+        let staged = try StagedReader(base: reader, stages: [stage], tally: tally)
         var out: [RawKeyedEntry] = []
         try staged.forEachKeyGroup { out += $0.rawEntries }
         #expect(out.sorted(by: RawKeyedEntry.canonicalOrder) == [
@@ -82,6 +83,7 @@ import Testing
             entries[2], untouched,
         ].sorted(by: RawKeyedEntry.canonicalOrder))
         #expect(tally.read["events"] == 3 && tally.kept["events"] == 2)
+        #expect(stage.elementsDropped.byState == ["events": 4], "two of the first list, both of the second")
     }
 
     @Test func nothingDueLeavesEveryListAndEverythingDueNone() throws {
