@@ -10,7 +10,9 @@ import SavepointMetadata
 /// information (`KeyedBackendSerializationProxy`) becomes, so writers, digests and names agree.
 ///
 /// Stages keep entries in their key group and never reorder states relative to each other, so a
-/// key group stays in canonical order. A transformation that moves entries between key groups or
+/// key group stays in canonical order; a stage may add entries to a key group of the reader's
+/// range (`BoundEntryStage.insert`: `--upsert` of a key the input lacks), which the reader sorts
+/// in. A transformation that moves entries between key groups or
 /// subtasks (re-keying for a new max parallelism) is not a stage: it is a `RawKeyedStateReader`
 /// built over several input subtasks (see `KeyedPipeline.reader`), and these stages then apply
 /// to what it hands on.
