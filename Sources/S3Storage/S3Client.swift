@@ -164,8 +164,9 @@ struct S3Client: Sendable {
                     return
                 }
             case let .failure(error):
+                let range = request.headers.first { $0.0 == "range" }.map { " \($0.1)" } ?? ""
                 failure = S3Error(object: request.object, code: "ConnectionFailed",
-                                  message: "\(request.method.rawValue) to \(configuration.endpoint ?? "AWS"): \(Self.describe(error))",
+                                  message: "\(request.method.rawValue)\(range) from \(configuration.endpoint ?? "AWS"): \(Self.describe(error))",
                                   attempts: number)
                 guard number < maxAttempts else {
                     promise.fail(failure)
@@ -207,6 +208,9 @@ struct S3Client: Sendable {
             case .connectTimeout: return "could not connect within 10 s"
             default: return "\(error)"
             }
+        }
+        if let error = error as? HTTPParserError, error == .invalidEOFState {
+            return "the server closed the connection before the answer was complete"
         }
         if let error = error as? IOError { return error.description }
         return "\(error)"

@@ -33,6 +33,13 @@ public struct S3Error: Error, CustomStringConvertible, Sendable, Equatable {
         return line.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// The same error naming `path` when the request was about its bucket (a listing).
+    func about(_ path: S3Path) -> S3Error {
+        var error = self
+        if object == "s3://\(path.bucket)" { error.object = path.description }
+        return error
+    }
+
     /// The code S3 gives when a HEAD (which has no body) fails with this status.
     static func codeForStatus(_ status: Int) -> String {
         switch status {

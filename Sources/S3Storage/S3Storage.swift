@@ -123,6 +123,10 @@ public final class S3Storage: Storage {
 
     public func list(_ directory: String) throws -> [StorageEntry] {
         let location = try parse(directory)
+        do { return try list(location, directory) } catch let error as S3Error { throw error.about(location) }
+    }
+
+    private func list(_ location: S3Path, _ directory: String) throws -> [StorageEntry] {
         let prefix = location.directoryPrefix
         var entries: [StorageEntry] = []
         var token: String?
@@ -159,6 +163,10 @@ public final class S3Storage: Storage {
     /// (S3's own DeleteObject is idempotent); a missing bucket is.
     public func remove(_ path: String) throws {
         let location = try parse(path)
+        do { try remove(location) } catch let error as S3Error { throw error.about(location) }
+    }
+
+    private func remove(_ location: S3Path) throws {
         if !location.key.isEmpty, !location.key.hasSuffix("/") {
             try client.wait(client.deleteObject(location))
         }
