@@ -23,10 +23,18 @@ final class FaultyProxy: @unchecked Sendable {
     private let faultFor: @Sendable (Int) -> Fault
     private let lock = NSLock()
     private var accepted = 0
+    private var heads = 0
+    private var active = 0
+    private var mostActive = 0
     private var open: Set<Int32> = []
     private var stopped = false
 
     var connections: Int { lock.withLock { accepted } }
+    /// The most client connections open at once.
+    var mostAtOnce: Int { lock.withLock { mostActive } }
+    /// Requests forwarded: request heads (up to a blank line) seen; exact for requests without a
+    /// body (GET, HEAD).
+    var requests: Int { lock.withLock { heads } }
 
     init(upstreamPort: Int, faultFor: @escaping @Sendable (Int) -> Fault) throws {
         self.upstreamPort = upstreamPort
@@ -74,6 +82,8 @@ final class FaultyProxy: @unchecked Sendable {
             let number: Int? = lock.withLock {
                 if stopped { return nil }
                 accepted += 1
+                active += 1
+                mostActive = max(mostActive, active)
                 open.insert(client)
                 return accepted
             }
@@ -84,7 +94,10 @@ final class FaultyProxy: @unchecked Sendable {
 
     private func handle(_ client: Int32, fault: Fault) {
         defer {
-            lock.withLock { _ = open.remove(client) }
+            lock.withLock {
+                _ = open.remove(client)
+                active -= 1
+            }
             close(client)
         }
         if case .internalError = fault {
@@ -102,8 +115,18 @@ final class FaultyProxy: @unchecked Sendable {
         guard connected == 0 else { close(upstream); return }
         lock.withLock { _ = open.insert(upstream) }
         let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            pump(from: client, to: upstream, limit: nil)
+        Thread.detachNewThread { [self] in
+            var tail: [UInt8] = []
+            pump(from: client, to: upstream, limit: nil) { bytes in
+                // Blank lines that end a head, also when split over two reads.
+                let seen = tail + bytes
+                var count = 0
+                for i in 0..<max(seen.count - 3, 0) where seen[i] == 13 && seen[i + 1] == 10 && seen[i + 2] == 13 && seen[i + 3] == 10 {
+                    if i + 4 > tail.count { count += 1 }
+                }
+                tail = Array(seen.suffix(3))
+                lock.withLock { heads += count }
+            }
             shutdown(upstream, Int32(SHUT_WR))
             done.signal()
         }
@@ -129,12 +152,13 @@ final class FaultyProxy: @unchecked Sendable {
 }
 
 /// Copies bytes until end of stream, an error, or `limit` bytes.
-private func pump(from source: Int32, to target: Int32, limit: Int?) {
+private func pump(from source: Int32, to target: Int32, limit: Int?, seen: ([UInt8]) -> Void = { _ in }) {
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     var left = limit ?? Int.max
     while left > 0 {
         let n = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, min($0.count, left), 0) }
         if n <= 0 { return }
+        seen(Array(buffer[0..<n]))
         var sent = 0
         while sent < n {
             let m = buffer.withUnsafeBytes { send(target, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }

@@ -99,6 +99,32 @@ final class S3StorageTests: XCTestCase {
         XCTAssertThrowsError(try storage.source(url("obj"), offset: 300_001, length: nil))
     }
 
+    func testAdjacentReadsShareOneGETAndReadAheadIsBounded() throws {
+        let bytes = pattern(300_000, seed: 8)
+        try write(makeStorage(), "seq", bytes)
+        let counting = try FaultyProxy(upstreamPort: Self.server!.port) { _ in .none }
+        defer { counting.stop() }
+        // 300 reads of 1000 bytes from 64 KiB chunks: one GET per chunk.
+        let storage = makeStorage(endpoint: counting.endpoint) { $0.chunkSize = 64 << 10; $0.readAhead = 0 }
+        let source = try storage.source(url("seq"), offset: 0, length: bytes.count)
+        var back: [UInt8] = []
+        for start in stride(from: 0, to: bytes.count, by: 1000) { back += try source.read(start..<(start + 1000)) }
+        XCTAssertTrue(back == bytes)
+        XCTAssertEqual(counting.requests, 5)
+
+        // With read-ahead 2 at most three GETs are out at once (moto closes each connection after its
+        // answer, so a connection is a request; one more for a connection the proxy has not closed yet).
+        let ahead = try FaultyProxy(upstreamPort: Self.server!.port) { _ in .none }
+        defer { ahead.stop() }
+        let prefetching = makeStorage(endpoint: ahead.endpoint) { $0.chunkSize = 16 << 10; $0.readAhead = 2 }
+        let again = try prefetching.source(url("seq"), offset: 0, length: bytes.count)
+        back = []
+        for start in stride(from: 0, to: bytes.count, by: 10_000) { back += try again.read(start..<(start + 10_000)) }
+        XCTAssertTrue(back == bytes)
+        XCTAssertEqual(ahead.requests, 19)
+        XCTAssertLessThanOrEqual(ahead.mostAtOnce, 4)
+    }
+
     func testListWithPrefixesAndPages() throws {
         let storage = makeStorage { $0.listPageSize = 2 }
         for key in ["sp/_metadata", "sp/chk/b", "sp/chk/a", "sp/op-1/x", "sp/zz", "sp-other/y", "sp/op-1/deep/z"] {
