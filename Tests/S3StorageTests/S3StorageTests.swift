@@ -93,6 +93,21 @@ final class S3StorageTests: XCTestCase {
         XCTAssertThrowsError(try segment.read(199_990..<200_001)) { error in
             XCTAssertTrue(error is FormatError, "\(error)")
         }
+        // Readers on several threads at once share the source (as pread does for local files).
+        let wrong = Findings()
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for i in 0..<10 {
+                let a = (thread * 47_000 + i * 9_000) % 190_000
+                do {
+                    if try segment.read(a..<(a + 10_000)) != Array(bytes[(1000 + a)..<(11_000 + a)]) {
+                        wrong.add("\(a)")
+                    }
+                } catch {
+                    wrong.add("\(a): \(error)")
+                }
+            }
+        }
+        XCTAssertEqual(wrong.all, [])
         // From an offset to the end.
         let tail = try storage.source(url("obj"), offset: 299_000, length: nil)
         XCTAssertEqual(try tail.read(0..<1000), Array(bytes[299_000...]))
@@ -258,6 +273,14 @@ final class S3StorageTests: XCTestCase {
         XCTAssertEqual(flaky.connections, 2)
         XCTAssertEqual(try storage.source(url("flaky"), offset: 0, length: nil).read(0..<5000), bytes)
     }
+}
+
+/// What threads found, collected under a lock.
+final class Findings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: [String] = []
+    func add(_ finding: String) { lock.withLock { found.append(finding) } }
+    var all: [String] { lock.withLock { found } }
 }
 
 /// Deterministic bytes that differ at every offset of interest.
