@@ -72,8 +72,9 @@ extension KeyedStateSchema {
         }
     }
 
-    /// A value whose serializer may read to the end (Kryo, opaque): its decoded extent when what
-    /// follows is plausible (for Kryo of unknown encoding, each encoding's), else the probed one.
+    /// A value whose serializer may read to the end (Kryo, opaque, a composite holding one): its
+    /// decoded extent (for Kryo of unknown encoding, each encoding's) when nothing in it took the rest
+    /// of the input and what follows is plausible; else the probed one.
     func readUnframedValue(_ r: inout ByteReader, context: HeapKeyGroupBlock.Context, entriesAfter: Int) throws -> Value {
         guard let stateSerializer else { throw r.error("state '\(metaInfo.name)' has no value serializer") }
         var tries: [any TypeSerializer] = [stateSerializer]
@@ -84,7 +85,7 @@ extension KeyedStateSchema {
         }
         for serializer in tries {
             var exact = r
-            guard let v = try? serializer.read(from: &exact) else { continue }
+            guard let v = try? serializer.read(from: &exact), !v.tookRestOfInput else { continue }
             var next = exact
             let plausible = entriesAfter > 0
                 ? (try? nextEntryIsPlausible(&next, context: context)) == true

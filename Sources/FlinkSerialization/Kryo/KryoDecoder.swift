@@ -99,7 +99,7 @@ struct KryoDecoder {
         default:
             let id = marker - 2
             guard id < references.count else {
-                throw r.error("Kryo reference \(id) points past the \(references.count) objects read", at: at)
+                throw r.error("Kryo reference \(id) names no object read before it (\(references.count) so far)", at: at)
             }
             guard let value = references[id] else {
                 throw r.error("Kryo reference \(id) points into an object that contains itself", at: at)

@@ -100,7 +100,8 @@ extension KryoDecoder {
         if encoding == .kryo2 {
             if hasComparator { _ = try readClassAndObject(&r) }
             let size = try r.kryoCount("a Kryo collection size")
-            return try (0..<size).map { _ in try readClassAndObject(&r) }
+            try r.require(size, for: "a Kryo collection of \(size) elements")
+            return try Self.elements(size) { try readClassAndObject(&r) }
         }
         let (sameClass, n) = try r.kryoVarIntFlag("a Kryo collection size")
         guard n > 0 else { return [] }  // a null collection inside another: Kryo 5 writes 0
@@ -109,10 +110,10 @@ extension KryoDecoder {
         guard size > 0 else { return [] }
         // Each element takes at least one byte.
         try r.require(size, for: "a Kryo collection of \(size) elements")
-        guard sameClass else { return try (0..<size).map { _ in try readClassAndObject(&r) } }
-        guard let cls = try readClass(&r) else { return Array(repeating: .null, count: size) }
+        guard sameClass else { return try Self.elements(size) { try readClassAndObject(&r) } }
+        guard let cls = try readClass(&r) else { return Self.elements(size) { .null } }
         let hasNull = try r.readU8("a Kryo has-null flag") != 0
-        return try (0..<size).map { _ in try readObject(&r, cls, mayBeNull: hasNull) }
+        return try Self.elements(size) { try readObject(&r, cls, mayBeNull: hasNull) }
     }
 
     mutating func readMap(_ r: inout ByteReader, hasComparator: Bool) throws -> Value {
@@ -141,7 +142,7 @@ extension KryoDecoder {
         let size = try r.kryoCount("an Arrays.asList length")
         try r.require(size, for: "an Arrays.asList of \(size) elements")
         _ = try readClass(&r)
-        return .list(try (0..<size).map { _ in try readClassAndObject(&r) })
+        return .list(try Self.elements(size) { try readClassAndObject(&r) })
     }
 
     mutating func readArray(_ r: inout ByteReader, _ cls: String) throws -> Value {
@@ -152,23 +153,31 @@ extension KryoDecoder {
         try r.require(size, for: "a Kryo array of \(size) elements")
         switch cls {
         case "[B": return .bytes(try r.readBytes(size, what: "a Kryo byte array"))
-        case "[I": return .list(try (0..<size).map { _ in .int(Int64(try r.kryoZigZagInt("an int"))) })
-        case "[J": return .list(try (0..<size).map { _ in .int(try r.kryoZigZagLong("a long")) })
-        case "[S": return .list(try (0..<size).map { _ in .int(Int64(Int16(bitPattern: try r.kryoFixed16(e)))) })
-        case "[C": return .list(try (0..<size).map { _ in .char(try r.kryoFixed16(e)) })
-        case "[F": return .list(try (0..<size).map { _ in .float(Float(bitPattern: try r.kryoFixed32(e))) })
-        case "[D": return .list(try (0..<size).map { _ in .double(Double(bitPattern: try r.kryoFixed64(e))) })
-        case "[Z": return .list(try (0..<size).map { _ in .bool(try r.readU8("a boolean") == 1) })
-        case "[Ljava.lang.String;": return .list(try (0..<size).map { _ in try r.kryoString() })
+        case "[I": return .list(try Self.elements(size) { .int(Int64(try r.kryoZigZagInt("an int"))) })
+        case "[J": return .list(try Self.elements(size) { .int(try r.kryoZigZagLong("a long")) })
+        case "[S": return .list(try Self.elements(size) { .int(Int64(Int16(bitPattern: try r.kryoFixed16(e)))) })
+        case "[C": return .list(try Self.elements(size) { .char(try r.kryoFixed16(e)) })
+        case "[F": return .list(try Self.elements(size) { .float(Float(bitPattern: try r.kryoFixed32(e))) })
+        case "[D": return .list(try Self.elements(size) { .double(Double(bitPattern: try r.kryoFixed64(e))) })
+        case "[Z": return .list(try Self.elements(size) { .bool(try r.readU8("a boolean") == 1) })
+        case "[Ljava.lang.String;": return .list(try Self.elements(size) { try r.kryoString() })
         default:
             guard cls.hasPrefix("[L"), cls.hasSuffix(";") else { throw Undecodable(className: cls, index: r.index) }
             let element = String(cls.dropFirst(2).dropLast())
             // `ObjectArraySerializer`: elements of a final class carry no class of their own.
             if Self.finalElementClasses.contains(element) {
-                return .list(try (0..<size).map { _ in try readObject(&r, element, mayBeNull: true) })
+                return .list(try Self.elements(size) { try readObject(&r, element, mayBeNull: true) })
             }
-            return .list(try (0..<size).map { _ in try readClassAndObject(&r) })
+            return .list(try Self.elements(size) { try readClassAndObject(&r) })
         }
+    }
+
+    /// `count` elements read one by one: the count comes from the input, so nothing is reserved for
+    /// it (a `map` over a range would reserve all of it up front).
+    static func elements(_ count: Int, _ next: () throws -> Value) rethrows -> [Value] {
+        var out: [Value] = []
+        for _ in 0..<count { out.append(try next()) }
+        return out
     }
 
     static let finalElementClasses: Set<String> = [

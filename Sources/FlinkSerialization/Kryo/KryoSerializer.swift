@@ -3,9 +3,10 @@ import Bytes
 /// Kryo decoding without the job's classes, for dump and for `upgrade`.
 ///
 /// `decode` reads one value as Flink's `KryoSerializer` wrote it (`kryo.writeClassAndObject`, see
-/// `KryoDecoder`) and returns ordinary values: a list or set as `.list` (in stored order), a map as `.map`, boxed numbers as `.int` / `.float` / `.double`, `char`
-/// as `.char`, strings as `.string`, `byte[]` as `.bytes`, `BigInteger` / `BigDecimal` / `UUID` as
-/// their Java text (`.string`), `Date` as epoch milliseconds. A class it cannot read (a user class
+/// `KryoDecoder`) and returns ordinary values: a list or set as `.list` (in stored order), a map as
+/// `.map`, boxed numbers as `.int` / `.float` / `.double`, `char` as `.char`, strings as `.string`,
+/// `byte[]` as `.bytes`, `BigInteger` / `BigDecimal` / `UUID` as their Java text (`.string`), `Date` as
+/// epoch milliseconds. A class it cannot read (a user class
 /// written field by field, an enum by ordinal, a class with its own serializer) makes the whole value
 /// `undecodable(className:bytes:)` over the rest of the input.
 public enum KryoDecoding {
@@ -117,5 +118,21 @@ public struct KryoSerializer: TypeSerializer {
         }
         let bytes = try r.readBytes(r.remaining, what: "a Kryo value")
         return KryoDecoding.undecodable(className: typeClassName, bytes: bytes)
+    }
+}
+
+extension Value {
+    /// Whether some part of the value was read to the end of its input (an opaque `.raw`, a Kryo value
+    /// that did not decode), so its end is not known from the bytes.
+    public var tookRestOfInput: Bool {
+        switch self {
+        case .raw: true
+        case .kryo(let decoded, _): KryoDecoding.isUndecodable(decoded)
+        case .list(let items), .tuple(let items), .row(_, let items): items.contains { $0.tookRestOfInput }
+        case .pojo(_, let fields): fields.contains { $0.value.tookRestOfInput }
+        case .map(let entries): entries.contains { $0.key.tookRestOfInput || $0.value.tookRestOfInput }
+        case .ttl(_, let v): v.tookRestOfInput
+        default: false
+        }
     }
 }
