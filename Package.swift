@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Modules, lowest first; each depends only on those above it:
-//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat
-//   -> LSMFormat (RocksDB files, and Flink's state layout in them)
+//   Bytes, Compression (+ C shims) -> FlinkSerialization, Storage (local files; S3 in its own
+//   module) -> SavepointMetadata, CanonicalFormat -> LSMFormat (RocksDB files, and Flink's state
+//   layout in them)
 //   -> SavepointKit (operations) -> SavepointCLI (the `savepoint` binary).
 let package = Package(
     name: "savepoint",
@@ -26,15 +27,15 @@ let package = Package(
         .target(name: "FlinkSerialization", dependencies: ["Bytes"]),
         // One protocol for the files of a savepoint wherever they live (local, S3).
         .target(name: "Storage", dependencies: ["Bytes"]),
-        .target(name: "SavepointMetadata", dependencies: ["Bytes"]),
+        .target(name: "SavepointMetadata", dependencies: ["Bytes", "Storage"]),
         .target(name: "CanonicalFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization"]),
-        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization", "CanonicalFormat"]),
+        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization", "CanonicalFormat", "Storage"]),
         .target(name: "SavepointKit", dependencies: [
             "Bytes", "Compression", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat",
-            "LSMFormat",
+            "LSMFormat", "Storage",
         ]),
         .executableTarget(name: "SavepointCLI", dependencies: [
-            "SavepointKit", "SavepointMetadata", "FlinkSerialization",
+            "SavepointKit", "SavepointMetadata", "FlinkSerialization", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer targets over every reader (scripts/fuzz); a corpus replayer when built normally.
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "FlinkSerializationTests", dependencies: ["FlinkSerialization"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SavepointMetadataTests", dependencies: ["SavepointMetadata"]),
         .testTarget(name: "CanonicalFormatTests", dependencies: ["CanonicalFormat"]),
         .testTarget(name: "LSMFormatTests", dependencies: ["LSMFormat"]),
