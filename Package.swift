@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "LSMFormatTests", dependencies: ["LSMFormat"]),
         // Fixtures written by real Flink, dump comparison and scratch directories, shared by the tests.
         .target(name: "SavepointTestSupport", dependencies: ["SavepointKit"], path: "Tests/SavepointTestSupport"),
-        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit", "SavepointTestSupport"]),
+        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit", "SavepointTestSupport", "Storage"]),
         // The `savepoint` binary as a user runs it (built with the tests, found beside them).
         .testTarget(name: "SavepointCLITests", dependencies: ["SavepointTestSupport"]),
     ]

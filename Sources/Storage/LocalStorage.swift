@@ -31,7 +31,7 @@ public struct LocalStorage: Storage {
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
             if name == "." || name == ".." { continue }
-            switch FileStatus.of(Self.join(directory, name)) {
+            switch FileStatus.of(path(name, in: directory)) {
             case .directory: entries.append(StorageEntry(name: name, isDirectory: true, size: 0))
             case let .regularFile(size): entries.append(StorageEntry(name: name, isDirectory: false, size: size))
             default: entries.append(StorageEntry(name: name, isDirectory: false, size: 0))
@@ -50,7 +50,7 @@ public struct LocalStorage: Storage {
 
     public func makeDirectory(_ path: String) throws {
         if FileStatus.of(path) == .directory { return }
-        let parent = Self.parent(of: path)
+        let parent = directory(of: path)
         if !parent.isEmpty, parent != path { try makeDirectory(parent) }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw Self.failure(path, "cannot create", errno) }
     }
@@ -64,7 +64,7 @@ public struct LocalStorage: Storage {
             throw Self.failure(path, "cannot remove", errno)
         }
         if st.st_mode & S_IFMT == S_IFDIR {
-            for entry in try list(path) { try remove(Self.join(path, entry.name)) }
+            for entry in try list(path) { try remove(self.path(entry.name, in: path)) }
             guard rmdir(path) == 0 || errno == ENOENT else { throw Self.failure(path, "cannot remove", errno) }
         } else {
             guard unlink(path) == 0 || errno == ENOENT else { throw Self.failure(path, "cannot remove", errno) }
@@ -75,7 +75,7 @@ public struct LocalStorage: Storage {
 
     public func rename(_ from: String, to: String) throws {
         guard systemRename(from, to) == 0 else {
-            throw StorageError(path: from, reason: "cannot rename to \(to): \(String(cString: strerror(errno)))")
+            throw StorageError(path: from, action: "cannot rename to \(to)", reason: String(cString: strerror(errno)))
         }
     }
 
@@ -101,18 +101,7 @@ public struct LocalStorage: Storage {
     }
 
     static func failure(_ path: String, _ what: String, _ code: Int32) -> StorageError {
-        StorageError(path: path, reason: "\(what): \(String(cString: strerror(code)))", isMissing: code == ENOENT || code == ENOTDIR)
-    }
-
-    static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
-
-    static func parent(of path: String) -> String {
-        var trimmed = Substring(path)
-        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
-        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+        StorageError(path: path, action: what, reason: String(cString: strerror(code)), isMissing: code == ENOENT || code == ENOTDIR)
     }
 }
 
@@ -130,8 +119,8 @@ final class LocalFileWriter: StorageWriter {
     deinit { if fd >= 0 { close(fd) } }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard fd >= 0 else { throw StorageError(path: path, reason: "cannot write: the file is closed") }
-        if let failure = writeFully(fd, bytes) { throw StorageError(path: path, reason: "cannot write: \(failure.reason)") }
+        guard fd >= 0 else { throw StorageError(path: path, action: "cannot write", reason: "the file is closed") }
+        if let failure = writeFully(fd, bytes) { throw StorageError(path: path, action: "cannot write", reason: failure.reason) }
     }
 
     func finish() throws {
@@ -155,7 +144,7 @@ final class LocalFileWriter: StorageWriter {
             if n == 0 { return }
             if errno == EINTR { continue }
             if errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP { break }
-            throw StorageError(path: path, reason: "cannot copy \(source): \(String(cString: strerror(errno)))")
+            throw StorageError(path: path, action: "cannot copy \(source)", reason: String(cString: strerror(errno)))
         }
         // The kernel cannot copy between these files: through a buffer.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)

@@ -50,7 +50,7 @@ extension Storage {
     public var renamesDirectories: Bool { false }
 
     public func rename(_ from: String, to: String) throws {
-        throw StorageError(path: from, reason: "cannot rename: \(scheme) storage has no rename")
+        throw StorageError(path: from, action: "cannot rename", reason: "\(scheme) storage has no rename")
     }
 
     public func copy(_ sourcePath: String, offset: Int64, in from: any Storage, after prefix: [UInt8],
@@ -80,7 +80,17 @@ extension Storage {
 
     /// `name` inside the directory `directory` (both in this storage's path syntax, `/`-separated).
     public func path(_ name: String, in directory: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        var trimmed = Substring(directory)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        return trimmed.hasSuffix("/") ? trimmed + name : trimmed + "/" + name
+    }
+
+    /// The directory holding `path`: everything before its last `/` ("" for a bare name).
+    public func directory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 }
 

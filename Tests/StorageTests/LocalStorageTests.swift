@@ -40,7 +40,7 @@ import Testing
         let path = storage.path("a", in: dir)
         try write([1, 2, 3], to: path)
         let error = #expect(throws: StorageError.self) { try storage.create(path) }
-        #expect(error?.description == "\(path): cannot create: File exists")
+        #expect(error?.description == "\(path): cannot create: File exists" && error?.reason == "File exists")
         let other = storage.path("b", in: dir)
         let writer = try storage.create(other)
         try writer.write([9, 9])

@@ -53,7 +53,7 @@ extension Validator {
             log.error(.unsafePath, "\(ref.what): the file is a symlink to \(outside), outside the savepoint directory; allow external paths to follow it", at: at)
             return
         }
-        let status = FileStatus.readable(range.path)
+        let status = savepoint.storage.status(range.path)
         guard case let .regularFile(size) = status else {
             badPaths.insert(range.path)
             let recorded = ref.recordedPath.flatMap { $0 == range.path ? nil : " (recorded as \($0))" } ?? ""
