@@ -39,6 +39,14 @@ public final class StorageResolver: @unchecked Sendable {
         return (LocalStorage(), try SavepointPath.local(given))
     }
 
+    /// Like `resolve`, for a directory to be written: a local path is made absolute and
+    /// standardized, as messages and reports name it.
+    public func resolveOutput(_ given: String) throws -> (storage: any Storage, path: String) {
+        let (storage, path) = try resolve(given)
+        guard storage is LocalStorage else { return (storage, path) }
+        return (storage, URL(fileURLWithPath: path).standardizedFileURL.path)
+    }
+
     /// The lowercased scheme of a `scheme://…` URI, or `file` for a `file:` URI; nil for a path.
     static func scheme(of given: String) -> String? {
         if given.lowercased().hasPrefix("file:") { return "file" }
