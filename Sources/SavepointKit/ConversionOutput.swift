@@ -65,17 +65,17 @@ final class ConversionOutput: @unchecked Sendable {
             try Self.checkReplaceable(out, in: storage)
             exists = true
         }
-        guard storage.renamesDirectories else {
+        let parent = storage.directory(of: out)
+        if storage.renamesDirectories {
+            guard storage.status(parent) == .directory else {
+                throw SavepointError.io("\(out): cannot create the output: its parent directory \(parent) does not exist")
+            }
+            let name = out.split(separator: "/").last.map(String.init) ?? out
+            directory = storage.path(".\(name).\(activity)-\(UUID().uuidString.lowercased())", in: parent)
+        } else {
             directory = out
             if exists { try Self.removeSavepoint(out, in: storage) }
-            return
         }
-        let parent = storage.directory(of: out)
-        guard storage.status(parent) == .directory else {
-            throw SavepointError.io("\(out): cannot create the output: its parent directory \(parent) does not exist")
-        }
-        let name = out.split(separator: "/").last.map(String.init) ?? out
-        directory = storage.path(".\(name).\(activity)-\(UUID().uuidString.lowercased())", in: parent)
         do {
             try storage.makeDirectory(directory)
         } catch let e as StorageError {
