@@ -5,7 +5,7 @@ import Storage
 public enum ResolvedStream: Sendable, Equatable {
     /// Bytes inlined in `_metadata` (byte-stream handles, empty segments).
     case inline([UInt8])
-    /// A byte range of a local file.
+    /// A byte range of a file in the savepoint's storage.
     case file(FileRange)
 }
 
@@ -34,7 +34,7 @@ public struct StateLocationError: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "state handle path \"\(path)\": \(message)" }
 }
 
-/// Resolves stream handles to bytes or local files the way Flink does, so a moved or copied
+/// Resolves stream handles to bytes or files (of `storage`) the way Flink does, so a moved or copied
 /// savepoint still reads:
 ///
 /// * relative handles (tag 6) resolve against the directory holding `_metadata`
