@@ -5,7 +5,7 @@ import FlinkSerialization
 /// (key, namespace, map user key) and undoes the per-kind value layouts.
 extension KeyedStateSchema {
     /// List state elements are joined by this byte (`ListDelimitedSerializer`).
-    static let listDelimiter: UInt8 = 0x2C
+    public static let listDelimiter: UInt8 = 0x2C
 
     public func decodeCanonical(_ raw: CanonicalKeyGroupBlock.RawEntry) throws -> KeyedStateEntry {
         var key = raw.keyAfterPrefix

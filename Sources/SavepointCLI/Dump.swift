@@ -8,7 +8,8 @@ struct Dump: ParsableCommand {
         usage: """
             savepoint dump <path> [--operator <uid|id> ...] [--state <name> ...]
                            [--key <json>] [--limit <n>] [--skip-corrupt] [--json]
-                           [--uids <uid,...>] [--uids-from <file>]
+                           [--subtasks <I-J>] [--uids <uid,...>]
+                           [--uids-from <file>]
             """,
         discussion: """
             One JSON object per line: operator (its uid, or its operator id in hex
@@ -25,12 +26,17 @@ struct Dump: ParsableCommand {
             skip is one line on stderr (file, key groups, operator, subtask, why; JSON with
             --json) and the exit code is 1.
 
+            --subtasks I-J prints that share of every operator (a broadcast
+            state with the lowest subtask holding it): the shards' dumps
+            together are the whole dump, each line in one of them.
+
             Examples:
               savepoint dump fixtures/2.3.0/basic/filesystem/savepoint \\
                   --operator counter --state count
               savepoint dump SAVEPOINT --key '"k42"'
               savepoint dump SAVEPOINT --state count --state buckets --limit 10
               savepoint dump SAVEPOINT | jq -c 'select(.kind == "map")'
+              savepoint dump SAVEPOINT --subtasks 4-7 > part-1.jsonl
             """
     )
 
@@ -59,6 +65,8 @@ struct Dump: ParsableCommand {
 
     @OptionGroup var names: UidOptions
 
+    @OptionGroup var shard: ShardOptions
+
     func validate() throws {
         if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, got \(limit)") }
     }
@@ -78,6 +86,7 @@ struct Dump: ParsableCommand {
         filter.operatorSelectors = self.operator
         filter.stateNames = state
         filter.limit = limit
+        filter.shard = try shard.shard(of: savepoint)
         if let key { filter.keyJSON = try DumpFilter.parseKey(key) }
         let output = JSONLinesOutput(fileDescriptor: STDOUT_FILENO)
         let salvage = skipCorrupt ? SalvageLog() : nil

@@ -35,3 +35,28 @@ enum JSONOutput {
         FileHandle.standardOutput.write(Data(try ReportJSON.encode(value)))
     }
 }
+
+/// `--subtasks I-J` on `dump`, `validate` and `report`: one worker's share of the savepoint
+/// (`SubtaskShard` says which parts each shard holds).
+struct ShardOptions: ParsableArguments {
+    @Option(name: .customLong("subtasks"),
+            help: ArgumentHelp("Only subtasks I to J (inclusive) of each operator, or subtask I; savepoint-wide parts go with subtask 0. Shards 0-a, a+1-b, ... add up to the whole.",
+                               valueName: "I-J"))
+    var subtasks: String?
+
+    func validate() throws {
+        do {
+            _ = try subtasks.map(SubtaskShard.parse)
+        } catch let e as SavepointError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    /// The shard asked for, checked against the savepoint's operators; nil without `--subtasks`.
+    func shard(of savepoint: Savepoint) throws -> SubtaskShard? {
+        guard let subtasks else { return nil }
+        let shard = try SubtaskShard.parse(subtasks)
+        try shard.check(against: savepoint.metadata.operatorStates)
+        return shard
+    }
+}

@@ -7,7 +7,8 @@ struct Report: ParsableCommand {
         abstract: "Where a savepoint's bytes are, and which keys make its state big.",
         usage: """
             savepoint report <path> [--top <n>] [--json] [--html <out.html>]
-                             [--uids <uid,...>] [--uids-from <file>]
+                             [--now <millis>] [--subtasks <I-J>] [--uids <uid,...>]
+                             [--uids-from <file>]
             """,
         discussion: """
             Size accounting that adds up: _metadata plus every referenced file
@@ -22,11 +23,25 @@ struct Report: ParsableCommand {
             min/median/max bytes per key group and per subtask, the --top
             largest entries with their keys as dump prints them (timer
             states: one entry per timer), and list values of 1 GiB or more
-            (RocksDB cannot merge a list value beyond 2 GiB).
+            (RocksDB cannot merge a list value beyond 2 GiB). TTL value and map
+            states: entries and bytes by the age of their last access (the TTL
+            timestamp), measured from --now (epoch milliseconds, default the
+            clock): after now, < 1 h, 1 h - 1 d, 1 d - 7 d, 7 d - 30 d, 30 d - 1 y,
+            1 y or more.
+
+            Orphans, state nothing restores or reads: files beside _metadata it
+            does not reference (a chk-N directory's only), RocksDB column
+            families no state names, SST files the MANIFEST does not list, and
+            keyed states without entries (timers excepted).
 
             --html writes one self-contained page (no network): a treemap of
             entry bytes (operator, state, subtask), a histogram of bytes per
             key group and the largest entries; its numbers are --json's.
+
+            --subtasks I-J reports that share of every operator (_metadata and
+            coordinators with subtask 0): entries, bytes, totalBytes and the
+            per-key-group and per-subtask arrays of the shards add up to the
+            whole report's; skews and largest entries are the shard's own.
 
             Examples:
               savepoint report fixtures/2.3.0/basic/filesystem/savepoint
@@ -51,14 +66,21 @@ struct Report: ParsableCommand {
                                valueName: "out.html"), completion: .file())
     var html: String?
 
+    @Option(help: ArgumentHelp("Measure TTL ages from this time, in epoch milliseconds (default: the clock).",
+                               valueName: "millis"))
+    var now: Int64?
+
     @OptionGroup var names: UidOptions
+
+    @OptionGroup var shard: ShardOptions
 
     func validate() throws {
         if top < 0 { throw ValidationError("--top takes a count of 0 or more") }
     }
 
     func run() throws {
-        let report = try SizeReport(try names.open(path), top: top)
+        let savepoint = try names.open(path)
+        let report = try SizeReport(savepoint, top: top, shard: try shard.shard(of: savepoint), now: now)
         if let html {
             guard FileManager.default.createFile(atPath: html, contents: Data(try SizeReportHTML.page(report))) else {
                 throw CommandFailure(message: "\(html): cannot write the HTML report", exitCode: 2)
@@ -73,10 +95,17 @@ struct Report: ParsableCommand {
 
     static func text(_ r: SizeReport, width: Int) -> String {
         let b = InspectTable.bytes
-        var out = TextLayout.wrap("\(r.path): \(r.form), \(b(r.totalBytes)) (\(r.totalBytes) bytes), _metadata \(b(r.metadataBytes))",
+        let shardNote = r.subtasks.map { " (subtasks \($0))" } ?? ""
+        var out = TextLayout.wrap("\(r.path)\(shardNote): \(r.form), \(b(r.totalBytes)) (\(r.totalBytes) bytes), _metadata \(b(r.metadataBytes))",
                                   width: width)
         if !r.missingFiles.isEmpty {
             out += TextLayout.wrap("missing or unreadable (counted 0 bytes): " + r.missingFiles.joined(separator: ", "), width: width)
+        }
+        for o in r.orphans {
+            let place = [o.operator.map { "operator \($0)" }, o.subtask.map { "subtask \($0)" }].compactMap { $0 }
+            out += TextLayout.wrap(Terminal.yellow("orphan \(o.kind): ") + o.name
+                + (place.isEmpty ? "" : " (" + place.joined(separator: ", ") + ")") + (o.kind == "empty-state" ? "" : ", \(b(o.bytes))"),
+                width: width)
         }
         let share = { (n: Int64) in r.totalBytes == 0 ? "" : String(format: "%.1f%%", Double(n) * 100 / Double(r.totalBytes)) }
         out += "\n"
@@ -120,6 +149,11 @@ struct Report: ParsableCommand {
                     header: ["bytes", "key group", "key"],
                     rows: s.largest.map { e in [b(e.bytes), "\(e.keyGroup)", Self.identity(e)] },
                     width: width, flexible: 2)
+            }
+            for s in op.states {
+                guard let ages = s.ttlAge?.filter({ $0.entries > 0 }), !ages.isEmpty else { continue }
+                out += TextLayout.wrap("TTL ages in \(s.name): "
+                    + ages.map { "\($0.label) \($0.entries) (\(b($0.bytes)))" }.joined(separator: ", "), width: width)
             }
             for s in op.states where !s.nearMergeLimit.isEmpty {
                 out += TextLayout.wrap(Terminal.yellow("near RocksDB's 2 GiB merge limit in \(s.name): ")

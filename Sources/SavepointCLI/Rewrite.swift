@@ -34,12 +34,14 @@ struct Rewrite: ParsableCommand {
             one key a line as dump prints it ("k42", 42, ["a",1]).
             --upsert FILE writes the values of FILE's lines, as dump prints them,
             into the same entries (operator, state, key, namespace, userKey) of
-            value and map state, encoded with the state's serializer; a value
-            that does not fit, or a line matching no entry, is refused by line.
+            value and map state, encoded with the state's serializer; a line
+            matching no entry is inserted, in the key group Flink assigns its
+            key. A value that does not fit is refused by line.
             --purge-expired-ttl 36h drops the entries of every TTL state whose
             last access + 36h is at or before --now (ms since the epoch; default:
-            the clock); OP/STATE=DURATION names one state (value and map state;
-            the TTL is the job's StateTtlConfig, not in the savepoint).
+            the clock); OP/STATE=DURATION names one state (value, map and list
+            state, whose expired elements go; the TTL is the job's
+            StateTtlConfig, not in the savepoint).
             --max-parallelism N changes the number of key groups, which Flink
             never allows (FLINK-13093): every keyed entry and timer moves to the
             key group Flink assigns its key (murmur hash of the key's Java
@@ -126,7 +128,7 @@ struct Rewrite: ParsableCommand {
     @Option(help: ArgumentHelp("Keep only operator OP's entries of the keys in FILE (repeatable).", valueName: "op=file"))
     var keepKeys: [String] = []
 
-    @Option(help: ArgumentHelp("Replace the values of the entries of FILE's dump lines (repeatable).",
+    @Option(help: ArgumentHelp("Write FILE's dump lines into their entries, or insert them (repeatable).",
                                valueName: "file.jsonl"), completion: .file(extensions: ["jsonl"]))
     var upsert: [String] = []
 
@@ -217,13 +219,16 @@ struct Rewrite: ParsableCommand {
             }
             // Each state whose entries change; the others in one line.
             var unchanged = (states: 0, entries: Int64(0))
-            for e in op.entries ?? [] where e.read > 0 {
-                guard e.dropped != 0 || op.droppedStates.contains(e.state) || e.replaced != nil else {
+            for e in op.entries ?? [] where e.read > 0 || e.inserted != nil {
+                guard e.dropped != 0 || op.droppedStates.contains(e.state) || e.replaced != nil || e.inserted != nil
+                        || e.elementsDropped != nil else {
                     unchanged = (unchanged.states + 1, unchanged.entries + e.read)
                     continue
                 }
                 let replaced = e.replaced.map { ", \($0) \(r.dryRun ? "to replace" : "replaced")" } ?? ""
-                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")\(replaced)")
+                let inserted = e.inserted.map { ", \($0) \(r.dryRun ? "to insert" : "inserted")" } ?? ""
+                let elements = e.elementsDropped.map { ", \($0) list elements \(r.dryRun ? "to drop" : "dropped")" } ?? ""
+                lines.append("    \(e.state): \(e.read) entries, \(e.kept) \(r.dryRun ? "to keep" : "kept"), \(e.dropped) \(r.dryRun ? "to drop" : "dropped")\(replaced)\(inserted)\(elements)")
             }
             if unchanged.states > 0 {
                 lines.append("    \(unchanged.states) other state\(unchanged.states == 1 ? "" : "s"): all \(unchanged.entries) entries \(r.dryRun ? "to keep" : "kept")")

@@ -7,7 +7,8 @@ struct Validate: ParsableCommand {
         abstract: "Check that a savepoint is intact and complete, before a restore does.",
         usage: """
             savepoint validate <path> [--deep] [--json] [--allow-external-paths]
-                               [--uids <uid,...>] [--uids-from <file>]
+                               [--subtasks <I-J>] [--uids <uid,...>]
+                               [--uids-from <file>]
             """,
         discussion: """
             Quick checks (the default) read _metadata and file sizes: every
@@ -19,6 +20,10 @@ struct Validate: ParsableCommand {
             hashCode is known: it catches a wrong max parallelism or a mangled
             key. Subtasks are checked side by side on every core.
 
+            --subtasks I-J checks that share of every operator and lists its
+            findings; findings about the savepoint as a whole (_metadata, key-
+            group coverage) are listed by the shard holding subtask 0.
+
             Exit codes: 0 valid (warnings allowed), 1 error-level findings,
             2 the savepoint does not open (with --json the report says why),
             or a usage error.
@@ -26,6 +31,7 @@ struct Validate: ParsableCommand {
             Examples:
               savepoint validate fixtures/2.3.0/basic/filesystem/savepoint
               savepoint validate SAVEPOINT --deep
+              savepoint validate SAVEPOINT --deep --subtasks 0-15
               savepoint validate SAVEPOINT --json \\
                   | jq -r '.findings[] | "\\(.severity) \\(.code): \\(.message)"'
             """
@@ -46,6 +52,8 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var names: UidOptions
 
+    @OptionGroup var shard: ShardOptions
+
     func run() throws {
         var savepoint: Savepoint
         do {
@@ -55,7 +63,8 @@ struct Validate: ParsableCommand {
             try JSONOutput.write(ValidationReport.unreadable(path: path, deep: deep, error: error))
             throw CommandFailure(message: error.description, exitCode: 2)
         }
-        let report = ProgressLine.show("validate", &savepoint) { Validator(savepoint: $0, options: .init(deep: deep)).run() }
+        let options = Validator.Options(deep: deep, shard: try shard.shard(of: savepoint))
+        let report = ProgressLine.show("validate", &savepoint) { Validator(savepoint: $0, options: options).run() }
         if json {
             try JSONOutput.write(report)
         } else {

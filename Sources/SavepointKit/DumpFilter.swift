@@ -11,6 +11,8 @@ public struct DumpFilter: Sendable {
     /// The key to match, as parsed JSON (compared with each entry's key rendered as JSON).
     public var keyJSON: JSONValue?
     public var limit: Int?
+    /// `--subtasks`: only these subtasks of each operator (`SubtaskShard`); nil: all.
+    public var shard: SubtaskShard?
 
     public init() {}
 
@@ -27,10 +29,13 @@ public struct DumpFilter: Sendable {
 
     public func wants(state name: String) -> Bool { stateNames.isEmpty || stateNames.contains(name) }
 
+    public func wants(subtask: Int) -> Bool { shard?.holds(subtask: subtask) ?? true }
+
     /// Refuses selectors that match nothing, and a `--key` whose JSON type cannot be the key
     /// type of a selected keyed operator (`"388"` for an Integer key), before anything is printed.
     public func check(against savepoint: Savepoint) throws {
         let operators = savepoint.metadata.operatorStates
+        try shard?.check(against: operators)
         for selector in operatorSelectors where !operators.contains(where: { $0.matches(selector) }) {
             throw SavepointError.usage("--operator \(selector) matches no operator; the savepoint has: \(operators.listing)")
         }

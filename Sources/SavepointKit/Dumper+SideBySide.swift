@@ -13,6 +13,7 @@ extension Dumper {
             var broadcastSeen = Set<String>()
             for entry in op.subtaskStates {
                 guard let state = entry.state else { continue }
+                if leavesOut(entry.subtaskIndex, state, broadcastSeen: &broadcastSeen) { continue }
                 if case let .incrementalRemote(h)? = state.managedKeyedState {
                     pieces += lsmPieces(h, of: op)
                     // An open instance holds a file per table: a few at a time.

@@ -45,6 +45,7 @@ public struct Dumper {
         var broadcastSeen = Set<String>()
         for entry in op.subtaskStates {
             guard let state = entry.state else { continue }
+            if leavesOut(entry.subtaskIndex, state, broadcastSeen: &broadcastSeen) { continue }
             if let keyed = state.managedKeyedState {
                 if let salvage {
                     try dumpKeyedSalvaging(keyed, of: op, subtask: entry.subtaskIndex, log: salvage, into: output)
@@ -58,6 +59,14 @@ public struct Dumper {
                                       broadcastSeen: &broadcastSeen, into: output)
             }
         }
+    }
+
+    /// Whether `--subtasks` leaves this subtask to another shard; its broadcast copies then count
+    /// as printed, so the shard holding the lowest subtask that has one prints it, as a whole dump does.
+    func leavesOut(_ subtask: Int, _ state: OperatorSubtaskState, broadcastSeen: inout Set<String>) -> Bool {
+        guard !filter.wants(subtask: subtask) else { return false }
+        _ = state.managedOperatorState.map { operatorPartitions($0, broadcastSeen: &broadcastSeen) }
+        return true
     }
 
     // MARK: keyed state

@@ -3,7 +3,8 @@ import Testing
 import SavepointTestSupport
 
 /// `savepoint rewrite --upsert` as a user runs it: lines as dump prints them go in, the dump shows
-/// the new values, and a bad line exits 2 naming file and line with nothing written.
+/// the new values and the inserted entries, and a bad line exits 2 naming file and line with
+/// nothing written.
 @Suite struct RewriteUpsertCommandLineTests {
     @Test func upsertPatchesValuesAsDumpPrintsThem() throws {
         let fixture = try #require(Fixture.all.first { $0.form == "rocksdb-native" && $0.directory.path.contains("/2.3.0/basic/") })
@@ -24,6 +25,22 @@ import SavepointTestSupport
         let after = try SavepointBinary.run(["dump", out]).out.split(separator: "\n").map(String.init)
         let expected = before.map { $0.hasPrefix(old) ? new : $0 }
         #expect(expected != before && after.sorted() == expected.sorted())
+        #expect(try SavepointBinary.run(["validate", out, "--deep"]).status == 0)
+    }
+
+    /// A line no entry matches is inserted: the text report counts it, the dump shows it, and deep
+    /// validation finds it in the key group Flink assigns its key.
+    @Test func upsertInsertsALineNoEntryMatches() throws {
+        let fixture = try #require(Fixture.all.first { $0.form == "filesystem" && $0.directory.path.contains("/2.3.0/basic/") })
+        let dir = try Scratch.directory("cli-rewrite-upsert-insert")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let patch = dir.appendingPathComponent("patch.jsonl").path
+        let out = dir.appendingPathComponent("out").path
+        let line = #"{"operator":"counter","state":"buckets","kind":"map","key":"key-9999","namespace":null,"userKey":"b1","value":3}"#
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: patch))
+        let r = try SavepointBinary.run(["rewrite", fixture.savepointPath, out, "--upsert", patch])
+        #expect(r.status == 0 && r.out.contains("buckets: 720 entries, 720 kept, 0 dropped, 1 inserted"), "\(r.out)\(r.err)")
+        #expect(try SavepointBinary.run(["dump", out, "--key", #""key-9999""#]).out == line + "\n")
         #expect(try SavepointBinary.run(["validate", out, "--deep"]).status == 0)
     }
 

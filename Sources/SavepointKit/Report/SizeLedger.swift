@@ -100,6 +100,16 @@ struct SizeLedger {
         for (path, first) in firstClaim { claims[first].bytes += remaining[path]! }
     }
 
+    /// Keeps the claims of the shard's subtasks (coordinators: the shard holding subtask 0), with
+    /// the bytes the whole savepoint's allocation gave them, so the shards' bytes add up to the
+    /// whole even for a file several subtasks share; missing files are listed where claimed.
+    mutating func keep(_ shard: SubtaskShard) {
+        let others = Set(claims.filter { !shard.holds($0.subtask < 0 ? nil : $0.subtask) }.map(\.path))
+        claims.removeAll { !shard.holds($0.subtask < 0 ? nil : $0.subtask) }
+        let mine = Set(claims.map(\.path))
+        missing.removeAll { others.contains($0) && !mine.contains($0) }
+    }
+
     /// Bytes of every file claimed, each counted once: their sizes on disk.
     var fileBytes: Int64 { claims.reduce(0) { $0 + ($1.inMetadata ? 0 : $1.bytes) } }
 }

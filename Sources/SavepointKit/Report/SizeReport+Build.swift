@@ -1,3 +1,4 @@
+import Foundation
 import Bytes
 import CanonicalFormat
 import FlinkSerialization
@@ -6,24 +7,48 @@ import SavepointMetadata
 extension SizeReport {
     /// Reads `savepoint` once: the files' sizes from the file system, then every keyed entry
     /// through the readers `convert` uses, one key group at a time (a canonical stream in place).
-    public init(_ savepoint: Savepoint, top: Int = 10) throws {
-        let inspect = try InspectReport(savepoint)
-        let ledger = SizeLedger(savepoint)
+    ///
+    /// `shard` (`--subtasks`): only those subtasks of each operator; `_metadata` and coordinator
+    /// bytes only in the shard holding subtask 0. Entries, bytes and per-key-group and per-subtask
+    /// arrays then add up over the shards to the whole report's (skews and largest entries are the shard's).
+    ///
+    /// `now` (epoch milliseconds, default the clock) is when TTL ages are measured from.
+    public init(_ savepoint: Savepoint, top: Int = 10, shard: SubtaskShard? = nil, now: Int64? = nil) throws {
+        let now = now ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let part = shard.map { savepoint.restricted(to: $0) } ?? savepoint
+        let inspect = try InspectReport(part)
+        var ledger = SizeLedger(savepoint)
+        let holdsSavepointWide = shard?.holdsSavepointWide ?? true
+        orphans = !holdsSavepointWide ? [] : Orphan.files(
+            under: URL(fileURLWithPath: savepoint.metadataPath).deletingLastPathComponent().path,
+            referenced: Set(ledger.claims.filter { !$0.inMetadata }.map(\.path)))
+        if let shard { ledger.keep(shard) }
         path = savepoint.path
         form = inspect.form
-        metadataBytes = Int64(savepoint.metadataSize)
+        subtasks = shard?.description
+        metadataBytes = holdsSavepointWide ? Int64(savepoint.metadataSize) : 0
         self.top = top
         missingFiles = ledger.missing
-        operators = try savepoint.metadata.operatorStates.enumerated().map { o, op in
-            try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: savepoint, top: top)
+        operators = try part.metadata.operatorStates.enumerated().map { o, op in
+            try Operator(op, index: o, inspected: inspect.operators[o], ledger: ledger, in: part, top: top, now: now)
         }
+        orphans += operators.flatMap(\.orphans)
+        if shard == nil {
+            orphans += operators.flatMap { op in
+                // Every keyed operator has its timer services, pending timers or not: not orphans.
+                op.states.filter { $0.entries == 0 && $0.kind != "timer" }.map {
+                    Orphan(kind: "empty-state", name: $0.name, operator: op.uid ?? op.operatorId, bytes: 0)
+                }
+            }
+        }
+        ttlNow = operators.contains { $0.states.contains { $0.ttlAge != nil } } ? now : nil
         totalBytes = metadataBytes + ledger.fileBytes
     }
 }
 
 extension SizeReport.Operator {
     init(_ op: OperatorState, index o: Int, inspected: InspectReport.Operator, ledger: SizeLedger, in savepoint: Savepoint,
-         top: Int) throws {
+         top: Int, now: Int64) throws {
         uid = inspected.uid
         name = inspected.name
         operatorId = inspected.operatorId
@@ -36,7 +61,10 @@ extension SizeReport.Operator {
         }
         bytes = coordinatorBytes + subtasks.reduce(0) { $0 + $1.bytes }
         var keyGroupBytes: [Int64] = []
-        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, keyGroupBytes: &keyGroupBytes)
+        var orphans: [Orphan] = []
+        states = try Self.keyedStates(op, inspected: inspected, in: savepoint, top: top, now: now, claims: mine,
+                                      keyGroupBytes: &keyGroupBytes, orphans: &orphans)
+        self.orphans = orphans
         self.keyGroupBytes = keyGroupBytes
         columnFamilies = inspected.columnFamilies.map { families in
             families.map { cf in
@@ -49,7 +77,8 @@ extension SizeReport.Operator {
 
     /// Walks the operator's keyed state one key group at a time and tallies each state.
     static func keyedStates(_ op: OperatorState, inspected: InspectReport.Operator, in savepoint: Savepoint,
-                            top: Int, keyGroupBytes: inout [Int64]) throws -> [SizeReport.State] {
+                            top: Int, now: Int64, claims: [SizeLedger.Claim], keyGroupBytes: inout [Int64],
+                            orphans: inout [Orphan]) throws -> [SizeReport.State] {
         let handles = op.subtaskStates.compactMap { e in e.state?.managedKeyedState.map { (e.subtaskIndex, $0) } }
         guard !handles.isEmpty else { return [] }
         // Subtasks side by side (as convert does), each tallied alone, then merged in subtask order.
@@ -59,7 +88,8 @@ extension SizeReport.Operator {
             let range = reader.keyGroupRange
             var local: [StateTally] = reader.proxy.states.map { meta in
                 StateTally(isList: KeyedStateKind(metaInfo: meta) == .list, top: top,
-                           keyGroups: range.startKeyGroup..<(range.endKeyGroup + 1), subtasks: op.parallelism)
+                           keyGroups: range.startKeyGroup..<(range.endKeyGroup + 1), subtasks: op.parallelism,
+                           ttl: TTLAges.timestampOffset(meta, keySerializer: reader.proxy.keySerializer).map { ($0, now) })
             }
             if let stream = (reader as? KeyedStateStreamRawReader)?.stream, stream.layout == .canonical {
                 // Sizes do not depend on order: a canonical stream is tallied in place, as stored
@@ -78,19 +108,27 @@ extension SizeReport.Operator {
                     }
                 }
             }
-            return (reader.proxy, local)
+            var found: [Orphan] = []
+            if let lsm = reader as? LSMRawKeyedStateReader, case let .incrementalRemote(h) = handle {
+                found = Orphan.inInstance(lsm.state, handle: h, operator: inspected.uid ?? inspected.operatorId, subtask: subtask) { name in
+                    claims.filter { $0.subtask == subtask && $0.part == name }.reduce(0) { $0 + $1.bytes }
+                }
+            }
+            return (reader.proxy, local, found)
         }
         var proxyStates: [StateMetaInfoSnapshot] = []
         let keySerializer = perSubtask.first?.0.keySerializer
         var tallies: [String: StateTally] = [:]
         var order: [String] = []
-        for (proxy, local) in perSubtask {
+        orphans = perSubtask.flatMap(\.2)
+        for (proxy, local, _) in perSubtask {
             for (i, meta) in proxy.states.enumerated() {
                 if tallies[meta.name] == nil {
                     order.append(meta.name)
                     proxyStates.append(meta)
                     tallies[meta.name] = StateTally(isList: local[i].isList, top: top,
-                                                    keyGroups: 0..<max(op.maxParallelism, 1), subtasks: op.parallelism)
+                                                    keyGroups: 0..<max(op.maxParallelism, 1), subtasks: op.parallelism,
+                                                    ttl: local[i].ttl)
                 }
                 tallies[meta.name]!.merge(local[i])
             }
@@ -127,7 +165,8 @@ extension SizeReport.Operator {
                 keyBytes: tally.keyBytes, valueBytes: tally.valueBytes, bytes: tally.keyBytes + tally.valueBytes,
                 keyGroupSkew: SizeReport.Skew(tally.perKeyGroup), subtaskSkew: SizeReport.Skew(tally.perSubtask),
                 subtaskBytes: tally.perSubtask,
-                largest: largest.map(entry), nearMergeLimit: nearLimit.map(entry))
+                largest: largest.map(entry), nearMergeLimit: nearLimit.map(entry),
+                ttlAge: tally.ttl.map { _ in TTLAges.buckets(entries: tally.ageEntries, bytes: tally.ageBytes) })
         }
     }
 }

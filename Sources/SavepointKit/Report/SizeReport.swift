@@ -9,13 +9,21 @@ import Foundation
 public struct SizeReport: Codable, Sendable {
     public var path: String
     public var form: String
+    /// `--subtasks I-J`: the shard this report covers (`SubtaskShard`); absent for the whole.
+    public var subtasks: String?
     public var totalBytes: Int64
     public var metadataBytes: Int64
     /// How many largest entries are listed per state (`--top`).
     public var top: Int
     public var operators: [Operator]
+    /// The time TTL ages are measured from (`--now`, default the clock), in epoch milliseconds;
+    /// absent when no state has TTL values.
+    public var ttlNow: Int64?
     /// Referenced files that are missing or unreadable: they count 0 bytes.
     public var missingFiles: [String]
+    /// State nothing restores or reads: unreferenced files, column families without a state,
+    /// tables the MANIFEST does not list, states without entries (`Orphan` says which is which).
+    public var orphans: [Orphan]
 
     public struct Operator: Codable, Sendable {
         public var uid: String?
@@ -33,6 +41,14 @@ public struct SizeReport: Codable, Sendable {
         /// Entry bytes (keys and values of every state) per key group, `[0, maxParallelism)`;
         /// empty without keyed state.
         public var keyGroupBytes: [Int64]
+        /// This operator's column families without a state and tables no MANIFEST lists (also in
+        /// the report's `orphans`); not encoded.
+        var orphans: [Orphan] = []
+
+        enum CodingKeys: String, CodingKey {
+            case uid, name, operatorId, parallelism, maxParallelism, bytes, coordinatorBytes, subtasks, states,
+                 columnFamilies, keyGroupBytes
+        }
     }
 
     public struct Subtask: Codable, Sendable {
@@ -81,6 +97,20 @@ public struct SizeReport: Codable, Sendable {
         /// List values within a factor of two of RocksDB's merge limit (2^31 bytes of one merged
         /// value): a few more elements and RocksDB can no longer restore the list.
         public var nearMergeLimit: [Entry]
+        /// TTL value and map states: entries and bytes by the age of their last access at
+        /// `ttlNow` (`TTLAges`); absent for other states. The buckets' entries sum to `entries`
+        /// less those holding no timestamp.
+        public var ttlAge: [AgeBucket]?
+    }
+
+    /// Entries last accessed between `fromMillis` (inclusive) and `toMillis` (exclusive)
+    /// milliseconds before `ttlNow`; `fromMillis` absent: accessed after it, `toMillis` absent: no bound.
+    public struct AgeBucket: Codable, Sendable, Equatable {
+        public var label: String
+        public var fromMillis: Int64?
+        public var toMillis: Int64?
+        public var entries: Int64
+        public var bytes: Int64
     }
 
     /// Minimum, median and maximum of a set of byte counts.

@@ -43,6 +43,10 @@ public enum SizeReportHTML {
         <h2>Largest entries</h2>
         <table id="top-keys"><thead><tr><th>operator</th><th>state</th><th>key</th><th>bytes</th><th>key group</th></tr></thead>
         <tbody></tbody></table>
+        <div id="ttl-ages"></div>
+        <h2>Orphans</h2>
+        <table id="orphans"><thead><tr><th>kind</th><th>name</th><th>operator</th><th>subtask</th><th>bytes</th></tr></thead>
+        <tbody></tbody></table>
 
         """
     }
@@ -129,6 +133,36 @@ public enum SizeReportHTML {
       cell(tr, JSON.stringify(e.key) + (e.userKey !== undefined ? ' → ' + JSON.stringify(e.userKey) : ''));
       cell(tr, e.bytes, true); cell(tr, e.keyGroup, true);
       topBody.appendChild(tr);
+    }
+    // TTL share by age: per TTL state, entries and bytes by time since last access, with a bar each.
+    const ages = document.getElementById('ttl-ages');
+    for (const op of report.operators) for (const st of op.states) {
+      if (!st.ttlAge) continue;
+      const h2 = document.createElement('h2');
+      h2.textContent = 'TTL share by age: ' + opName(op) + ' / ' + st.name + ' (at ' + new Date(report.ttlNow).toISOString() + ')';
+      ages.appendChild(h2);
+      const table = document.createElement('table');
+      table.className = 'ttl-table';
+      const most = Math.max(1, ...st.ttlAge.map(b => b.bytes));
+      for (const b of st.ttlAge) {
+        const tr = document.createElement('tr');
+        tr.className = 'ttl-row';
+        cell(tr, b.label); cell(tr, b.entries, true); cell(tr, b.bytes, true);
+        const td = document.createElement('td');
+        const s = el('svg', { width: 300, height: 12 }, td);
+        el('rect', { x: 0, y: 1, width: 300 * b.bytes / most, height: 10, class: 'bar ttl-bar', 'data-bytes': b.bytes }, s);
+        tr.appendChild(td);
+        table.appendChild(tr);
+      }
+      ages.appendChild(table);
+    }
+    const orphanBody = document.querySelector('#orphans tbody');
+    for (const o of report.orphans) {
+      const tr = document.createElement('tr');
+      tr.className = 'orphan-row';
+      cell(tr, o.kind); cell(tr, o.name); cell(tr, o.operator || ''); cell(tr, o.subtask === undefined ? '' : o.subtask, true);
+      cell(tr, o.bytes, true);
+      orphanBody.appendChild(tr);
     }
     """#
 }

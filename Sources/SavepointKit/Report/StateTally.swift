@@ -31,6 +31,11 @@ struct StateTally {
 
     let isList: Bool
     let top: Int
+    /// TTL states: where the timestamp is in each value, and the time ages are measured from.
+    let ttl: (offset: Int, now: Int64)?
+    /// Entries and bytes per `TTLAges` bucket (empty without `ttl`).
+    var ageEntries: [Int64]
+    var ageBytes: [Int64]
     var entries: Int64 = 0
     var keyBytes: Int64 = 0
     var valueBytes: Int64 = 0
@@ -45,9 +50,12 @@ struct StateTally {
     /// Where in `largest` that lowest-ranked entry is.
     var lowest = 0
 
-    init(isList: Bool, top: Int, keyGroups: Range<Int>, subtasks: Int) {
+    init(isList: Bool, top: Int, keyGroups: Range<Int>, subtasks: Int, ttl: (offset: Int, now: Int64)? = nil) {
         self.isList = isList
         self.top = top
+        self.ttl = ttl
+        ageEntries = [Int64](repeating: 0, count: ttl == nil ? 0 : TTLAges.labels.count)
+        ageBytes = ageEntries
         firstKeyGroup = keyGroups.lowerBound
         perKeyGroup = [Int64](repeating: 0, count: keyGroups.count)
         perSubtask = [Int64](repeating: 0, count: max(subtasks, 1))
@@ -69,6 +77,10 @@ struct StateTally {
         let at = keyGroup - firstKeyGroup
         if at >= 0, at < perKeyGroup.count { perKeyGroup[at] += k + v }
         if subtask < perSubtask.count { perSubtask[subtask] += k + v }
+        if let ttl, let bucket = TTLAges.bucket(of: value, offset: ttl.offset, now: ttl.now) {
+            ageEntries[bucket] += 1
+            ageBytes[bucket] += k + v
+        }
         if isList, v >= Self.mergeLimitWarning, nearLimit.count < top {
             nearLimit.append(Self.candidate(keyGroup, prefixBytes, keyAfterPrefix, value))
         }
@@ -114,8 +126,12 @@ struct StateTally {
             if at >= 0, at < perKeyGroup.count { perKeyGroup[at] += n }
         }
         for i in perSubtask.indices { perSubtask[i] += other.perSubtask[i] }
+        for i in ageEntries.indices where i < other.ageEntries.count {
+            ageEntries[i] += other.ageEntries[i]
+            ageBytes[i] += other.ageBytes[i]
+        }
         nearLimit = Array((nearLimit + other.nearLimit).prefix(top))
         largest = Array((largest + other.largest).sorted { $0.ranks(above: $1) }.prefix(top))
-        if largest.count == top { rankLowest() } else { floor = -1 }
+        if top > 0, largest.count == top { rankLowest() } else { floor = -1 }
     }
 }

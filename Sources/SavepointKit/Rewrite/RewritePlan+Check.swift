@@ -318,6 +318,9 @@ extension RewritePlan {
             if let new = change.stateRenames[name] {
                 throw SavepointError.usage("\(operation) and --rename-state \(op.displayName)/\(name)=\(new) contradict: one state dropped and renamed")
             }
+            if let line = change.upserts[name]?.values.min(by: { $0.line < $1.line }) {
+                throw SavepointError.usage("\(operation) and --upsert \(line.matches.file) contradict: line \(line.line) writes into the dropped state")
+            }
         }
         for (old, new) in change.stateRenames.sorted(by: { $0.key < $1.key }) {
             let operation = "--rename-state \(op.displayName)/\(old)=\(new)"

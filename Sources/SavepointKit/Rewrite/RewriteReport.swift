@@ -40,12 +40,17 @@ public struct RewriteReport: Codable, Sendable {
         public var read: Int64
         public var kept: Int64
         public var dropped: Int64
-        /// Entries whose value `--upsert` replaced (nil: none).
+        /// Entries whose value `--upsert` replaced, and entries it added (nil: none); `kept` and `dropped`
+        /// counts the input's entries only.
         public var replaced: Int64?
+        public var inserted: Int64?
+        /// List elements `--purge-expired-ttl` dropped (those of entries dropped whole too; nil:
+        /// not a purged list state).
+        public var elementsDropped: Int64?
 
-        public init(state: String, renamedTo: String?, read: Int64, kept: Int64, replaced: Int64? = nil) {
+        public init(state: String, renamedTo: String?, read: Int64, kept: Int64, replaced: Int64? = nil, inserted: Int64? = nil) {
             (self.state, self.renamedTo, self.read, self.kept, dropped) = (state, renamedTo, read, kept, read - kept)
-            self.replaced = replaced
+            (self.replaced, self.inserted) = (replaced, inserted)
         }
     }
 
@@ -84,12 +89,18 @@ public struct RewriteReport: Codable, Sendable {
                 }
                 continue
             }
+            let elements = pipeline.stages[change.finalID]?.lazy.compactMap { $0 as? TTLPurgeStage }.first?.elementsDropped.byState ?? [:]
             operators[k].entries = tally.read.keys.sorted().map { name in
                 let renamed = change.stateRenames[name]
                 let kept = change.droppedStates.contains(name) ? 0 : tally.kept[renamed ?? name] ?? 0
-                // Every upserted line matched its entry once (else the rewrite failed).
-                let replaced = change.upserts[name].map { Int64($0.count) }
-                return StateEntries(state: name, renamedTo: renamed, read: tally.read[name] ?? 0, kept: kept, replaced: replaced)
+                // Every upserted line replaced or inserted its entry once (else the rewrite failed).
+                let upserted = change.upserts[name].map { Array($0.values) } ?? []
+                let replaced = upserted.filter { $0.matches.replaced($0.line) }.count
+                var entries = StateEntries(state: name, renamedTo: renamed, read: tally.read[name] ?? 0, kept: kept,
+                                           replaced: replaced == 0 ? nil : Int64(replaced),
+                                           inserted: upserted.count == replaced ? nil : Int64(upserted.count - replaced))
+                entries.elementsDropped = elements[name]
+                return entries
             }
         }
     }

@@ -5,35 +5,100 @@ import Foundation
 import SavepointMetadata
 
 /// `--upsert FILE.jsonl`: dump-schema-v1 lines (as `savepoint dump` prints them) whose values
-/// replace the values of existing entries of value and map state. Each line is encoded with the
-/// state's own serializers (`KeyedStateSchema.encodeCanonical`) when the plan is checked, so a
-/// value that does not fit the type is refused, naming file and line, before anything is written.
+/// replace the values of existing entries of value and map state, or become new entries. Each
+/// line is encoded with the state's own serializers (`KeyedStateSchema.encodeCanonical`) when the
+/// plan is checked, so a value that does not fit the type is refused, naming file and line, before
+/// anything is written.
 ///
 /// Entries are matched by their canonical key after the key-group prefix (key, namespace, user
-/// key): equal values have equal bytes, as Flink's RocksDB backend looks them up. Inserting an
-/// entry that does not exist yet is not built: a line that matches no entry fails the rewrite
-/// before OUT appears (`UpsertMatches.check`).
+/// key): equal values have equal bytes, as Flink's RocksDB backend looks them up. A line that
+/// matches no entry is inserted: into the key group Flink assigns its key
+/// (`KeyGroupRangeAssignment.assignToKeyGroup`, the key's Java `hashCode` from its bytes:
+/// `KeyHash`), by the reader whose key-group range holds it, merged into the key group's canonical
+/// order (the LSM form's column families are sorted by these bytes; canonical streams need no
+/// order, the heap backend writes hash order). A map entry whose key exists under another user key
+/// is one more entry like any other. A line that is neither matched nor inserted (its key group in
+/// no subtask with keyed state) fails the rewrite before OUT appears (`UpsertMatches.check`).
 struct UpsertStage: KeyedEntryStage {
     /// Upserted entries by state name, then by canonical key after the prefix.
     let entries: [String: [[UInt8]: UpsertEntry]]
 
+    /// Replacing only (a reader whose key groups are unknown inserts nothing).
     func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
+        try bind(input, keyGroupPrefixBytes: keyGroupPrefixBytes, keyGroupRange: nil, maxParallelism: 0)
+    }
+
+    func bound(to input: KeyedBackendSerializationProxy, keyGroupRange: KeyGroupRange, maxParallelism: Int) throws -> BoundEntryStage {
+        try bind(input, keyGroupPrefixBytes: FlinkHashing.keyGroupPrefixBytes(maxParallelism: maxParallelism),
+                 keyGroupRange: keyGroupRange, maxParallelism: maxParallelism)
+    }
+
+    private func bind(_ input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int,
+                      keyGroupRange: KeyGroupRange?, maxParallelism: Int) throws -> BoundEntryStage {
         let byIndex = input.states.map { entries[$0.name] }
         // The route finds the entry's replacement, the transform (run right after the routes, for
         // the same entry, in the one thread that reads this subtask) hands it on.
         let found = Box()
-        return BoundEntryStage(proxy: input, route: { stateIndex, key, _ in
+        let pending = keyGroupRange.map { Self.pending(byIndex, proxy: input, in: $0, maxParallelism: maxParallelism) } ?? [:]
+        var bound = BoundEntryStage(proxy: input, route: { stateIndex, key, _ in
             found.value = nil
             guard stateIndex < byIndex.count, let states = byIndex[stateIndex], key.count > keyGroupPrefixBytes else { return stateIndex }
-            if let entry = states[Array(key[keyGroupPrefixBytes...])] {
+            let rest = Array(key[keyGroupPrefixBytes...])
+            if let entry = states[rest] {
                 found.value = entry.value
                 entry.matches.add(entry.line)
+                if !pending.isEmpty { found.matched.insert(Pending(stateIndex: stateIndex, key: rest)) }
             }
             return stateIndex
         }, transform: { _, _ in found.value })
+        bound.insertKeyGroups = pending.keys.sorted()
+        bound.insert = { keyGroup in
+            defer { found.matched.removeAll() }
+            return (pending[keyGroup] ?? []).compactMap { p in
+                // An entry of this key group matched it: replaced, not inserted.
+                guard !found.matched.contains(p), let entry = byIndex[p.stateIndex]?[p.key] else { return nil }
+                entry.matches.insert(entry.line)
+                return RawKeyedEntry(stateIndex: p.stateIndex, key: p.key, value: entry.value)
+            }
+        }
+        return bound
     }
 
-    final class Box: @unchecked Sendable { var value: [UInt8]? }
+    /// The upserted entries whose key group (under `maxParallelism`) is in `range`, by key group,
+    /// each of which is inserted unless the key group holds it. A key type whose `hashCode` cannot
+    /// be computed inserts nothing (its lines, if they match nothing, fail with the reason).
+    static func pending(_ byIndex: [[[UInt8]: UpsertEntry]?], proxy: KeyedBackendSerializationProxy,
+                        in range: KeyGroupRange, maxParallelism: Int) -> [Int: [Pending]] {
+        guard byIndex.contains(where: { $0 != nil }) else { return [:] }
+        let hash: KeyHash
+        do { hash = try KeyHash(proxy.keySerializer) } catch {
+            for case let states? in byIndex { for entry in states.values { entry.matches.cannotInsert(entry.line, because: "\(error)") } }
+            return [:]
+        }
+        var out: [Int: [Pending]] = [:]
+        for (stateIndex, states) in byIndex.enumerated() {
+            for (key, entry) in states ?? [:] {
+                var at = 0
+                guard let code = try? key.withUnsafeBufferPointer({ try hash.hashCode($0, at: &at) }) else {
+                    entry.matches.cannotInsert(entry.line, because: "its key bytes do not read as the key type")
+                    continue
+                }
+                let keyGroup = FlinkHashing.keyGroup(forHashCode: code, maxParallelism: maxParallelism)
+                if range.contains(keyGroup) { out[keyGroup, default: []].append(Pending(stateIndex: stateIndex, key: key)) }
+            }
+        }
+        // In canonical order already when inserted alone (the reader sorts them in anyway).
+        for g in out.keys { out[g]!.sort { $0.stateIndex != $1.stateIndex ? $0.stateIndex < $1.stateIndex : $0.key.lexicographicallyPrecedes($1.key) } }
+        return out
+    }
+
+    struct Pending: Hashable { var stateIndex: Int; var key: [UInt8] }
+
+    final class Box: @unchecked Sendable {
+        var value: [UInt8]?
+        /// Upserted entries the current key group holds (cleared once its inserts are made).
+        var matched = Set<Pending>()
+    }
 }
 
 /// One line of an upsert file, encoded: its line number, the state's value bytes, and the lines
@@ -44,13 +109,16 @@ struct UpsertEntry: Sendable, Equatable {
     var matches: UpsertMatches
 }
 
-/// The lines of an upsert file that matched an entry, over every subtask's reader.
+/// The lines of an upsert file that replaced an entry's value or were inserted, over every
+/// subtask's reader.
 final class UpsertMatches: @unchecked Sendable, Equatable {
     let file: String
     /// Every line of the file: its number and the entry it names, for messages.
     let lines: [Int: String]
     private let lock = NSLock()
     private var matched = Set<Int>()
+    private var inserted = Set<Int>()
+    private var notInsertable: [Int: String] = [:]
 
     init(file: String, lines: [Int: String]) {
         self.file = file
@@ -58,12 +126,20 @@ final class UpsertMatches: @unchecked Sendable, Equatable {
     }
 
     func add(_ line: Int) { _ = lock.withLock { matched.insert(line) } }
+    func insert(_ line: Int) { _ = lock.withLock { inserted.insert(line) } }
+    func cannotInsert(_ line: Int, because reason: String) { lock.withLock { notInsertable[line] = reason } }
 
-    /// Throws for the first line no entry matched (once every subtask is read).
+    /// Whether the line replaced an entry's value (else it was inserted, or nothing).
+    func replaced(_ line: Int) -> Bool { lock.withLock { matched.contains(line) } }
+    func wasInserted(_ line: Int) -> Bool { lock.withLock { inserted.contains(line) } }
+
+    /// Throws for the first line that neither replaced nor inserted an entry (once every subtask
+    /// is read).
     func check() throws {
-        let matched = lock.withLock { self.matched }
-        guard let first = lines.keys.filter({ !matched.contains($0) }).min() else { return }
-        throw SavepointError.usage("--upsert: \(file):\(first): no entry of \(lines[first]!) exists; upsert replaces existing entries only (inserting is not built yet)")
+        let (matched, inserted, reasons) = lock.withLock { (self.matched, self.inserted, notInsertable) }
+        guard let first = lines.keys.filter({ !matched.contains($0) && !inserted.contains($0) }).min() else { return }
+        let why = reasons[first].map { "it cannot be inserted: \($0)" } ?? "no subtask with keyed state holds its key group"
+        throw SavepointError.usage("--upsert: \(file):\(first): no entry of \(lines[first]!) exists, and \(why)")
     }
 
     static func == (a: UpsertMatches, b: UpsertMatches) -> Bool { a === b }

@@ -2,6 +2,8 @@
 /// damaged stream can produce a finding per entry, and the first few say all there is to say.
 struct FindingLog {
     let limitPerCheck: Int
+    /// Findings located outside this shard (`--subtasks`) are another run's: not listed, not counted.
+    let shard: SubtaskShard?
     private(set) var findings: [Finding] = []
     /// Index in `findings` of the last listed finding of each kind, and how many were seen.
     private var groups: [GroupKey: (lastIndex: Int, seen: Int)] = [:]
@@ -12,8 +14,9 @@ struct FindingLog {
         var state: String?
     }
 
-    init(limitPerCheck: Int) {
+    init(limitPerCheck: Int, shard: SubtaskShard? = nil) {
         self.limitPerCheck = max(1, limitPerCheck)
+        self.shard = shard
     }
 
     mutating func add(_ finding: Finding) {
@@ -22,6 +25,7 @@ struct FindingLog {
 
     /// Adds `finding`, then counts `alsoUnlisted` more of its kind that came after it.
     private mutating func add(_ finding: Finding, alsoUnlisted: Int) {
+        if let shard, !shard.holds(finding.location.subtask) { return }
         let key = GroupKey(code: finding.code, operatorId: finding.location.operatorId, state: finding.location.state)
         var group = groups[key] ?? (lastIndex: -1, seen: 0)
         group.seen += 1

@@ -24,9 +24,10 @@ extension Validator {
         for op in savepoint.metadata.operatorStates {
             var classes: [KeyedHandleClass] = []
             for (index, state) in op.presentSubtasks {
-                if state.managedOperatorState != nil || state.rawOperatorState != nil { checked.operatorStateHandles += 1 }
+                let counted = checks(subtask: index)
+                if counted, state.managedOperatorState != nil || state.rawOperatorState != nil { checked.operatorStateHandles += 1 }
                 guard let keyed = state.managedKeyedState else { continue }
-                checked.keyedStateHandles += 1
+                if counted { checked.keyedStateHandles += 1 }
                 let c = KeyedHandleClass(keyed)
                 if let first = classes.first, first != c {
                     log.error(.mixedHandleTypes,

@@ -14,7 +14,7 @@ extension Validator {
         var parts: [DeepPart] = []
         var openInstances = 0
         for op in savepoint.metadata.operatorStates {
-            for (index, state) in op.presentSubtasks {
+            for (index, state) in op.presentSubtasks where checks(subtask: index) {
                 if state.rawKeyedState != nil {
                     parts.append { v in
                         v.log.warning(.notChecked, "\(op.label): raw keyed state is user-defined bytes and is not decoded",

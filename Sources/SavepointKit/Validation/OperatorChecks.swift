@@ -44,7 +44,7 @@ extension Validator {
     mutating func checkSubtaskIndices(_ op: OperatorState) {
         var seen: Set<Int> = []
         for entry in op.subtaskStates {
-            checked.subtasks += 1
+            if checks(subtask: entry.subtaskIndex) { checked.subtasks += 1 }
             let at = location(op, subtask: entry.subtaskIndex, file: metadataPath)
             if entry.subtaskIndex < 0 || entry.subtaskIndex >= op.parallelism {
                 log.error(.subtaskIndexOutOfRange,

@@ -12,6 +12,10 @@ extension Validator {
         for op in savepoint.metadata.operatorStates {
             var firstCopy: [String: (subtask: Int, elements: [OperatorStateElement])] = [:]
             for (index, state) in op.presentSubtasks {
+                guard checks(subtask: index) else {
+                    readBroadcastReference(state, op: op, subtask: index, firstCopy: &firstCopy)
+                    continue
+                }
                 if state.rawOperatorState != nil {
                     log.warning(.notChecked, "\(op.label): raw operator state is user-defined bytes and is not decoded",
                                 at: location(op, subtask: index))
@@ -20,6 +24,18 @@ extension Validator {
                 checkOperatorStream(handle, op: op, subtask: index, firstCopy: &firstCopy)
             }
         }
+    }
+
+    /// A subtask another shard checks: when it holds the first copy of a broadcast state, that
+    /// copy is still what this shard's copies are compared with, as in a whole run. It is read on a
+    /// copy of this validator, so nothing it finds or counts is this shard's.
+    func readBroadcastReference(_ state: OperatorSubtaskState, op: OperatorState, subtask: Int,
+                                firstCopy: inout [String: (subtask: Int, elements: [OperatorStateElement])]) {
+        guard let handle = state.managedOperatorState, handle.stateNameToPartitionOffsets.contains(where: {
+            $0.mode == .broadcast && firstCopy[$0.name] == nil
+        }) else { return }
+        var other = self
+        other.checkOperatorStream(handle, op: op, subtask: subtask, firstCopy: &firstCopy)
     }
 
     func hasBadPath(_ stream: StreamStateHandle) -> Bool {

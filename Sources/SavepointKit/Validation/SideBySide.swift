@@ -10,7 +10,7 @@ extension Validator {
     /// (`lastKeyBytes`), so every state's first key is hash-checked.
     mutating func runSideBySide(_ parts: [DeepPart]) {
         var start = self
-        start.log = FindingLog(limitPerCheck: options.limitPerCheck)
+        start.log = FindingLog(limitPerCheck: options.limitPerCheck, shard: options.shard)
         start.checked = ValidationReport.Checked()
         start.resetLastKey()
         let results = ParallelJobs.map(count: parts.count, width: options.jobs ?? ParallelJobs.defaultWidth) { i -> (FindingLog, ValidationReport.Checked) in

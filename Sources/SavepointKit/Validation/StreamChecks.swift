@@ -14,7 +14,7 @@ extension Validator {
         let inlineLimit = SavepointForm(savepoint.metadata) == .memorySnapshot
             ? Self.memoryInlineLimit : Self.filesystemInlineLimit
         var seenFiles: Set<String> = []
-        for ref in streamReferences() {
+        for ref in streamReferences() where checks(subtask: ref.location.subtask) {
             let resolved: ResolvedStream
             do {
                 resolved = try savepoint.location.resolve(ref.handle)

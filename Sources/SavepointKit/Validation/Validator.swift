@@ -13,10 +13,14 @@ public struct Validator {
         public var limitPerCheck: Int
         /// Deep checks run this many parts side by side (nil: one per core); the report is the same.
         public var jobs: Int?
-        public init(deep: Bool = false, limitPerCheck: Int = 20, jobs: Int? = nil) {
+        /// `--subtasks`: check only these subtasks of each operator, and list only their findings
+        /// (savepoint-wide ones in the shard holding subtask 0; see `SubtaskShard`).
+        public var shard: SubtaskShard?
+        public init(deep: Bool = false, limitPerCheck: Int = 20, jobs: Int? = nil, shard: SubtaskShard? = nil) {
             self.deep = deep
             self.limitPerCheck = limitPerCheck
             self.jobs = jobs
+            self.shard = shard
         }
     }
 
@@ -37,8 +41,11 @@ public struct Validator {
     public init(savepoint: Savepoint, options: Options = Options()) {
         self.savepoint = savepoint
         self.options = options
-        log = FindingLog(limitPerCheck: options.limitPerCheck)
+        log = FindingLog(limitPerCheck: options.limitPerCheck, shard: options.shard)
     }
+
+    /// Whether this run checks the subtask (nil: a savepoint-wide part).
+    func checks(subtask: Int?) -> Bool { options.shard?.holds(subtask) ?? true }
 
     /// Runs the quick checks, then the deep ones if asked.
     public func run() -> ValidationReport {

@@ -3,8 +3,8 @@ import Foundation
 import SavepointTestSupport
 import Testing
 
-/// `--upsert`: the dump after the rewrite is the dump before with the upserted lines' values, in
-/// canonical and native forms; a value that does not fit, or a line that matches no entry, is
+/// `--upsert`: the dump after the rewrite is the dump before with the upserted lines' values and
+/// the lines no entry matched added, in canonical and native forms; a value that does not fit is
 /// refused naming file and line, and leaves no OUT.
 @Suite struct UpsertTests {
     static let fixtures = Fixture.all.filter {
@@ -19,8 +19,64 @@ import Testing
         return Array(JSONValue.object(fields).text.utf8)
     }
 
-    func rewrite(_ path: String, _ file: URL, to out: URL) throws -> RewriteReport {
-        try Rewriter(input: try Savepoint.open(path), plan: RewritePlan(operations: [.upsert(file: file.path)])).write(to: out)
+    func rewrite(_ path: String, _ file: URL, to out: URL, also: [RewritePlan.Operation] = []) throws -> RewriteReport {
+        try Rewriter(input: try Savepoint.open(path), plan: RewritePlan(operations: [.upsert(file: file.path)] + also)).write(to: out)
+    }
+
+    /// Lines no entry matches are inserted: a value-state key, a map entry under an existing key
+    /// (new user key) and under a new key, each in the key group Flink assigns its key (deep
+    /// validation recomputes it) in the subtask holding it; also when the rewrite moves every entry
+    /// to another max parallelism (the re-keyed reader's key groups) and writes another form.
+    @Test(arguments: fixtures)
+    func upsertInsertsEntriesNoKeyHas(_ fixture: Fixture) throws {
+        let path = try #require(fixture.readablePath)
+        let dir = try Scratch.directory("rewrite-upsert-insert")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let before = try ConvertTestSupport.dump(path)
+        let inserted = (0..<40).map { #"{"operator":"counter","state":"count","kind":"value","key":"new-\#($0)","namespace":null,"value":\#($0 * 7)}"# } + [
+            #"{"operator":"counter","state":"buckets","kind":"map","key":"key-0131","namespace":null,"userKey":"b9","value":77}"#,
+            #"{"operator":"counter","state":"buckets","kind":"map","key":"new-map-key","namespace":null,"userKey":"z","value":5}"#,
+        ]
+        let file = dir.appendingPathComponent("insert.jsonl")
+        try Data(inserted.joined(separator: "\n").utf8).write(to: file)
+        let expected = before + Array(inserted.joined(separator: "\n").utf8) + [0x0A]
+        for (name, also) in [("same", [RewritePlan.Operation]()), ("rekeyed", [.setMaxParallelism(operator: nil, to: 256)])] {
+            let out = dir.appendingPathComponent(name)
+            let report = try rewrite(path, file, to: out, also: also)
+            #expect(report.verified)
+            let entries = report.operators.flatMap { $0.entries ?? [] }
+            #expect(entries.filter { $0.inserted != nil }.map { "\($0.state) \($0.inserted!) \($0.read - $0.kept)" }.sorted() == ["buckets 2 0", "count 40 0"])
+            #expect(entries.allSatisfy { $0.replaced == nil })
+            let diff = DumpComparison.difference(actual: try ConvertTestSupport.dump(out.path), expected: expected)
+            #expect(diff == nil, "\(fixture) \(name): \(diff ?? "")")
+            let deep = Validator(savepoint: try Savepoint.open(out.path), options: .init(deep: true)).run()
+            #expect(deep.errors == 0, "\(fixture) \(name): \(deep.findings)")
+        }
+    }
+
+    /// An inserted entry is routed by the stages after upsert (a deleted key's goes too); upserting
+    /// into a dropped state contradicts the drop; a dry run counts what it would insert.
+    @Test func insertedEntriesGoThroughLaterStagesAndDryRunCountsThem() throws {
+        let fixture = try #require(Self.fixtures.first { $0.form == "rocksdb-native" })
+        let dir = try Scratch.directory("rewrite-upsert-insert-keys")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("insert.jsonl"), keys = dir.appendingPathComponent("keys.jsonl")
+        try Data((#"{"operator":"counter","state":"count","key":"gone","namespace":null,"value":1}"# + "\n"
+            + #"{"operator":"counter","state":"count","key":"stays","namespace":null,"value":2}"#).utf8).write(to: file)
+        try Data(#""gone""#.utf8).write(to: keys)
+        let out = dir.appendingPathComponent("out")
+        #expect { try rewrite(fixture.savepointPath, file, to: out, also: [.dropState(operator: "counter", state: "count")]) } throws: {
+            "\($0)".contains("--drop-state counter/count and --upsert \(file.path) contradict: line 1 writes into the dropped state")
+        }
+        var dry = Rewriter.Options(dryRun: true)
+        dry.now = 0
+        let counted = try Rewriter(input: try Savepoint.open(fixture.savepointPath),
+                                   plan: RewritePlan(operations: [.upsert(file: file.path)]), options: dry).write(to: out)
+        #expect(counted.operators.flatMap { $0.entries ?? [] }.first { $0.state == "count" }?.inserted == 2)
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        _ = try rewrite(fixture.savepointPath, file, to: out, also: [.deleteKeys(operator: "counter", file: keys.path)])
+        let dump = String(decoding: try ConvertTestSupport.dump(out.path), as: UTF8.self)
+        #expect(dump.contains(#""key":"stays""#) && !dump.contains(#""key":"gone""#))
     }
 
     @Test(arguments: fixtures)
@@ -65,7 +121,6 @@ import Testing
         let good = #"{"operator":"counter","state":"count","kind":"value","key":"key-0001","namespace":null,"value":9}"#
         let cases = [
             (good + "\n" + #"{"operator":"counter","state":"count","key":"key-0002","namespace":null,"value":"x"}"#, ":2: value \"x\" does not fit count's value type, long"),
-            ("\n" + #"{"operator":"counter","state":"count","key":"no-such-key","namespace":null,"value":1}"#, ":2: no entry of state count of operator counter"),
             (#"{"operator":"counter","state":"events","key":"key-0001","namespace":null,"value":["a"]}"#, ":1: events is list state"),
             (#"{"operator":"counter","state":"nope","key":"key-0001","namespace":null,"value":1}"#, ":1: operator counter has no keyed state nope"),
             (good + "\n" + good, ":2: the same entry as line 1"),
@@ -99,9 +154,12 @@ import Testing
         }
         try Data(line.utf8).write(to: a)
         try Data(("\n" + missing).utf8).write(to: b)
-        #expect { try run() } throws: { "\($0)".contains(b.path + ":2: no entry of state count") }
-        try Data(line.utf8).write(to: b)
+        try run()
+        try FileManager.default.removeItem(at: out)
+        try Data((line + "\n" + missing).utf8).write(to: b)
         #expect { try run() } throws: { "\($0)".contains(b.path + ":1: the same entry as " + a.path + ":1") }
+        try Data(missing.utf8).write(to: a)
+        #expect { try run() } throws: { "\($0)".contains(b.path + ":2: the same entry as " + a.path + ":1") }
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 

@@ -82,19 +82,24 @@ import SavepointTestSupport
         }
     }
 
+    /// Drops the first key group of subtask 1's keyed handle (a gap in the key groups); returns the handle.
+    static func dropFirstKeyGroupOfSubtask1(_ metadata: inout CheckpointMetadata) throws -> KeyGroupsStateHandle {
+        let i = try #require(metadata.operatorStates.firstIndex { $0.subtaskState(1)?.managedKeyedState != nil })
+        let j = try #require(metadata.operatorStates[i].subtaskStates.firstIndex { $0.subtaskIndex == 1 })
+        guard case var .keyGroups(h)? = metadata.operatorStates[i].subtaskStates[j].state?.managedKeyedState else {
+            throw CancellationError()
+        }
+        h.keyGroupRange = KeyGroupRange(startKeyGroup: h.keyGroupRange.startKeyGroup + 1,
+                                        numberOfKeyGroups: h.keyGroupRange.numberOfKeyGroups - 1)
+        h.offsets.removeFirst()
+        metadata.operatorStates[i].subtaskStates[j].state?.managedKeyedState = .keyGroups(h)
+        return h
+    }
+
     @Test func shrunkKeyGroupRangeLeavesAGap() throws {
         try Self.withDamagedCopy({ dir, metadata in
             var metadata = metadata
-            let i = try #require(metadata.operatorStates.firstIndex { $0.subtaskState(1)?.managedKeyedState != nil })
-            let j = try #require(metadata.operatorStates[i].subtaskStates.firstIndex { $0.subtaskIndex == 1 })
-            guard case var .keyGroups(h)? = metadata.operatorStates[i].subtaskStates[j].state?.managedKeyedState else {
-                throw CancellationError()
-            }
-            // Drop the first key group of subtask 1 from its handle.
-            h.keyGroupRange = KeyGroupRange(startKeyGroup: h.keyGroupRange.startKeyGroup + 1,
-                                            numberOfKeyGroups: h.keyGroupRange.numberOfKeyGroups - 1)
-            h.offsets.removeFirst()
-            metadata.operatorStates[i].subtaskStates[j].state?.managedKeyedState = .keyGroups(h)
+            _ = try Self.dropFirstKeyGroupOfSubtask1(&metadata)
             try Self.rewrite(metadata, in: dir)
         }) { dir in
             let report = try Validator.validate(dir.path)

@@ -1,0 +1,65 @@
+import Foundation
+import LSMFormat
+import SavepointMetadata
+
+/// State that nothing restores or reads, what a Flink user would clean up. Four kinds:
+/// - `file`: a file under the directory holding `_metadata` that `_metadata` does not reference
+///   (a savepoint's leftovers of a failed copy or an earlier write; for a retained checkpoint only
+///   its `chk-N` directory is looked at, as `shared/` and `taskowned/` hold other checkpoints' files).
+///   Its bytes are not in `totalBytes`.
+/// - `column-family`: a column family of a RocksDB instance that no state in the instance's meta
+///   info names (`default`, which Flink never writes to, excepted): RocksDB keeps it, no state reads it.
+/// - `table`: an SST file the state handle lists that the instance's MANIFEST does not (RocksDB
+///   never opens it). Its bytes are in its subtask's keyed bytes.
+/// - `empty-state`: a keyed state registered in the meta info with no entry in the whole savepoint
+///   (a descriptor the job registers but never writes, or a state of an earlier job version carried
+///   along). Timer services (every keyed operator has them, pending timers or not) are not orphans.
+///   Listed only when the report covers every subtask (no `--subtasks`).
+public struct Orphan: Codable, Sendable, Equatable {
+    public var kind: String
+    /// The file's path, the column family's, table's or state's name.
+    public var name: String
+    public var `operator`: String?
+    public var subtask: Int?
+    public var bytes: Int64
+
+    public init(kind: String, name: String, operator: String? = nil, subtask: Int? = nil, bytes: Int64) {
+        self.kind = kind
+        self.name = name
+        self.operator = `operator`
+        self.subtask = subtask
+        self.bytes = bytes
+    }
+
+    /// Files under `directory` not in `referenced` (paths as resolved), `_metadata` excepted.
+    static func files(under directory: String, referenced: Set<String>) -> [Orphan] {
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
+        let known = Set(referenced.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
+        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+        else { return [] }
+        var out: [Orphan] = []
+        for case let url as URL in walk {
+            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]), values.isRegularFile == true
+            else { continue }
+            let path = url.resolvingSymlinksInPath().path
+            guard !known.contains(path), url.lastPathComponent != Savepoint.metadataFileName else { continue }
+            out.append(Orphan(kind: "file", name: path, bytes: Int64(values.fileSize ?? 0)))
+        }
+        return out.sorted { $0.name < $1.name }
+    }
+
+    /// A RocksDB instance's column families without a state, and the tables its handle lists that
+    /// its MANIFEST does not.
+    static func inInstance(_ db: FlinkRocksDBState, handle: IncrementalRemoteKeyedStateHandle, operator name: String,
+                           subtask: Int, tableBytes: (String) -> Int64) -> [Orphan] {
+        var out = db.columnFamilies.filter { $0.stateIndex == nil && $0.name != "default" }.map { cf in
+            Orphan(kind: "column-family", name: cf.name, operator: name, subtask: subtask,
+                   bytes: cf.files.reduce(Int64(0)) { $0 + Int64(clamping: $1.file.size) })
+        }
+        let live = Set(db.columnFamilies.flatMap { $0.files.map(\.file.fileName) })
+        for file in handle.sharedState + handle.privateState where file.localPath.hasSuffix(".sst") && !live.contains(file.localPath) {
+            out.append(Orphan(kind: "table", name: file.localPath, operator: name, subtask: subtask, bytes: tableBytes(file.localPath)))
+        }
+        return out
+    }
+}
