@@ -19,7 +19,7 @@ enum TTLAges {
         switch try? TTLPurgeStage.layout(of: meta, keySerializer: keySerializer) {
         case .value?: 0
         case .map?: 1
-        case nil: nil
+        case .list?, nil: nil
         }
     }
 
