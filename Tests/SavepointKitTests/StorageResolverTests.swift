@@ -78,6 +78,23 @@ import Testing
         }
     }
 
+    /// report's orphan files are found by listing through the storage: a stray file beside
+    /// `_metadata` is named by its URI, as by its path when read locally.
+    @Test func reportFindsOrphanFilesThroughTheStorage() throws {
+        Self.register()
+        let dir = try Scratch.directory("mapped-orphans")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("sp")
+        try FileManager.default.copyItem(atPath: try #require(Self.fixtures.first { $0.form == "rocksdb-native" }).savepointPath,
+                                         toPath: copy.path)
+        try FileManager.default.createDirectory(at: copy.appendingPathComponent("leftovers"), withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: copy.appendingPathComponent("leftovers/stray"))
+        let local = try SizeReport(try Savepoint.open(copy.path)).orphans.filter { $0.kind == "file" }
+        let mapped = try SizeReport(try Savepoint.open(MappedStorage.prefix + copy.path)).orphans.filter { $0.kind == "file" }
+        #expect(local.map(\.bytes) == [3] && local.map(\.name) == [copy.path + "/leftovers/stray"])
+        #expect(mapped.map(\.name) == local.map { MappedStorage.prefix + $0.name } && mapped.map(\.bytes) == [3])
+    }
+
     /// Into a storage without rename, convert writes the state files in place and `_metadata` last,
     /// after verification; the result dumps as the input. A failed verification leaves nothing.
     @Test func convertIntoAStorageWithoutRenameWritesMetadataLast() throws {
