@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Modules, lowest first; each depends only on those above it:
-//   Bytes, Compression (+ C shims) -> FlinkSerialization -> SavepointMetadata, CanonicalFormat
-//   -> LSMFormat (RocksDB files, and Flink's state layout in them)
+//   Bytes, Compression (+ C shims) -> FlinkSerialization, Storage (local files; S3 in its own
+//   module) -> SavepointMetadata, CanonicalFormat -> LSMFormat (RocksDB files, and Flink's state
+//   layout in them)
 //   -> SavepointKit (operations) -> SavepointCLI (the `savepoint` binary).
 let package = Package(
     name: "savepoint",
@@ -42,15 +43,15 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        .target(name: "SavepointMetadata", dependencies: ["Bytes"]),
+        .target(name: "SavepointMetadata", dependencies: ["Bytes", "Storage"]),
         .target(name: "CanonicalFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization"]),
-        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization", "CanonicalFormat"]),
+        .target(name: "LSMFormat", dependencies: ["Bytes", "Compression", "FlinkSerialization", "CanonicalFormat", "Storage"]),
         .target(name: "SavepointKit", dependencies: [
             "Bytes", "Compression", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat",
-            "LSMFormat",
+            "LSMFormat", "Storage",
         ]),
         .executableTarget(name: "SavepointCLI", dependencies: [
-            "SavepointKit", "SavepointMetadata", "FlinkSerialization",
+            "SavepointKit", "SavepointMetadata", "FlinkSerialization", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "S3Read", dependencies: ["S3Storage", "Storage", "Bytes"], path: "bench/S3Read"),
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "FlinkSerializationTests", dependencies: ["FlinkSerialization"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SavepointMetadataTests", dependencies: ["SavepointMetadata"]),
         .testTarget(name: "CanonicalFormatTests", dependencies: ["CanonicalFormat"]),
         .testTarget(name: "LSMFormatTests", dependencies: ["LSMFormat"]),
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(name: "S3StorageTests", dependencies: ["S3Storage", "Storage", "Bytes"]),
         // Fixtures written by real Flink, dump comparison and scratch directories, shared by the tests.
         .target(name: "SavepointTestSupport", dependencies: ["SavepointKit"], path: "Tests/SavepointTestSupport"),
-        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit", "SavepointTestSupport"]),
+        .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit", "SavepointTestSupport", "Storage"]),
         // The `savepoint` binary as a user runs it (built with the tests, found beside them).
         .testTarget(name: "SavepointCLITests", dependencies: ["SavepointTestSupport"]),
     ]

@@ -120,7 +120,7 @@ struct Convert: ParsableCommand {
         var savepoint = try names.open(input)
         let report = try ProgressLine.show("convert", &savepoint) { savepoint in
             var converter = Converter(input: savepoint, options: options)
-            return try converter.write(to: URL(fileURLWithPath: output))
+            return try converter.write(to: output)
         }
         for w in report.warnings { Terminal.warning(w) }
         if json {

@@ -186,7 +186,7 @@ struct Rewrite: ParsableCommand {
             options.beforeVerification = { _ in Thread.sleep(forTimeInterval: pause) }
         }
         let rewriter = Rewriter(input: try names.open(input), plan: RewritePlan(operations: operations), options: options)
-        let report = try rewriter.write(to: URL(fileURLWithPath: output))
+        let report = try rewriter.write(to: output)
         if json {
             try JSONOutput.write(report)
         } else {

@@ -1,6 +1,7 @@
 import Bytes
 import Foundation
 import SavepointMetadata
+import Storage
 
 /// An opened savepoint or retained checkpoint: its parsed `_metadata` and where its files are.
 public struct Savepoint: Sendable {
@@ -8,6 +9,8 @@ public struct Savepoint: Sendable {
 
     /// The path the user gave.
     public let path: String
+    /// Where its files are: every read goes through it, so no operation knows which storage it reads.
+    public let storage: any Storage
     public let metadataPath: String
     public internal(set) var metadata: CheckpointMetadata
     /// Resolves state handles against the folder holding `_metadata` (or the job folder of a `chk-N`).
@@ -36,17 +39,29 @@ public struct Savepoint: Sendable {
     /// Opens a savepoint directory, its `_metadata` file, or a `chk-N` directory; a `file:` URI as
     /// Flink prints it when a savepoint completes is taken as its path.
     public static func open(_ given: String, allowExternalPaths: Bool = false) throws -> Savepoint {
-        let path = try SavepointPath.local(given)
-        let metadataPath = try SavepointPath.metadataFile(of: path)
+        let (storage, path) = try StorageResolver.shared.resolve(given)
+        return try open(path, in: storage, allowExternalPaths: allowExternalPaths)
+    }
+
+    /// Opens the savepoint at `path` of `storage` (a directory, its `_metadata`, or a `chk-N`).
+    public static func open(_ path: String, in storage: any Storage, allowExternalPaths: Bool = false) throws -> Savepoint {
+        let metadataPath = try SavepointPath.metadataFile(of: path, in: storage)
         let bytes: [UInt8] = try attributing(to: metadataPath) {
-            let source = try FileByteSource(path: metadataPath)
+            let source = try storage.source(metadataPath, offset: 0, length: nil)
             return try source.read(0..<source.size)
         }
+        return try open(path, metadataPath: metadataPath, bytes: bytes, in: storage, allowExternalPaths: allowExternalPaths)
+    }
+
+    /// The savepoint whose `_metadata` holds `bytes`, as if at `metadataPath` of `storage` (also
+    /// before that file is written: an object store writes it last, after verification).
+    static func open(_ path: String, metadataPath: String, bytes: [UInt8], in storage: any Storage,
+                     allowExternalPaths: Bool = false) throws -> Savepoint {
         let metadata = try attributing(to: metadataPath) { try CheckpointMetadata.read(from: bytes) }
-        let directory = (metadataPath as NSString).deletingLastPathComponent
+        let directory = storage.directory(of: metadataPath)
         return Savepoint(
-            path: path, metadataPath: metadataPath, metadata: metadata,
-            location: StateLocation(savepointDirectory: directory, allowExternalPaths: allowExternalPaths),
+            path: path, storage: storage, metadataPath: metadataPath, metadata: metadata,
+            location: StateLocation(savepointDirectory: directory, storage: storage, allowExternalPaths: allowExternalPaths),
             metadataSize: bytes.count)
     }
 
@@ -70,12 +85,12 @@ public struct Savepoint: Sendable {
         case let .file(range):
             do {
                 return try attributing(to: range.path) {
-                    try FileByteSource(path: range.path, offset: Int(range.offset),
+                    try storage.source(range.path, offset: Int(range.offset),
                                        length: range.isWholeFile ? nil : Int(range.length))
                 }
             } catch {
-                // Only a failed open asks the file system why: a missing file, or the OS's reason.
-                let status = FileStatus.readable(range.path)
+                // Only a failed open asks the storage why: a missing file, or the OS's reason.
+                let status = storage.status(range.path)
                 if status.isMissing {
                     throw SavepointError.missingFile(path: range.path, recorded: handle.recordedPath, referencedBy: metadataPath)
                 }

@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import Storage
 
 /// How a path the user gives leads to `_metadata`: a savepoint directory, its `_metadata` file, a
 /// retained checkpoint's `chk-N` directory, or a `file:` URI of any of them (Flink prints
@@ -9,13 +10,7 @@ enum SavepointPath {
     /// The local path behind `given`: `file:/a`, `file:///a` and `file://localhost/a` are `/a`.
     static func local(_ given: String) throws -> String {
         guard !given.isEmpty else { throw SavepointError.usage("the savepoint path is empty") }
-        guard given.lowercased().hasPrefix("file:") else {
-            if let scheme = given.range(of: "://").map({ String(given[..<$0.lowerBound]) }),
-               !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber }) {
-                throw SavepointError.unsupported("\(given): only local paths and file: URIs are read (not \(scheme):)")
-            }
-            return given
-        }
+        guard given.lowercased().hasPrefix("file:") else { return given }
         var rest = given.dropFirst("file:".count)
         if rest.hasPrefix("//") {
             rest = rest.dropFirst(2)
@@ -29,9 +24,9 @@ enum SavepointPath {
         return rest.removingPercentEncoding ?? String(rest)
     }
 
-    /// The `_metadata` file `path` leads to.
-    static func metadataFile(of path: String) throws -> String {
-        switch FileStatus.of(path) {
+    /// The `_metadata` file `path` leads to in `storage`.
+    static func metadataFile(of path: String, in storage: any Storage) throws -> String {
+        switch storage.status(path) {
         case .regularFile:
             return path
         case let .missing(reason), let .unusable(reason):
@@ -41,8 +36,8 @@ enum SavepointPath {
         case .directory:
             break
         }
-        let candidate = (path as NSString).appendingPathComponent(Savepoint.metadataFileName)
-        switch FileStatus.of(candidate) {
+        let candidate = storage.path(Savepoint.metadataFileName, in: path)
+        switch storage.status(candidate) {
         case .regularFile:
             return candidate
         case .directory:
@@ -52,10 +47,13 @@ enum SavepointPath {
         case let .unusable(reason):
             throw SavepointError.unreadable(path: candidate, reason: reason)
         case .missing:
-            if case let .unusable(reason) = FileStatus.listable(path) {
-                throw SavepointError.unreadable(path: path, reason: reason)
+            let names: [String]
+            do {
+                names = try storage.list(path).map(\.name)
+            } catch let e as StorageError {
+                throw SavepointError.unreadable(path: path, reason: e.reason)
             }
-            if let newest = newestCheckpoint(in: path) {
+            if let newest = newestCheckpoint(in: path, names: names, storage: storage) {
                 throw SavepointError.notASavepoint(
                     path: path, reason: "a job's checkpoint directory; its newest retained checkpoint is \(newest)")
             }
@@ -63,15 +61,14 @@ enum SavepointPath {
         }
     }
 
-    /// The `chk-N` with the highest N under `directory` that holds a `_metadata` file.
-    static func newestCheckpoint(in directory: String) -> String? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    /// The `chk-N` with the highest N among `names` under `directory` that holds a `_metadata` file.
+    static func newestCheckpoint(in directory: String, names: [String], storage: any Storage) -> String? {
         let numbered = names.compactMap { name -> (Int, String)? in
             guard name.hasPrefix("chk-"), let n = Int(name.dropFirst(4)) else { return nil }
-            return (n, (directory as NSString).appendingPathComponent(name))
+            return (n, storage.path(name, in: directory))
         }
         return numbered.sorted { $0.0 > $1.0 }.first {
-            FileStatus.of(($0.1 as NSString).appendingPathComponent(Savepoint.metadataFileName)).isRegularFile
+            storage.status(storage.path(Savepoint.metadataFileName, in: $0.1)).isRegularFile
         }?.1
     }
 }

@@ -10,7 +10,8 @@ public enum UidList {
 
     public static func read(file path: String) throws -> [String] {
         let bytes: [UInt8] = try attributing(to: path) {
-            let source = try FileByteSource(path: path)
+            let (storage, at) = try StorageResolver.shared.resolve(path)
+            let source = try storage.source(at, offset: 0, length: nil)
             return try source.read(0..<source.size)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {

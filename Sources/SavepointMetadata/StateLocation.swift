@@ -1,10 +1,11 @@
 import Foundation
+import Storage
 
 /// Where the bytes of a stream handle are, once resolved against the directory holding `_metadata`.
 public enum ResolvedStream: Sendable, Equatable {
     /// Bytes inlined in `_metadata` (byte-stream handles, empty segments).
     case inline([UInt8])
-    /// A byte range of a local file.
+    /// A byte range of a file in the savepoint's storage.
     case file(FileRange)
 }
 
@@ -33,7 +34,7 @@ public struct StateLocationError: Error, Sendable, Equatable, CustomStringConver
     public var description: String { "state handle path \"\(path)\": \(message)" }
 }
 
-/// Resolves stream handles to bytes or local files the way Flink does, so a moved or copied
+/// Resolves stream handles to bytes or files (of `storage`) the way Flink does, so a moved or copied
 /// savepoint still reads:
 ///
 /// * relative handles (tag 6) resolve against the directory holding `_metadata`
@@ -50,15 +51,28 @@ public struct StateLocation: Sendable {
     /// The job directory when `metadataDirectory` is a retained checkpoint's `chk-N`.
     public let jobDirectory: String?
     public var allowExternalPaths: Bool
+    /// Where the files are: whether a mapped path exists is asked of it.
+    public let storage: any Storage
 
-    /// `directory` may be the savepoint/checkpoint directory or its `_metadata` file.
-    public init(savepointDirectory directory: String, allowExternalPaths: Bool = false) {
+    /// `directory` may be the savepoint/checkpoint directory or its `_metadata` file; a local
+    /// path, or a URI (`s3://bucket/key`) of `storage`, kept as written.
+    public init(savepointDirectory directory: String, storage: any Storage = LocalStorage(), allowExternalPaths: Bool = false) {
+        self.storage = storage
+        self.allowExternalPaths = allowExternalPaths
+        if Self.splitScheme(directory).scheme != nil {
+            var dir = directory
+            while dir.hasSuffix("/") { dir.removeLast() }
+            if dir.hasSuffix("/_metadata") { dir.removeLast("/_metadata".count) }
+            metadataDirectory = dir
+            let name = dir.split(separator: "/").last.map(String.init) ?? ""
+            jobDirectory = Self.isCheckpointDirectoryName(name) ? storage.directory(of: dir) : nil
+            return
+        }
         var url = URL(fileURLWithPath: directory).standardizedFileURL
         if url.lastPathComponent == "_metadata" { url.deleteLastPathComponent() }
         metadataDirectory = url.path
         jobDirectory = Self.isCheckpointDirectoryName(url.lastPathComponent)
             ? url.deletingLastPathComponent().path : nil
-        self.allowExternalPaths = allowExternalPaths
     }
 
     /// The directory no resolved path may leave: the job directory for checkpoints, else the savepoint.
@@ -88,7 +102,7 @@ public struct StateLocation: Sendable {
     public func exists(_ resolved: ResolvedStream) -> Bool {
         switch resolved {
         case .inline: return true
-        case let .file(range): return FileManager.default.fileExists(atPath: range.path)
+        case let .file(range): return !storage.status(range.path).isMissing
         }
     }
 
@@ -109,11 +123,11 @@ public struct StateLocation: Sendable {
         let isLocal = scheme == nil || scheme == "file"
         let local = isLocal ? join("", parts) : nil
         if let local, isInside(local, rootDirectory) { return local }
-        if let mapped = mapByTrailingComponents(parts), FileManager.default.fileExists(atPath: mapped) {
+        if let mapped = mapByTrailingComponents(parts), !storage.status(mapped).isMissing {
             return mapped
         }
         if let local, allowExternalPaths { return local }
-        if let local, FileManager.default.fileExists(atPath: local) {
+        if let local, !storage.status(local).isMissing {
             throw StateLocationError(
                 path: written,
                 message: "lies outside \(rootDirectory) and no file of that name is inside it; allow external paths to read it")

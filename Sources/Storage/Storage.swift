@@ -30,6 +30,68 @@ public protocol Storage: Sendable {
 
     /// Removes the file at `path`, or the directory (prefix) and everything below it.
     func remove(_ path: String) throws
+
+    /// Whether `rename` moves a whole directory in one step (local file systems). Where it does
+    /// not (object stores), a new savepoint is written in place with `_metadata` last, since a
+    /// directory without `_metadata` is no savepoint. Default: false.
+    var renamesDirectories: Bool { get }
+
+    /// Moves `from` to `to` in one step; only called where `renamesDirectories` is true.
+    func rename(_ from: String, to: String) throws
+
+    /// Writes `prefix`, then the bytes of `sourcePath` in `from` from `offset` to its end, to the
+    /// new file `destination` here (how rewrite copies state files it does not change). Default:
+    /// through memory in 4 MiB pieces; local storage copies in the kernel between local files.
+    func copy(_ sourcePath: String, offset: Int64, in from: any Storage, after prefix: [UInt8],
+              to destination: String) throws
+}
+
+extension Storage {
+    public var renamesDirectories: Bool { false }
+
+    public func rename(_ from: String, to: String) throws {
+        throw StorageError(path: from, action: "cannot rename", reason: "\(scheme) storage has no rename")
+    }
+
+    public func copy(_ sourcePath: String, offset: Int64, in from: any Storage, after prefix: [UInt8],
+                     to destination: String) throws {
+        try copyThroughMemory(sourcePath, offset: offset, in: from, after: prefix, to: destination)
+    }
+
+    /// `copy` by reading `from` and writing here, one 4 MiB piece at a time.
+    public func copyThroughMemory(_ sourcePath: String, offset: Int64, in from: any Storage, after prefix: [UInt8],
+                                  to destination: String) throws {
+        let source = try from.source(sourcePath, offset: Int(offset), length: nil)
+        let writer = try create(destination)
+        do {
+            try writer.write(prefix)
+            var at = 0
+            while at < source.size {
+                let end = min(at + (4 << 20), source.size)
+                try writer.write(try source.read(at..<end))
+                at = end
+            }
+            try writer.finish()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    /// `name` inside the directory `directory` (both in this storage's path syntax, `/`-separated).
+    public func path(_ name: String, in directory: String) -> String {
+        var trimmed = Substring(directory)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        return trimmed.hasSuffix("/") ? trimmed + name : trimmed + "/" + name
+    }
+
+    /// The directory holding `path`: everything before its last `/` ("" for a bare name).
+    public func directory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
 }
 
 /// One entry of a listing.

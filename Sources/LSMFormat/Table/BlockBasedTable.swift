@@ -1,4 +1,5 @@
 import Bytes
+import Storage
 
 /// A block-based SST opened for reading (`BlockBasedTable`, `table/block_based/block_based_table_reader.cc`).
 ///
@@ -48,8 +49,9 @@ public final class BlockBasedTable: Sendable {
         }
     }
 
-    public convenience init(path: String, options: Options = Options()) throws {
-        try self.init(source: try FileByteSource(path: path), options: options)
+    /// The table in the file at `path` of `storage` (a local file unless named).
+    public convenience init(path: String, in storage: any Storage = LocalStorage(), options: Options = Options()) throws {
+        try self.init(source: try storage.source(path, offset: 0, length: nil), options: options)
     }
 
     static let propertiesBlockName = "rocksdb.properties"

@@ -10,7 +10,7 @@ enum CanonicalKeyedStateWriter {
         var proxy = reader.proxy
         proxy.usingKeyGroupCompression = compressed
         let name = placement.newFileName()
-        let sink = try StreamFileSink(url: placement.directory.appendingPathComponent(name))
+        let sink = try StreamFileSink(placement.path(name), in: placement.storage)
         let range = reader.keyGroupRange
         var writer = try KeyedStateStreamWriter(
             proxy: proxy, startKeyGroup: range.startKeyGroup, numberOfKeyGroups: range.numberOfKeyGroups,

@@ -7,10 +7,10 @@ extension Converter {
     /// Reads the written directory back and compares it with the input as the plan makes it: per
     /// operator the pipeline wrote and subtask, every state's entry count and digest (subtasks side
     /// by side); operator state streams byte for byte. Returns the entries per state and the output as it read back.
-    func verify(_ directory: URL) throws -> (perState: [String: Int64], written: Savepoint) {
+    func verify(_ openWritten: () throws -> Savepoint) throws -> (perState: [String: Int64], written: Savepoint) {
         let written: Savepoint
         do {
-            written = try Savepoint.open(directory.path)
+            written = try openWritten()
         } catch {
             throw ConvertError.verificationFailed("the written _metadata does not read back: \(error)")
         }

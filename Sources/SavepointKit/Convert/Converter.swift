@@ -35,25 +35,27 @@ public struct Converter {
     public static func run(input path: String, output: String, options: ConvertOptions) throws -> ConvertReport {
         let savepoint = try Savepoint.open(path)
         var converter = Converter(input: savepoint, options: options)
-        return try converter.write(to: URL(fileURLWithPath: output))
+        return try converter.write(to: output)
     }
 
-    public mutating func write(to output: URL) throws -> ConvertReport {
+    public mutating func write(to output: URL) throws -> ConvertReport { try write(to: output.path) }
+
+    /// Converts into `output`, a local path or a URI of a registered storage.
+    public mutating func write(to output: String) throws -> ConvertReport {
         let started = Date()
-        let inputDirectory = URL(fileURLWithPath: (input.metadataPath as NSString).deletingLastPathComponent)
-        let out = try ConversionOutput(final: output, input: inputDirectory, force: options.force)
+        let out = try ConversionOutput(final: output, input: input, force: options.force)
         if options.handleSignals { out.removeOnSignals() }
         do {
-            let placement = StreamPlacement(directory: out.tempURL, finalDirectory: out.finalURL,
+            let placement = StreamPlacement(storage: out.storage, directory: out.directory, finalDirectory: out.finalPath,
                                             inlineThreshold: options.effectiveInlineThreshold)
             var metadata = pipeline.metadata
             try convertSubtasks(into: &metadata, placement: placement)
             let bytes = try metadata.serialized()
-            try Data(bytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
+            let openWritten = try out.stageMetadata(bytes)
             try options.beforeVerification?(out.tempURL)
             let verified: (perState: [String: Int64], written: Savepoint)
             do {
-                verified = try verify(out.tempURL)
+                verified = try verify(openWritten)
             } catch let e as ConvertError {
                 throw e
             } catch {
@@ -203,19 +205,16 @@ public struct Converter {
 
     func makeReport(output: ConversionOutput, written: Savepoint, metadataSize: Int,
                     perState: [String: Int64]) throws -> ConvertReport {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: output.tempURL.path)) ?? []
-        var bytes: Int64 = 0
-        for f in files {
-            let size = (try? FileManager.default.attributesOfItem(atPath: output.tempURL.appendingPathComponent(f).path)[.size] as? NSNumber)?.int64Value
-            bytes += size ?? 0
-        }
+        // `_metadata` counts as written whether it is staged on disk yet or held for the end.
+        let files = ((try? output.storage.list(output.directory)) ?? []).filter { $0.name != Savepoint.metadataFileName }
+        let bytes = files.reduce(Int64(metadataSize)) { $0 + $1.size }
         // What Flink will see, in its words: the input's and the written output's origin.
         return ConvertReport(
-            path: input.path, output: output.finalURL.path, inputForm: SavepointForm(input.metadata).rawValue,
+            path: input.path, output: output.finalPath, inputForm: SavepointForm(input.metadata).rawValue,
             inputOrigin: try? InspectReport(input).origin, outputOrigin: try? InspectReport(written).origin,
             target: options.target, operators: input.metadata.operatorStates.count, subtasks: subtaskCount,
             keyedEntries: perState.values.reduce(0, +), entriesPerState: perState,
-            filesWritten: files.count - 1, bytesWritten: bytes, metadataSize: metadataSize, verified: true,
+            filesWritten: files.count, bytesWritten: bytes, metadataSize: metadataSize, verified: true,
             seconds: 0, warnings: warnings, skipped: options.skipCorrupt ? skipped : nil)
     }
 }

@@ -3,6 +3,7 @@ import CanonicalFormat
 import Foundation
 import LSMFormat
 import SavepointMetadata
+import Storage
 
 /// Writes one subtask's keyed state in the LSM form: the RocksDB instance a Flink native savepoint
 /// carries (SSTs, MANIFEST, CURRENT, OPTIONS) and the `IncrementalRemoteKeyedStateHandle` (tag 11)
@@ -89,7 +90,7 @@ struct LSMInstanceWriter {
         if families[i].open == nil {
             let name = placement.newFileName()
             created.append(name)
-            try families[i].start(number: nextFileNumber, fileName: name, path: placement.directory.appendingPathComponent(name).path,
+            try families[i].start(number: nextFileNumber, fileName: name, path: placement.path(name), in: placement.storage,
                               options: tableOptions(for: families[i], number: nextFileNumber))
             nextFileNumber += 1
         }
@@ -160,7 +161,7 @@ struct LSMInstanceWriter {
 
     /// Best effort: the caller's temporary directory is removed anyway on failure.
     func removeWrittenFiles() {
-        for name in created { try? FileManager.default.removeItem(at: placement.directory.appendingPathComponent(name)) }
+        for name in created { try? placement.storage.remove(placement.path(name)) }
     }
 }
 
@@ -169,7 +170,7 @@ struct LSMFamilyWriter {
     struct OpenTable {
         var number: UInt64
         var storedName: String
-        var sink: FileTableSink
+        var sink: StorageTableSink
         var builder: TableBuilder
     }
 
@@ -190,8 +191,8 @@ struct LSMFamilyWriter {
         self.name = name
     }
 
-    mutating func start(number: UInt64, fileName: String, path: String, options: TableOptions) throws {
-        let sink = try FileTableSink(path: path)
+    mutating func start(number: UInt64, fileName: String, path: String, in storage: any Storage, options: TableOptions) throws {
+        let sink = try StorageTableSink(try storage.create(path), path: path)
         open = OpenTable(number: number, storedName: fileName, sink: sink, builder: try TableBuilder(options: options, sink: sink))
     }
 
@@ -199,10 +200,27 @@ struct LSMFamilyWriter {
         guard let table = open else { return }
         open = nil
         let summary = try table.builder.finish()
-        try table.sink.close()
+        try table.sink.writer.finish()
         guard let meta = summary.fileMetaData(number: table.number, release: release) else {
             throw FormatError(file: table.storedName, offset: 0, "column family \"\(name)\": an SST without entries")
         }
         finished.append(FinishedTable(level: level, meta: meta, storedName: table.storedName))
+    }
+}
+
+/// A table streamed into a file of the output storage.
+final class StorageTableSink: TableSink {
+    let writer: any StorageWriter
+    let path: String
+
+    init(_ writer: any StorageWriter, path: String) {
+        self.writer = writer
+        self.path = path
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        do { try writer.write(bytes) } catch let e as StorageError {
+            throw FormatError(file: path, offset: 0, "write failed: \(e.reason)")
+        }
     }
 }

@@ -1,20 +1,21 @@
 import Foundation
+import Storage
 
 /// Appends bytes to a new file through a buffer: how a stream larger than memory is written.
 final class StreamFileSink {
-    let url: URL
-    private let handle: FileHandle
+    let path: String
+    private let writer: any StorageWriter
     private var buffer: [UInt8] = []
     private static let flushThreshold = 1 << 20
 
     /// Creates the file; refuses to overwrite one.
-    init(url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw SavepointError.io("\(url.path): cannot create the file")
+    init(_ path: String, in storage: any Storage) throws {
+        do {
+            writer = try storage.create(path)
+        } catch let e as StorageError {
+            throw SavepointError.io("\(path): cannot create the file: \(e.reason)")
         }
-        self.url = url
-        self.handle = handle
+        self.path = path
         buffer.reserveCapacity(Self.flushThreshold)
     }
 
@@ -36,14 +37,18 @@ final class StreamFileSink {
 
     private func writeToFile(_ bytes: [UInt8]) throws {
         do {
-            try handle.write(contentsOf: bytes)
-        } catch {
-            throw SavepointError.io("\(url.path): cannot write: \(error.localizedDescription)")
+            try writer.write(bytes)
+        } catch let e as StorageError {
+            throw SavepointError.io("\(path): cannot write: \(e.reason)")
         }
     }
 
+    /// Writes what is buffered and makes the file whole.
     func close() throws {
         try flush()
-        try? handle.close()
+        try writer.finish()
     }
+
+    /// Leaves nothing behind (after a failure).
+    func abandon() { writer.abandon() }
 }

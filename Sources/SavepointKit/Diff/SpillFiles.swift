@@ -28,6 +28,7 @@ final class SpillFiles {
     // Small: every partition has one buffer (256 partitions: 16 MB).
     private static let flushThreshold = 64 << 10
 
+    /// Spill files are local scratch, whatever storage the savepoints compared are in.
     init(partitions: Int, label: String, in parent: URL? = nil) throws {
         count = max(1, partitions)
         directory = (parent ?? FileManager.default.temporaryDirectory).appendingPathComponent("savepoint-\(label)-\(UUID().uuidString)")

@@ -147,9 +147,9 @@ extension InspectReport {
             case .success(.inline):
                 return nil
             case let .success(.file(range)):
-                let status = FileStatus.readable(range.path)
+                let status = savepoint.storage.status(range.path)
                 var onDisk: Int64?
-                if case let .regularFile(size) = FileStatus.of(range.path) { onDisk = size }
+                if case let .regularFile(size) = status { onDisk = size }
                 return File(path: range.path, recordedPath: recorded == range.path ? nil : recorded,
                             size: ref.handle.stateSize, sizeOnDisk: onDisk,
                             status: status.isRegularFile ? "present" : (status.isMissing ? "missing" : "unreadable"),

@@ -15,7 +15,8 @@ import Darwin
 /// 128, `CompositeKeySerializationUtils`). Namespaces (windows), user keys and values are not keyed
 /// and stay as they are.
 ///
-/// Entries move between subtasks, so they go through spill files in `spillDirectory`, sorted
+/// Entries move between subtasks, so they go through spill files in `spillDirectory` (local
+/// scratch, whatever storage the savepoints are in), sorted
 /// runs of at most `memoryBudget` bytes each (an external merge sort): reading every input subtask
 /// once partitions and sorts; each output reader merges its part of every run, key group by key
 /// group, in the order writers want. The last run stays in memory (a state below the budget is

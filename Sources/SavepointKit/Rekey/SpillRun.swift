@@ -1,8 +1,10 @@
 import Foundation
+import Storage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import Storage
 #endif
 
 /// Entries on their way to a new key group, buffered in memory up to a budget, then sorted and
@@ -55,7 +57,8 @@ struct SpillBuffer {
 
     /// Sorts the records and writes them to a new file at `url` (see `sortedRun`).
     mutating func writeSortedRun(to url: URL) throws -> (keyGroupStarts: [(keyGroup: Int, offset: Int)], length: Int) {
-        let sink = try StreamFileSink(url: url)
+        // Spill runs are local scratch, whatever storage the savepoints are in.
+        let sink = try StreamFileSink(url.path, in: LocalStorage())
         let run = try sortedRun { try sink.write($0) }
         try sink.close()
         return run

@@ -1,6 +1,7 @@
 import Foundation
 import LSMFormat
 import SavepointMetadata
+import Storage
 
 /// State that nothing restores or reads, what a Flink user would clean up. Four kinds:
 /// - `file`: a file under the directory holding `_metadata` that `_metadata` does not reference
@@ -31,21 +32,32 @@ public struct Orphan: Codable, Sendable, Equatable {
         self.bytes = bytes
     }
 
-    /// Files under `directory` not in `referenced` (paths as resolved), `_metadata` excepted.
-    static func files(under directory: String, referenced: Set<String>) -> [Orphan] {
-        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
-        let known = Set(referenced.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path })
-        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
-        else { return [] }
+    /// Files under `directory` of `storage` not in `referenced` (paths as resolved), `_metadata` excepted.
+    static func files(under directory: String, in storage: any Storage, referenced: Set<String>) -> [Orphan] {
+        let known = Set(referenced.map(canonical))
         var out: [Orphan] = []
-        for case let url as URL in walk {
-            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]), values.isRegularFile == true
-            else { continue }
-            let path = url.resolvingSymlinksInPath().path
-            guard !known.contains(path), url.lastPathComponent != Savepoint.metadataFileName else { continue }
-            out.append(Orphan(kind: "file", name: path, bytes: Int64(values.fileSize ?? 0)))
+        func walk(_ directory: String) {
+            for entry in (try? storage.list(directory)) ?? [] {
+                let path = canonical(storage.path(entry.name, in: directory))
+                if entry.isDirectory {
+                    walk(path)
+                } else if !known.contains(path), entry.name != Savepoint.metadataFileName {
+                    // Files only, readable or not (no device, no dangling link).
+                    switch storage.status(path) {
+                    case .regularFile, .unusable: out.append(Orphan(kind: "file", name: path, bytes: entry.size))
+                    default: break
+                    }
+                }
+            }
         }
+        walk(canonical(directory))
         return out.sorted { $0.name < $1.name }
+    }
+
+    /// A local path with its symbolic links resolved, so a file is known however it is reached; an
+    /// object's URI as it is.
+    private static func canonical(_ path: String) -> String {
+        path.contains("://") ? path : URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
 
     /// A RocksDB instance's column families without a state, and the tables its handle lists that

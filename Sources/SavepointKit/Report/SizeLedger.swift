@@ -1,5 +1,6 @@
 import Bytes
 import SavepointMetadata
+import Storage
 
 /// Gives every byte of every referenced file to exactly one owner (an operator's coordinator, or
 /// a subtask's keyed, operator or channel state), so that the owners' bytes sum to the files' sizes
@@ -59,7 +60,7 @@ struct SizeLedger {
                 }
             }
         }
-        allocate()
+        allocate(in: savepoint.storage)
     }
 
     private mutating func claim(_ handle: StreamStateHandle, op: Int, subtask: Int, bucket: Bucket, part: String? = nil,
@@ -78,14 +79,14 @@ struct SizeLedger {
     }
 
     /// Splits each file's size on disk over its claims, in the order they were made.
-    private mutating func allocate() {
+    private mutating func allocate(in storage: any Storage) {
         var firstClaim: [String: Int] = [:]
         var remaining: [String: Int64] = [:]
         for i in claims.indices where !claims[i].inMetadata {
             let path = claims[i].path
             if firstClaim[path] == nil {
                 firstClaim[path] = i
-                if case let .regularFile(size) = FileStatus.of(path) {
+                if case let .regularFile(size) = storage.status(path) {
                     remaining[path] = size
                 } else {
                     remaining[path] = 0

@@ -20,7 +20,7 @@ extension SizeReport {
         var ledger = SizeLedger(savepoint)
         let holdsSavepointWide = shard?.holdsSavepointWide ?? true
         orphans = !holdsSavepointWide ? [] : Orphan.files(
-            under: URL(fileURLWithPath: savepoint.metadataPath).deletingLastPathComponent().path,
+            under: savepoint.location.metadataDirectory, in: savepoint.storage,
             referenced: Set(ledger.claims.filter { !$0.inMetadata }.map(\.path)))
         if let shard { ledger.keep(shard) }
         path = savepoint.path

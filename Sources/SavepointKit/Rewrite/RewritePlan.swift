@@ -1,6 +1,7 @@
 import Bytes
 import Foundation
 import SavepointMetadata
+import Storage
 
 /// What `savepoint rewrite` does to a savepoint: one list of operations, applied in order, from
 /// the command line (`--set-uid counter=counter-v2`) or from a reviewable file (`--plan FILE.json`).
@@ -195,13 +196,17 @@ public struct RewritePlan: Sendable, Equatable {
 extension RewritePlan {
     /// The bytes of a file the plan names (the plan itself, a file of keys); errors name it.
     static func contents(of path: String) throws -> Data {
-        switch FileStatus.readable(path) {
+        let (storage, at) = try StorageResolver.shared.resolve(path)
+        switch storage.status(at) {
         case .regularFile: break
         case .missing: throw SavepointError.unreadable(path: path, reason: "no such file")
         case let status: throw SavepointError.unreadable(path: path, reason: status.problemAsFile ?? "not a file")
         }
-        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw SavepointError.unreadable(path: path, reason: error.localizedDescription)
+        do {
+            let source = try storage.source(at, offset: 0, length: nil)
+            return Data(try source.read(0..<source.size))
+        } catch let e as FormatError {
+            throw SavepointError.unreadable(path: path, reason: e.message)
         }
     }
 }

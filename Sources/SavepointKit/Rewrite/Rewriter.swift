@@ -1,5 +1,6 @@
 import Foundation
 import SavepointMetadata
+import Storage
 
 /// `savepoint rewrite`: a plan applied in two places, to `_metadata` (operator ids, uids, removed
 /// operators: `OperatorChange`) and to keyed entries (dropped states, renames in the LSM form,
@@ -43,7 +44,10 @@ public struct Rewriter {
     }
 
     /// Checks the plan, then writes `output` (or, for a dry run, reports what it would write).
-    public func write(to output: URL) throws -> RewriteReport {
+    public func write(to output: URL) throws -> RewriteReport { try write(to: output.path) }
+
+    /// Rewrites into `output`, a local path or a URI of a registered storage.
+    public func write(to output: String) throws -> RewriteReport {
         let started = Date()
         let changes = try plan.check(against: input)
         let applied = storedMetadata.applying(changes)
@@ -57,7 +61,7 @@ public struct Rewriter {
                 .map { ($0.finalID, $0.stages(now: options.now)) }),
             pipelined: pipelined, setsFormatType: options.target != nil)
         var report = RewriteReport(
-            path: input.path, output: output.standardizedFileURL.path, dryRun: options.dryRun, plan: plan,
+            path: input.path, output: try StorageResolver.shared.resolveOutput(output).path, dryRun: options.dryRun, plan: plan,
             target: options.target, operators: try changes.map(describe), operatorsWritten: planned.operatorStates.count,
             operatorsConverted: pipelined.count,
             filesCopied: files.files.count, files: files.files.map(\.name), bytesCopied: files.totalBytes,
@@ -80,21 +84,21 @@ public struct Rewriter {
             return report
         }
 
-        let inputDirectory = URL(fileURLWithPath: (input.metadataPath as NSString).deletingLastPathComponent)
-        let out = try ConversionOutput(final: output, input: inputDirectory, force: options.force, activity: "rewriting")
+        let out = try ConversionOutput(final: output, input: input, force: options.force, activity: "rewriting")
         if options.handleSignals { out.removeOnSignals() }
         do {
             let prints = try ParallelJobs.run(count: files.files.count) { k in
                 let file = files.files[k]
-                let destination = out.tempURL.appendingPathComponent(file.name)
+                let destination = out.storage.path(file.name, in: out.directory)
                 if file.name.contains("/") {
-                    try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try out.storage.makeDirectory(out.storage.directory(of: destination))
                 }
-                return try FileCopy.copy(file.source, skipping: file.skip, after: file.header, to: destination.path)
+                return try FileCopy.copy(file.source, in: input.storage, skipping: file.skip, after: file.header,
+                                         to: destination, in: out.storage)
             }
-            // Entries moving between subtasks are sorted through spill files beside the output,
-            // removed once every subtask is written.
-            let spill = out.tempURL.appendingPathComponent(".rekey-spill")
+            // Entries moving between subtasks are sorted through local spill files (beside the
+            // output when it is local), removed once every subtask is written.
+            let spill = out.scratchDirectory(".rekey-spill")
             if !moves.isEmpty {
                 try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
                 pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill)
@@ -102,7 +106,8 @@ public struct Rewriter {
             var converter = Converter(input: input, options: try convertOptions(pipelined, in: planned), pipeline: pipeline)
             var final = planned
             try converter.convertSubtasks(into: &final, placement: StreamPlacement(
-                directory: out.tempURL, finalDirectory: out.finalURL, inlineThreshold: converter.options.effectiveInlineThreshold))
+                storage: out.storage, directory: out.directory, finalDirectory: out.finalPath,
+                inlineThreshold: converter.options.effectiveInlineThreshold))
             if !moves.isEmpty {
                 pipeline.rekeyings?.removeFiles()
                 try FileManager.default.removeItem(at: spill)
@@ -110,9 +115,9 @@ public struct Rewriter {
             try Self.checkUpserts(changes)
             let metadataBytes = try final.serialized()
             report.metadataSize = metadataBytes.count
-            try Data(metadataBytes).write(to: out.tempURL.appendingPathComponent(Savepoint.metadataFileName))
+            let openWritten = try out.stageMetadata(metadataBytes)
             try options.beforeVerification?(out.tempURL)
-            try verify(out.tempURL, planned: final, files: files, prints: prints, changes: changes, converter: converter)
+            try verify(openWritten, planned: final, files: files, prints: prints, changes: changes, converter: converter)
             report.addEntries(pipeline, changes)
             report.warnings = converter.warnings
             report.verified = true
@@ -211,17 +216,18 @@ public struct Rewriter {
     /// The written directory read back: `_metadata` as planned, every copied file byte-identical
     /// (size and hash), renamed states' stream headers as planned, the pipeline's operators with
     /// the digests of the input with the plan applied, and quick validation without errors.
-    func verify(_ directory: URL, planned: CheckpointMetadata, files: StateFiles, prints: [FileCopy.Fingerprint],
+    func verify(_ openWritten: () throws -> Savepoint, planned: CheckpointMetadata, files: StateFiles, prints: [FileCopy.Fingerprint],
                 changes: [OperatorChange], converter: Converter) throws {
         let written: Savepoint
-        do { written = try Savepoint.open(directory.path) } catch {
+        do { written = try openWritten() } catch {
             throw ConvertError.verificationFailed("the written _metadata does not read back: \(error)")
         }
         guard written.metadata == planned else {
             throw ConvertError.verificationFailed("the _metadata read back differs from the planned one")
         }
         let copies = try ParallelJobs.run(count: files.files.count) { k in
-            try FileCopy.fingerprint(directory.appendingPathComponent(files.files[k].name).path, headerLength: files.files[k].header.count)
+            try FileCopy.fingerprint(written.storage.path(files.files[k].name, in: written.location.metadataDirectory),
+                                     in: written.storage, headerLength: files.files[k].header.count)
         }
         for (k, (copy, original)) in zip(copies, prints).enumerated() where copy != original {
             throw ConvertError.verificationFailed("\(files.files[k].name) differs from \(files.files[k].source) "

@@ -106,7 +106,7 @@ struct StateFiles {
             throw SavepointError.notASavepoint(path: metadataPath, reason: e.description)
         }
         guard case let .file(range) = resolved else { throw SavepointError.io("internal error: a file handle resolved inline") }
-        let status = FileStatus.readable(range.path)
+        let status = location.storage.status(range.path)
         if status.isMissing {
             throw SavepointError.missingFile(path: range.path, recorded: handle.recordedPath, referencedBy: metadataPath)
         }
@@ -127,7 +127,7 @@ struct StateFiles {
         }
         byName[name] = files.count
         var actual = size
-        if header.isEmpty, case let .regularFile(bytes) = FileStatus.of(source) { actual = bytes }
+        if header.isEmpty, case let .regularFile(bytes) = location.storage.status(source) { actual = bytes }
         files.append(File(source: source, name: name, size: actual, header: header, skip: skip))
     }
 }

@@ -53,7 +53,7 @@ extension Validator {
             log.error(.unsafePath, "\(ref.what): the file is a symlink to \(outside), outside the savepoint directory; allow external paths to follow it", at: at)
             return
         }
-        let status = FileStatus.readable(range.path)
+        let status = savepoint.storage.status(range.path)
         guard case let .regularFile(size) = status else {
             badPaths.insert(range.path)
             let recorded = ref.recordedPath.flatMap { $0 == range.path ? nil : " (recorded as \($0))" } ?? ""
@@ -85,9 +85,9 @@ extension Validator {
     }
 
     /// The target of `path` when a symlink on the way leads outside the savepoint directory (and
-    /// external paths are not allowed).
+    /// external paths are not allowed). An object's URI (`s3://…`) has no symlinks.
     func symlinkLeavingRoot(_ path: String) -> String? {
-        guard !savepoint.location.allowExternalPaths else { return nil }
+        guard !savepoint.location.allowExternalPaths, !path.contains("://") else { return nil }
         let root = URL(fileURLWithPath: savepoint.location.rootDirectory).resolvingSymlinksInPath().path
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         guard real != path else { return nil }
