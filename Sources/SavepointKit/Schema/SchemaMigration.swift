@@ -58,6 +58,11 @@ public struct SchemaMigration {
         self.input = input
         self.renames = renames
         let old = try SchemaDocument(input)
+        let unmatched = renames.unmatched(in: old.operators.flatMap { $0.states.map(\.type) })
+        if !unmatched.isEmpty {
+            throw MigrationRefusal(path: "", reason: "--map renames \(unmatched.joined(separator: ", ")), which no state's type has"
+                                   + " (a POJO field or an enum class, as Flink stores the class name)")
+        }
         for o in old.operators {
             guard let n = target.operators.first(where: { $0.operatorId == o.operatorId }) else { continue }
             let name = o.uid ?? o.operatorId

@@ -47,6 +47,27 @@ public struct SchemaRenames: Sendable, Equatable {
 
     func renamed(_ member: String, of className: String) -> String { members[className]?[member] ?? member }
 
+    /// The renames that name nothing in `types` (a typo would otherwise be a silent no-op): a
+    /// class no POJO or enum of them has, or a field its POJO lacks. An enum's constants are not
+    /// in the notation, so only its class is checked.
+    func unmatched(in types: [SchemaType]) -> [String] {
+        var pojoFields: [String: Set<String>] = [:], enums: Set<String> = []
+        func walk(_ t: SchemaType) {
+            switch t {
+            case let .pojo(className, fields): pojoFields[className, default: []].formUnion(fields.map(\.name))
+            case let .classed(.enumeration, className): enums.insert(className)
+            default: break
+            }
+            t.children.forEach { walk($0.type) }
+        }
+        types.forEach(walk)
+        return members.flatMap { className, renames in
+            renames.keys.filter { member in
+                !(enums.contains(className) || pojoFields[className]?.contains(member) == true)
+            }.map { "\(className).\($0)" }
+        }.sorted()
+    }
+
     /// Whether a rename applies anywhere in `type` (an enum's constants do not show in the
     /// notation, so an enum renamed leaves the type as it was).
     func touches(_ type: SchemaType) -> Bool {

@@ -141,6 +141,19 @@ import Testing
         #expect(try Self.checksAsIs(out, changed))
     }
 
+    /// A rename that names nothing in the savepoint (a typo) is refused, not silently ignored.
+    @Test func refusesARenameOfNothing() throws {
+        let input = Self.path("types", "filesystem")
+        let document = try SchemaDocument(try Savepoint.open(input))
+        let renames = SchemaRenames(["savepointfixtures.Person": ["agee": "years"], "savepointfixtures.Color": ["RED": "CRIMSON"]])
+        do {
+            _ = try SchemaMigration(input: try Savepoint.open(input), target: document, renames: renames)
+            Issue.record("no refusal")
+        } catch let e as MigrationRefusal {
+            #expect(e.description.hasPrefix("--map renames savepointfixtures.Person.agee, which no state's type has"))
+        }
+    }
+
     @Test func mapFileErrorsNameTheLine() throws {
         #expect(throws: SchemaDocumentError.self) { try SchemaRenames(text: "a.B.c=d\nnot a rename\n", file: "m") }
         do { _ = try SchemaRenames(text: "a.B.c=d\nnot a rename\n", file: "m") } catch let e as SchemaDocumentError {
