@@ -177,9 +177,17 @@ struct StateValueCodec {
         case .whole:
             return try new.encode(try convert(try old.decode(Array(value))))
         case .mapValue:
+            // One copy in, one buffer out: the flag and the value written into the same writer.
             guard let flag = value.first else { throw MigrationRefusal(path: "", reason: "a map value without its null flag") }
             if flag != 0 { return [1] }
-            return [0] + (try new.encode(try convert(try old.decode(Array(value.dropFirst())))))
+            var r = ByteReader(Array(value))
+            _ = try r.readU8("a map value null flag")
+            let decoded = try old.read(from: &r)
+            guard r.isAtEnd else { throw r.error("expected the end of a map value, \(r.remaining) bytes remain") }
+            var w = ByteWriter()
+            w.writeU8(0)
+            try new.write(try convert(decoded), to: &w)
+            return w.bytes
         case .listElements:
             var r = ByteReader(Array(value))
             var w = ByteWriter()
