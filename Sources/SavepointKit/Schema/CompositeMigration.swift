@@ -134,6 +134,13 @@ struct StateValueCodec {
     let newType: SchemaType
     let renames: SchemaRenames
     let now: Int64
+    /// Set when the migration only adds or drops bytes in front of each value (TTL switched on or
+    /// off, a nullable wrap switched on, nothing else changing): the bytes are spliced, not decoded.
+    private(set) var splice: Splice?
+
+    /// `TtlSerializer` writes the last-access timestamp (a big-endian long) before the value,
+    /// `NullableSerializer` a false null flag before a value that is not null.
+    enum Splice: Equatable { case prepend([UInt8]), drop(Int) }
 
     /// `stored` and `migrated`: the state's serializer snapshots (`ListSerializer`/`MapSerializer`
     /// for list and map state) before (as stored, the renames not applied) and after; `kind` the
@@ -163,6 +170,36 @@ struct StateValueCodec {
             self.oldType = oldType
             self.newType = newType
         }
+        if layout != .listElements, self.originalType == self.oldType, !renames.touches(self.originalType) {
+            splice = Self.splice(from: self.oldType, to: self.newType, now: now)
+        }
+    }
+
+    static func splice(from old: SchemaType, to new: SchemaType, now: Int64) -> Splice? {
+        switch (old, new) {
+        case let (_, .generic("TTL", inner)) where inner == [old]:
+            return .prepend((0..<8).map { UInt8(truncatingIfNeeded: now >> (56 - 8 * $0)) })
+        case let (.generic("TTL", inner), _) where inner == [new]: return .drop(8)
+        case let (_, .generic("Nullable", inner)) where inner == [old]: return .prepend([0])
+        default: return nil
+        }
+    }
+
+    /// `value` (after a map value's null flag: `from` 1) spliced.
+    func spliced(_ value: UnsafeBufferPointer<UInt8>, _ splice: Splice, from start: Int) throws -> [UInt8] {
+        var out = [UInt8](value[0..<start])
+        switch splice {
+        case .prepend(let bytes):
+            out.reserveCapacity(value.count + bytes.count)
+            out.append(contentsOf: bytes)
+            out.append(contentsOf: value[start...])
+        case .drop(let n):
+            guard value.count >= start + n else {
+                throw MigrationRefusal(path: "", reason: "a value of \(value.count - start) bytes, shorter than the \(n) bytes before the value of \(oldType.rendered)")
+            }
+            out.append(contentsOf: value[(start + n)...])
+        }
+        return out
     }
 
     /// One decoded old value (or element) as the new type's.
@@ -173,6 +210,13 @@ struct StateValueCodec {
 
     /// The value's bytes migrated.
     func migrate(_ value: UnsafeBufferPointer<UInt8>) throws -> [UInt8] {
+        if let splice {
+            if layout == .mapValue {
+                guard let flag = value.first else { throw MigrationRefusal(path: "", reason: "a map value without its null flag") }
+                if flag != 0 { return [1] }
+            }
+            return try spliced(value, splice, from: layout == .mapValue ? 1 : 0)
+        }
         switch layout {
         case .whole:
             return try new.encode(try convert(try old.decode(Array(value))))

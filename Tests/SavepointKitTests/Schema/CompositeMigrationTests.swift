@@ -154,6 +154,17 @@ import Testing
         }
     }
 
+    /// TTL switched on or off and a nullable wrap switched on only add or drop bytes before each
+    /// value: spliced, not decoded (the tests above check the values that gives).
+    @Test func wrapsAreSpliced() throws {
+        let long = SchemaType.named("Long"), ttl = SchemaType.generic("TTL", [long])
+        #expect(StateValueCodec.splice(from: long, to: ttl, now: 1000) == .prepend([0, 0, 0, 0, 0, 0, 3, 232]))
+        #expect(StateValueCodec.splice(from: ttl, to: long, now: 1000) == .drop(8))
+        #expect(StateValueCodec.splice(from: long, to: .generic("Nullable", [long]), now: 0) == .prepend([0]))
+        #expect(StateValueCodec.splice(from: .generic("Nullable", [long]), to: long, now: 0) == nil)
+        #expect(StateValueCodec.splice(from: .named("Integer"), to: ttl, now: 0) == nil)
+    }
+
     @Test func mapFileErrorsNameTheLine() throws {
         #expect(throws: SchemaDocumentError.self) { try SchemaRenames(text: "a.B.c=d\nnot a rename\n", file: "m") }
         do { _ = try SchemaRenames(text: "a.B.c=d\nnot a rename\n", file: "m") } catch let e as SchemaDocumentError {
