@@ -166,9 +166,9 @@ struct Schema: ParsableCommand {
             abstract: "Rewrite the changed states so that the new job restores them as is.",
             usage: """
                 savepoint schema migrate <input> <output> --to <target.json>
-                                         [--to-form <form>] [--now <millis>]
-                                         [--force] [--json] [--uids <uid,...>]
-                                         [--uids-from <file>]
+                                         [--map <file>] [--to-form <form>]
+                                         [--now <millis>] [--force] [--json]
+                                         [--uids <uid,...>] [--uids-from <file>]
                 """,
             discussion: """
                 For each keyed state whose type TARGET changes, every value is read
@@ -178,9 +178,13 @@ struct Schema: ParsableCommand {
                 widening (Integer -> Long, float -> double, also inside a POJO),
                 POJO fields added (Java default: 0, false or null) and removed, TTL
                 switched on (last access: --now) or off, a tuple or row to a POJO by
-                position, in value, reducing and aggregating state. Anything else is
-                refused with the reason before anything is written. OUT is written beside, read back and compared
-                with the input as migrated; only then it appears.
+                position, boxed <-> Nullable<T>, inside lists, maps and tuples, in
+                value, list, map, reducing and aggregating state (a map's user key
+                type stays). --map FILE renames POJO fields and enum constants, one
+                CLASS.MEMBER=NEW a line (com.acme.Order.qty=quantity): the value is
+                carried over instead of lost. Anything else is refused with the
+                reason before anything is written. OUT is written beside, read back
+                and compared with the input as migrated; only then it appears.
 
                 Exit 0 when OUT is written and verified, 1 when verification failed
                 (nothing written), 2 for unreadable input or a refused migration.
@@ -189,6 +193,8 @@ struct Schema: ParsableCommand {
                   savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json
                   savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json \\
                     --to-form lsm --now 1767225600000 --json
+                  savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json \\
+                    --map renames.txt
                 """
         )
 
@@ -200,6 +206,10 @@ struct Schema: ParsableCommand {
 
         @Option(help: ArgumentHelp("The new job's schema document.", valueName: "target.json"), completion: .file())
         var to: String
+
+        @Option(help: ArgumentHelp("Renamed POJO fields and enum constants, CLASS.MEMBER=NEW a line.", valueName: "file"),
+                completion: .file())
+        var map: String?
 
         @Option(help: ArgumentHelp("The form to write: memory, filesystem or lsm (default: the input's).", valueName: "form"))
         var toForm: ConvertOptions.Target?
@@ -219,9 +229,10 @@ struct Schema: ParsableCommand {
         func run() throws {
             let savepoint = try names.open(input)
             let target = try Schema.target(to)
+            let renames = try map.map(Self.renames) ?? SchemaRenames()
             let migration: SchemaMigration
             do {
-                migration = try Schema.reading { try SchemaMigration(input: savepoint, target: target) }
+                migration = try Schema.reading { try SchemaMigration(input: savepoint, target: target, renames: renames) }
             } catch let refusal as MigrationRefusal {
                 throw CommandFailure(message: "\(input): cannot migrate \(refusal); nothing written", exitCode: 2)
             }
@@ -233,6 +244,15 @@ struct Schema: ParsableCommand {
             }
             if report.states.isEmpty { print("no state changes type; copied as it is") }
             print("wrote \(report.output) (\(report.target.rawValue), \(report.keyedEntries) keyed entries, verified) in \(report.seconds) s")
+        }
+
+        /// The `--map` file, or exit 2 naming what is wrong with it (its line).
+        static func renames(_ path: String) throws -> SchemaRenames {
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+                throw CommandFailure(message: "\(path): \(reason) (expected renames, CLASS.MEMBER=NEW a line)", exitCode: 2)
+            }
+            return try Schema.reading { try SchemaRenames(text: String(decoding: bytes, as: UTF8.self), file: path) }
         }
     }
 }

@@ -52,6 +52,27 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["key-changed.json"])
     }
 
+    /// `--map` with the committed variant's renames (the POJO's count is now total): the counts are
+    /// carried over; a map file that does not read exits 2 naming its line, nothing written.
+    @Test func mapCarriesARenamedFieldOver() throws {
+        let dir = try Scratch.directory("schema-migrate-map")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = Fixture.root.appendingPathComponent("schema/2.3.0/filesystem/targets/pojo-field-renamed.json").path
+        let map = Fixture.root.appendingPathComponent("generator/src/schema/pojo-field-renamed/renames.map").path
+        let out = dir.appendingPathComponent("out").path
+        let r = try SavepointBinary.run(["schema", "migrate", Self.savepoint, out, "--to", target, "--map", map])
+        #expect(r.status == 0 && r.out.contains("{name: String, total: Integer} (20 entries)"), "\(r.out) \(r.err)")
+        let dump = try SavepointBinary.run(["dump", out, "--state", "record", "--key", "7"])
+        #expect(dump.out.contains("\"value\":{\"name\":\"r7\",\"total\":7}"), "\(dump.out)")
+
+        let bad = dir.appendingPathComponent("bad.map")
+        try Data("# renames\nsavepointfixtures.SchemaRecord.count total\n".utf8).write(to: bad)
+        let refused = try SavepointBinary.run(["schema", "migrate", Self.savepoint, dir.appendingPathComponent("o2").path,
+                                               "--to", target, "--map", bad.path])
+        #expect(refused.status == 2 && refused.err.contains("bad.map, line 2, column 1:"), "\(refused.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o2").path))
+    }
+
     @Test func helpFitsEightyColumns() throws {
         let r = try SavepointBinary.run(["schema", "migrate", "--help"])
         #expect(r.status == 0 && r.out.contains("savepoint schema migrate SAVEPOINT /tmp/migrated --to new-job.json"))

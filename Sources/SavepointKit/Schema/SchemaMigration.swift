@@ -41,18 +41,28 @@ public struct SchemaMigration {
         public var entries: Int64 = 0
         let oldType: SchemaType
         let newType: SchemaType
+        /// The state's kind (list and map state migrate their elements and values).
+        var kind = "value"
 
         enum CodingKeys: String, CodingKey { case `operator`, operatorId, state, from, to, entries }
     }
 
     public let input: Savepoint
     public private(set) var changes: [StateChange] = []
+    /// POJO fields and enum constants renamed (`--map`), applied to the old side first.
+    public private(set) var renames = SchemaRenames()
 
     /// Checks every state of `input` against `target`; throws `MigrationRefusal` naming the first
     /// state that cannot be migrated.
-    public init(input: Savepoint, target: SchemaDocument) throws {
+    public init(input: Savepoint, target: SchemaDocument, renames: SchemaRenames = SchemaRenames()) throws {
         self.input = input
+        self.renames = renames
         let old = try SchemaDocument(input)
+        let unmatched = renames.unmatched(in: old.operators.flatMap { $0.states.map(\.type) })
+        if !unmatched.isEmpty {
+            throw MigrationRefusal(path: "", reason: "--map renames \(unmatched.joined(separator: ", ")), which no state's type has"
+                                   + " (a POJO field or an enum class, as Flink stores the class name)")
+        }
         for o in old.operators {
             guard let n = target.operators.first(where: { $0.operatorId == o.operatorId }) else { continue }
             let name = o.uid ?? o.operatorId
@@ -61,31 +71,38 @@ public struct SchemaMigration {
                                        + " that moves keys between key groups, which migrate does not do")
             }
             for s in o.states {
-                guard let t = n.states.first(where: { $0.name == s.name }), t.type != s.type || t.kind != s.kind else { continue }
+                let touched = renames.touches(s.type)
+                guard let t = n.states.first(where: { $0.name == s.name }), t.type != s.type || t.kind != s.kind || touched else { continue }
                 let path = "\(name)/\(s.name)"
                 guard t.kind == s.kind else {
                     throw MigrationRefusal(path: path, reason: "the state's kind changes from \(s.kind) to \(t.kind)")
                 }
-                guard ["value", "reducing", "aggregating"].contains(s.kind) else {
-                    throw MigrationRefusal(path: path, reason: "migrating \(s.kind) state is not built yet (value, reducing and aggregating state are)")
+                guard ["value", "reducing", "aggregating", "list", "map"].contains(s.kind) else {
+                    throw MigrationRefusal(path: path, reason: "migrating \(s.kind) state is not built yet (value, list, map, reducing and aggregating state are)")
                 }
                 if let on = s.namespace, let nn = t.namespace, on != nn {
                     throw MigrationRefusal(path: path, reason: "the namespace type changes from \(on.rendered) to \(nn.rendered)")
                 }
-                guard SchemaResolver(flinkMajor: 2).migratable(s.type, t.type) else {
+                let oldType = renames.apply(to: s.type)
+                if s.kind == "map", let ok = s.type.children.first?.type, let nk = t.type.children.first?.type,
+                   renames.apply(to: ok) != nk || renames.touches(ok) {
+                    throw MigrationRefusal(path: path, reason: "the map's user key type changes from \(ok.rendered) to \(nk.rendered);"
+                                           + " user keys order the map's entries, and migrate does not re-sort them")
+                }
+                guard SchemaResolver(flinkMajor: 2).migratable(oldType, t.type) else {
                     throw MigrationRefusal(path: path, reason: "\(s.type.rendered) cannot be migrated to \(t.type.rendered)")
                 }
                 let newType = ValueMigration.inFlinkOrder(t.type)
-                guard newType != s.type else { continue }
+                guard newType != s.type || touched else { continue }
                 changes.append(StateChange(operator: name, operatorId: o.operatorId, state: s.name,
-                                           from: s.type.rendered, to: newType.rendered, oldType: s.type, newType: newType))
+                                           from: s.type.rendered, to: newType.rendered, oldType: oldType, newType: newType, kind: s.kind))
             }
         }
         // The snapshots and value conversions of every change, built once here so that a type
         // pair not built yet is refused before anything is written.
         for change in changes {
             let path = "\(change.operator)/\(change.state)"
-            let stored = try storedSnapshot(change)
+            let stored = try MigrationRefusal.about(path) { try renames.apply(to: try storedSnapshot(change)) }
             _ = try MigrationRefusal.about(path) {
                 try SnapshotMigration.snapshot(for: change.newType, from: stored, oldType: change.oldType, at: "")
             }
@@ -108,7 +125,7 @@ public struct SchemaMigration {
         var stages: [OperatorID: [any KeyedEntryStage]] = [:]
         for op in input.metadata.operatorStates {
             let mine = changes.filter { $0.operatorId == op.operatorID.hex }
-            if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine, now: options.now)] }
+            if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine, now: options.now, renames: renames)] }
         }
         let pipeline = KeyedPipeline(metadata: input.metadata, stages: stages)
         var convert = ConvertOptions(target: options.target ?? inputForm, force: options.force, handleSignals: options.handleSignals)
@@ -150,31 +167,34 @@ public struct SchemaMigrateReport: Encodable, Sendable {
 struct MigrateValuesStage: KeyedEntryStage {
     let changes: [SchemaMigration.StateChange]
     let now: Int64
+    var renames = SchemaRenames()
 
     func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
         var proxy = input
-        var byIndex: [Int: (old: any TypeSerializer, new: any TypeSerializer, change: SchemaMigration.StateChange)] = [:]
+        var byIndex: [Int: StateValueCodec] = [:]
         for (i, meta) in input.states.enumerated() {
             guard let change = changes.first(where: { $0.state == meta.name }) else { continue }
             let path = "\(change.operator)/\(change.state)"
             guard let k = meta.serializers.firstIndex(where: { $0.key == "VALUE_SERIALIZER" }) else {
                 throw MigrationRefusal(path: path, reason: "no value serializer snapshot in this subtask")
             }
-            let stored = meta.serializers[k].snapshot
+            let original = meta.serializers[k].snapshot
+            let stored = try MigrationRefusal.about(path) { try renames.apply(to: original) }
             guard SchemaType(stored) == change.oldType else {
-                throw MigrationRefusal(path: path, reason: "this subtask stores \(SchemaType(stored).rendered), not \(change.from)")
+                throw MigrationRefusal(path: path, reason: "this subtask stores \(SchemaType(original).rendered), not \(change.from)")
             }
             let snapshot = try MigrationRefusal.about(path) {
                 try SnapshotMigration.snapshot(for: change.newType, from: stored, oldType: change.oldType, at: "")
             }
             proxy.states[i].serializers[k].snapshot = snapshot
-            byIndex[i] = (stored.restoreSerializer(), snapshot.restoreSerializer(), change)
+            byIndex[i] = try MigrationRefusal.about(path) {
+                try StateValueCodec(kind: change.kind, stored: original, migrated: snapshot, originalType: SchemaType(original),
+                                    oldType: change.oldType, newType: change.newType, renames: renames, now: now)
+            }
         }
-        let table = byIndex, now = self.now
+        let table = byIndex
         return BoundEntryStage(proxy: proxy, transform: { stateIndex, value in
-            guard let m = table[stateIndex] else { return nil }
-            let decoded = try m.old.decode(Array(value))
-            return try m.new.encode(try ValueMigration.convert(decoded, from: m.change.oldType, to: m.change.newType, now: now))
+            try table[stateIndex]?.migrate(value)
         })
     }
 }

@@ -17,6 +17,7 @@ enum SnapshotMigration {
            c.type == .ttl, c.nested.count == 2 {
             return try snapshot(for: new, from: c.nested[1], oldType: wrapped.first, at: path)
         }
+        if let composite = try compositeSnapshot(for: new, from: old, oldType: oldType, at: path) { return composite }
         switch new {
         case .generic("TTL", let wrapped) where wrapped.count == 1:
             // TTL switched on, or the value under TTL changed: `TtlStateFactory.TtlSerializerSnapshot`

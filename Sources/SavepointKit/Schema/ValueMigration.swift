@@ -12,6 +12,7 @@ enum ValueMigration {
     /// Refuses what `convert` does not convert (before anything is written).
     static func check(_ old: SchemaType, _ new: SchemaType, at path: String) throws {
         if old == new { return }
+        if try checkComposite(old, new, at: path) { return }
         switch (old, new) {
         case let (.named(o), .named(n)) where SchemaResolver.widens(o, n): return
         case let (.generic("TTL", o), .generic("TTL", n)) where o.count == 1 && n.count == 1: try check(o[0], n[0], at: path)
@@ -36,6 +37,7 @@ enum ValueMigration {
     /// `now`: the last-access timestamp of a value TTL is switched on for (`--now`).
     static func convert(_ value: Value, from old: SchemaType, to new: SchemaType, now: Int64) throws -> Value {
         if old == new || value == .null { return value }
+        if let composite = try convertComposite(value, from: old, to: new, now: now) { return composite }
         switch (old, new, value) {
         case let (.generic("TTL", o), .generic("TTL", n), .ttl(timestamp, v)):
             return .ttl(timestamp: timestamp, value: try convert(v, from: o[0], to: n[0], now: now))

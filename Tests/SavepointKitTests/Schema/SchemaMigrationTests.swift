@@ -23,9 +23,9 @@ import Testing
     }
 
     /// The stored value serializer snapshot of `state` in the keyed operator, as bytes.
-    static func snapshotBytes(_ path: String, state: String) throws -> [UInt8] {
+    static func snapshotBytes(_ path: String, state: String, operator uid: String = "schema") throws -> [UInt8] {
         let savepoint = try Savepoint.open(path)
-        let op = try #require(savepoint.metadata.operatorStates.first { $0.uid == "schema" })
+        let op = try #require(savepoint.metadata.operatorStates.first { $0.uid == uid })
         let keyed = try #require(op.subtaskStates.lazy.compactMap(\.state?.managedKeyedState).first)
         let meta = try #require(try KeyedStateHeader.read(keyed, of: op, in: savepoint).proxy.states.first { $0.name == state })
         var w = ByteWriter()
@@ -182,10 +182,11 @@ import Testing
         let count = try #require(narrowing.operators[1].states.firstIndex { $0.name == "count" })
         narrowing.operators[1].states[count].type = .named("Short")
         #expect(try refusal(narrowing) == "schema/count: Integer cannot be migrated to Short")
-        // A list of what is not built yet: refused naming the state.
-        var list = try Self.target("integer-to-long")
-        list.operators[1].states[count].type = try SchemaTypeParser.parse("Nullable<Long>")
-        #expect(try refusal(list).hasPrefix("schema/count: "))
+        // What is not built yet (a POJO to a tuple): refused naming the state.
+        var toTuple = try Self.target("integer-to-long")
+        let record = try #require(toTuple.operators[1].states.firstIndex { $0.name == "record" })
+        toTuple.operators[1].states[record].type = try SchemaTypeParser.parse("Tuple2<Integer, String>")
+        #expect(try refusal(toTuple).hasPrefix("schema/record: "))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 }
