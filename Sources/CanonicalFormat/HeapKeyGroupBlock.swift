@@ -57,9 +57,8 @@ extension KeyedStateSchema {
         let namespace = try namespaceSerializer?.read(from: &r) ?? .voidNamespace
         let key = try keySerializer.read(from: &r)
         let value: Value
-        if stateSerializer is OpaqueSerializer {
-            var slice = try r.readSlice(try opaqueValueLength(r, context: context, entriesAfter: entriesAfter))
-            value = try stateSerializer.read(from: &slice)
+        if stateSerializer.readsToEnd {
+            value = try readUnframedValue(&r, context: context, entriesAfter: entriesAfter)
         } else {
             value = try stateSerializer.read(from: &r)
         }
@@ -71,6 +70,33 @@ extension KeyedStateSchema {
             try body(KeyedStateEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, namespace: namespace,
                                      userKey: e.key, value: e.value))
         }
+    }
+
+    /// A value whose serializer may read to the end (Kryo, opaque, a composite holding one): its
+    /// decoded extent (for Kryo of unknown encoding, each encoding's) when nothing in it took the rest
+    /// of the input and what follows is plausible; else the probed one.
+    func readUnframedValue(_ r: inout ByteReader, context: HeapKeyGroupBlock.Context, entriesAfter: Int) throws -> Value {
+        guard let stateSerializer else { throw r.error("state '\(metaInfo.name)' has no value serializer") }
+        var tries: [any TypeSerializer] = [stateSerializer]
+        if let kryo = stateSerializer as? KryoSerializer, kryo.encoding == nil {
+            tries = kryo.candidates.map {
+                KryoSerializer(typeClassName: kryo.typeClassName, registrations: kryo.registrations, encoding: $0)
+            }
+        }
+        for serializer in tries {
+            var exact = r
+            guard let v = try? serializer.read(from: &exact), !v.tookRestOfInput else { continue }
+            var next = exact
+            let plausible = entriesAfter > 0
+                ? (try? nextEntryIsPlausible(&next, context: context)) == true
+                : (try? HeapKeyGroupBlock.nextPartIsPlausible(exact, context: context)) == true
+            if plausible {
+                r = exact
+                return v
+            }
+        }
+        var slice = try r.readSlice(try opaqueValueLength(r, context: context, entriesAfter: entriesAfter))
+        return try stateSerializer.read(from: &slice)
     }
 
     /// The heap layout stores values without a length, and Kryo bytes cannot be parsed without the

@@ -2,16 +2,22 @@ import Bytes
 
 extension SerializerSnapshot {
     /// The serializer this snapshot restores (unknown classes → an opaque serializer; never fails).
-    public func restoreSerializer() -> any TypeSerializer {
+    /// Kryo serializers infer their encoding per value; `restoreSerializer(kryoEncoding:)` fixes it.
+    public func restoreSerializer() -> any TypeSerializer { restoreSerializer(kryoEncoding: nil) }
+
+    /// The same, with the Kryo encoding of the savepoint (`KryoEncoding(metadataVersion:)`) for every
+    /// Kryo serializer inside.
+    public func restoreSerializer(kryoEncoding: KryoEncoding?) -> any TypeSerializer {
         switch payload {
-        case .composite(let c): return c.restoreSerializer(typeDescription: typeDescription)
-        case .pojo(let p): return p.restoreSerializer()
+        case .composite(let c): return c.restoreSerializer(typeDescription: typeDescription, kryoEncoding: kryoEncoding)
+        case .pojo(let p): return p.restoreSerializer(kryoEncoding: kryoEncoding)
         case .enumeration(let cls, let constants): return EnumSerializer(enumClass: cls, constants: constants)
-        case .ttlAware(_, let inner): return inner.restoreSerializer()
+        case .ttlAware(_, let inner): return inner.restoreSerializer(kryoEncoding: kryoEncoding)
         case .empty, .legacySerializerClass:
             guard case .simple(let type)? = layout else { break }
             return type.serializer
-        case .kryo, .avro, .typeClass: break
+        case .kryo(let k): return KryoSerializer(snapshot: k, encoding: kryoEncoding)
+        case .avro, .typeClass: break
         }
         return OpaqueSerializer(typeDescription: typeDescription)
     }
@@ -61,8 +67,8 @@ extension SimpleType {
 }
 
 extension CompositeSnapshot {
-    func restoreSerializer(typeDescription: String) -> any TypeSerializer {
-        let n = nested.map { $0.restoreSerializer() }
+    func restoreSerializer(typeDescription: String, kryoEncoding: KryoEncoding?) -> any TypeSerializer {
+        let n = nested.map { $0.restoreSerializer(kryoEncoding: kryoEncoding) }
         func at(_ i: Int) -> any TypeSerializer {
             i < n.count ? n[i] : OpaqueSerializer(typeDescription: "missing nested serializer")
         }
@@ -84,12 +90,16 @@ extension CompositeSnapshot {
 }
 
 extension PojoSnapshot {
-    func restoreSerializer() -> any TypeSerializer {
+    func restoreSerializer(kryoEncoding: KryoEncoding?) -> any TypeSerializer {
         PojoSerializer(
             className: pojoClassName,
             fieldNames: fields.map(\.name),
-            fieldSerializers: fields.map { $0.snapshot?.restoreSerializer() },
-            registeredSubclasses: registeredSubclasses.map { ($0.className, $0.snapshot?.restoreSerializer()) },
-            nonRegisteredSubclasses: nonRegisteredSubclasses.map { ($0.className, $0.snapshot?.restoreSerializer()) })
+            fieldSerializers: fields.map { $0.snapshot?.restoreSerializer(kryoEncoding: kryoEncoding) },
+            registeredSubclasses: registeredSubclasses.map {
+                ($0.className, $0.snapshot?.restoreSerializer(kryoEncoding: kryoEncoding))
+            },
+            nonRegisteredSubclasses: nonRegisteredSubclasses.map {
+                ($0.className, $0.snapshot?.restoreSerializer(kryoEncoding: kryoEncoding))
+            })
     }
 }

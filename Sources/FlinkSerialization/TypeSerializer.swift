@@ -85,6 +85,7 @@ extension Value {
         case .ttl: "a TTL value"
         case .timer: "a timer"
         case .raw: "raw bytes"
+        case .kryo: "a Kryo value"
         }
     }
 }

@@ -44,6 +44,9 @@ public enum Value: Sendable, Equatable {
     indirect case timer(timestamp: Int64, key: Value, namespace: Value)
     /// Bytes of a serializer the toolkit does not decode (Kryo, unknown classes), kept verbatim.
     case raw([UInt8])
+    /// A Kryo value: what it decodes to without the job's classes (`KryoDecoding`), shown by dump,
+    /// and its exact bytes, written back unchanged.
+    indirect case kryo(decoded: Value, bytes: [UInt8])
 }
 
 public struct PojoField: Sendable, Equatable {

@@ -6,7 +6,8 @@
 /// Tuple and Row → arrays of fields (the row kind is not shown); POJO → object in snapshot field
 /// order; enum → constant name; List → array; Map → `{"$map":[[k,v],…]}` sorted by the JSON text of
 /// k; VoidNamespace → null; TimeWindow → `{"start":S,"end":E}`; GlobalWindow → "global";
-/// raw → `{"$raw":"<base64>"}`; TTL → the user's value only; Char → a one-character string;
+/// raw → `{"$raw":"<base64>"}`; Kryo → what it decodes to (`KryoDecoding`), or
+/// `{"$kryo":"<class>","$raw":"<base64>"}`; TTL → the user's value only; Char → a one-character string;
 /// Instant → Java's `Instant.toString()` text ("2024-01-02T03:04:05.123Z") for years 0–9999, else
 /// `{"epochSecond":S,"nano":N}`; a timer → `{"timestamp":T,"key":K,"namespace":N}`.
 extension JSONEmitter {
@@ -22,6 +23,7 @@ extension JSONEmitter {
         case .utf16String(let units): utf16(units)
         case .bytes(let b): tagged("{\"$bytes\":\"", b)
         case .raw(let b): tagged("{\"$raw\":\"", b)
+        case .kryo(let decoded, _): value(decoded)
         case .list(let items), .tuple(let items), .row(_, let items):
             array(count: items.count) { i, out in out.value(items[i]) }
         case .pojo(_, let fields):

@@ -8,7 +8,7 @@ import SavepointMetadata
 /// a `FormatError`: a crash, a hang or a huge allocation is a bug.
 enum FuzzTarget: String, CaseIterable {
     case metadata, keyedStream = "keyed-stream", operatorStream = "operator-stream"
-    case serializerSnapshot = "serializer-snapshot", sstTable = "sst-table", manifest
+    case serializerSnapshot = "serializer-snapshot", sstTable = "sst-table", manifest, kryo
 
     func run(_ bytes: [UInt8]) {
         do {
@@ -19,6 +19,7 @@ enum FuzzTarget: String, CaseIterable {
             case .serializerSnapshot: try Self.serializerSnapshot(bytes)
             case .sstTable: try Self.sstTable(bytes)
             case .manifest: _ = try Manifest.read(bytes)
+            case .kryo: try Self.kryo(bytes)
             }
         } catch is FormatError {
         } catch {
@@ -65,6 +66,28 @@ enum FuzzTarget: String, CaseIterable {
         precondition(w.bytes == Array(bytes[0..<r.position]), "snapshot read → write changed the bytes")
         _ = snapshot.typeDescription
         _ = try snapshot.restoreSerializer().read(from: &r)
+    }
+
+    /// The registrations of a `Types.GENERIC(ArrayList)` state, and a second class registered with a
+    /// serializer of its own.
+    static let kryoRegistrations = KryoRegistrations(
+        classNames: ["java.util.ArrayList", "java.util.HashMap"], customSerializers: ["java.util.HashMap"])
+
+    /// One Kryo value: the first byte picks the encoding (even: Kryo 2.24, odd: Kryo 5). It is decoded,
+    /// then read by the restored serializer (encoding inferred), which must write back the bytes it
+    /// read, and rendered.
+    static func kryo(_ bytes: [UInt8]) throws {
+        guard let first = bytes.first else { return }
+        let value = Array(bytes.dropFirst())
+        var r = ByteReader(value)
+        _ = try KryoDecoding.decode(&r, encoding: first & 1 == 0 ? .kryo2 : .kryo5, registrations: kryoRegistrations)
+        let serializer = KryoSerializer(typeClassName: "java.util.ArrayList", registrations: kryoRegistrations)
+        var s = ByteReader(value)
+        let read = try serializer.read(from: &s)
+        var w = ByteWriter()
+        try serializer.write(read, to: &w)
+        precondition(w.bytes == Array(value[..<s.position]), "Kryo read → write changed the bytes")
+        _ = ValueJSON.text(read)
     }
 
     /// Every way a table is walked, each on its own (a walk that fails must not hide another's
