@@ -65,7 +65,8 @@ public struct UpgradePlan: Sendable {
                 var finding = Finding(operator: name, operatorId: op.operatorId, state: state.name, kind: state.kind,
                                       type: state.type.rendered, verdict: .restoresAsIs)
                 let wanted = other?.states.first { $0.name == state.name }?.type
-                Self.decide(&finding, type: state.type, wanted: wanted)
+                // A savepoint Flink 2 wrote has Flink 2's serializers and Kryo 5 data already.
+                if flinkVersion == "1.x" { Self.decide(&finding, type: state.type, wanted: wanted) }
                 if finding.verdict == .migrated, let wanted {
                     target.operators[o].states[s].type = wanted
                     finding.upgradedType = wanted.rendered
