@@ -70,7 +70,7 @@ struct Upgrade: ParsableCommand {
         let plan = try Schema.reading { try UpgradePlan(input: savepoint, against: target) }
         if check {
             let report = UpgradeCheckReport(plan)
-            if json { try JSONOutput.write(report) } else { print(Self.render(report), terminator: "") }
+            if json { try JSONOutput.write(report) } else { print(Self.render(report, width: Terminal.width), terminator: "") }
             if !report.restoresAsIs { throw ExitCode(1) }
             return
         }
@@ -86,22 +86,26 @@ struct Upgrade: ParsableCommand {
         }
         if json { return try JSONOutput.write(report) }
         for f in report.findings where f.verdict == .migrated {
-            print("migrated \(f.operator)/\(f.state): \(f.type) -> \(f.upgradedType ?? "?")")
+            print(TextLayout.wrap("migrated \(f.operator)/\(f.state): \(f.type) -> \(f.upgradedType ?? "?")",
+                                  width: Terminal.width, indent: 4), terminator: "")
         }
-        for note in report.notes { print("note: \(note)") }
+        for note in report.notes { print(TextLayout.wrap("note: \(note)", width: Terminal.width, indent: 2), terminator: "") }
         print("wrote \(report.output) (\(report.target.rawValue), \(report.keyedEntries) keyed entries,"
               + " \(report.migratedEntries) migrated, verified) in \(report.seconds) s")
     }
 
-    /// One line per state (`verdict  operator/state  type`), its reason indented below.
-    static func render(_ report: UpgradeCheckReport) -> String {
+    /// Per state its verdict and name, then its type (and the upgraded one) and the reason,
+    /// indented and wrapped to `width`.
+    static func render(_ report: UpgradeCheckReport, width: Int) -> String {
         var out = "\(report.path) (written by Flink \(report.flinkVersion))\n\n"
+        func indented(_ text: String) -> String { TextLayout.wrap("    " + text, width: width, indent: 6) }
         for s in report.states {
-            out += "\(s.verdict.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0))  \(s.operator)/\(s.state)  \(s.type)\n"
-            if let to = s.upgradedType { out += "    -> \(to)\n" }
-            if let reason = s.reason, s.verdict != .restoresAsIs { out += "    \(reason)\n" }
+            out += TextLayout.wrap("\(s.verdict.rawValue)  \(s.operator)/\(s.state)", width: width, indent: 4)
+            out += indented(s.type)
+            if let to = s.upgradedType { out += indented("-> " + to) }
+            if let reason = s.reason, s.verdict != .restoresAsIs { out += indented(reason) }
         }
-        for note in report.notes { out += "\nnote: \(note)\n" }
+        for note in report.notes { out += "\n" + TextLayout.wrap("note: \(note)", width: width, indent: 2) }
         let refused = report.states.filter { $0.verdict == .cannotMigrate }.count
         let migrated = report.states.filter { $0.verdict == .migrated }.count
         out += "\n"
