@@ -102,10 +102,14 @@ public struct KryoRegistrations: Sendable, Equatable {
     public var classNames: [String]
     /// Classes with a registered or default serializer other than Kryo's default one.
     public var customSerializers: Set<String>
+    /// The fields of user classes Kryo writes field by field, where the caller knows them (from the
+    /// same class's POJO snapshot, say): with them those classes decode as `.pojo`.
+    public var fieldLayouts: [String: [KryoField]]
 
-    public init(classNames: [String], customSerializers: Set<String> = []) {
+    public init(classNames: [String], customSerializers: Set<String> = [], fieldLayouts: [String: [KryoField]] = [:]) {
         self.classNames = classNames
         self.customSerializers = customSerializers
+        self.fieldLayouts = fieldLayouts
     }
 
     /// From the snapshot: a registration's value frame is `KryoRegistration`'s class name (modified
@@ -119,6 +123,7 @@ public struct KryoRegistrations: Sendable, Equatable {
         }
         for e in snapshot.defaultKryoSerializers + snapshot.defaultKryoSerializerClasses { custom.insert(e.name) }
         customSerializers = custom
+        fieldLayouts = [:]
     }
 
     static func definitionType(_ frame: [UInt8]?) -> Int32? {
@@ -134,5 +139,31 @@ public struct KryoRegistrations: Sendable, Equatable {
             return i < classNames.count ? classNames[i] : nil
         }
         return KryoClassIDs.defaultName(id, encoding: encoding)
+    }
+}
+
+/// One field of a class Kryo's `FieldSerializer` writes (`serializers/FieldSerializer.java`,
+/// `ObjectField.java`): fields go in name order, each as
+/// - a primitive (`int`, `long`, …): its value as the boxed serializer writes it, no marker;
+/// - a field of a final class (`String`, a boxed type, `UUID`…): a null/reference marker, the value;
+/// - any other field: the value's class, then the object (as in a collection element).
+/// Generic collection fields (`List<String>` inside the class) would carry their element serializer
+/// and are not described here: such a class stays undecodable.
+public struct KryoField: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A primitive: `int`, `long`, `short`, `byte`, `char`, `boolean`, `float`, `double`.
+        case primitive(String)
+        /// A field whose declared class is final (Kryo writes no class): `java.lang.String`, boxed types.
+        case final(String)
+        /// A field whose value carries its class.
+        case any
+    }
+
+    public var name: String
+    public var kind: Kind
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
     }
 }

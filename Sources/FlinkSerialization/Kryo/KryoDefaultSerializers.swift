@@ -75,8 +75,24 @@ extension KryoDecoder {
                 || cls == "java.util.concurrent.ConcurrentSkipListSet"
             return .list(try readCollection(&r, hasComparator: comparator))
         default:
-            throw Undecodable(className: cls, index: r.index)
+            guard let fields = registrations.fieldLayouts[cls] else { throw Undecodable(className: cls, index: r.index) }
+            return try readFields(&r, cls, fields)
         }
+    }
+
+    /// `FieldSerializer` of a class whose fields the caller gave (`KryoField`), in name order.
+    mutating func readFields(_ r: inout ByteReader, _ cls: String, _ fields: [KryoField]) throws -> Value {
+        var out: [PojoField] = []
+        for field in fields.sorted(by: { Array($0.name.utf16).lexicographicallyPrecedes(Array($1.name.utf16)) }) {
+            let value: Value
+            switch field.kind {
+            case .primitive(let type): value = try readDefault(&r, type)
+            case .final(let type): value = try readObject(&r, type, mayBeNull: true)
+            case .any: value = try readClassAndObject(&r)
+            }
+            out.append(PojoField(name: field.name, value: value))
+        }
+        return .pojo(className: cls, fields: out)
     }
 
     /// Classes Kryo gives its `CollectionSerializer` (Kryo 5's `PriorityQueueSerializer` and

@@ -195,4 +195,19 @@ import Testing
         let v = try KryoDecoding.decode(&r, encoding: .kryo2, registrations: regs)
         #expect(ValueJSON.text(v).hasPrefix(#"{"$kryo":"com.acme.Thing""#))
     }
+
+    /// Key 4's `basket.lines` in Flink 1.20.5: an ArrayList of one BasketLine {qty: 4, sku: "sku-4-0"},
+    /// written field by field. Without its fields it is {"$kryo": …}; with them (as `upgrade` takes them
+    /// from Flink 2's POJO snapshot of the class) a POJO.
+    @Test func fieldByFieldClassesDecodeWithTheirFields() throws {
+        let bytes = [0x01, 0x00] + ascii("java.util.ArrayList") + [0x01, 0x01, 0x01, 0x01]
+            + ascii("savepointfixtures.BasketLine") + [0x01, 0x08, 0x01] + ascii("sku-4-0")
+        var regs = KryoRegistrations(classNames: ["java.util.List"])
+        var r = ByteReader(bytes)
+        #expect(KryoDecoding.isUndecodable(try KryoDecoding.decode(&r, encoding: .kryo2, registrations: regs)))
+        regs.fieldLayouts["savepointfixtures.BasketLine"] = [
+            KryoField(name: "sku", kind: .final("java.lang.String")), KryoField(name: "qty", kind: .primitive("long")),
+        ]
+        #expect(try decode(bytes, .kryo2, regs) == #"[{"qty":4,"sku":"sku-4-0"}]"#)
+    }
 }
