@@ -43,7 +43,7 @@ enum ValueMigration {
             return .ttl(timestamp: timestamp, value: try convert(v, from: o[0], to: n[0], now: now))
         case let (.generic("TTL", o), _, .ttl(_, v)): return try convert(v, from: o[0], to: new, now: now)
         case let (_, .generic("TTL", n), _): return .ttl(timestamp: now, value: try convert(value, from: old, to: n[0], now: now))
-        case let (.classed(.kryo, _), _, .kryo(decoded, _)): return try KryoCollectionValues.convert(decoded, to: new)
+        case let (.classed(.kryo, _), _, .kryo(decoded, bytes)): return try KryoCollectionValues.convert(decoded, bytes: bytes, to: new)
         case (.named, .named("Double"), .float(let f)): return .double(Double(f))
         case (.named, .named, .int): return value
         case let (_, .pojo(className, newFields), .tuple(values)), let (_, .pojo(className, newFields), .row(_, values)):

@@ -95,16 +95,6 @@ enum Flink2TypeExtraction {
         return found
     }
 
-    /// The POJO classes among the elements of the Flink 2 collection fields in `type`.
-    static func pojoClasses(inCollectionsOf type: SchemaType) -> [String] {
-        func pojos(_ t: SchemaType) -> [String] {
-            if case .pojo(let cls, _) = t { return [cls] + t.children.flatMap { pojos($0.type) } }
-            return t.children.flatMap { pojos($0.type) }
-        }
-        guard case .pojo(_, let fields) = type else { return type.children.flatMap { pojoClasses(inCollectionsOf: $0.type) } }
-        return fields.flatMap { f in elements(of: f.type).map { $0.1.flatMap(pojos) } ?? pojoClasses(inCollectionsOf: f.type) }
-    }
-
     /// The Kryo types in `type` that are not POJO collection fields (Kryo in both versions).
     static func kryoClasses(in type: SchemaType, insidePojo: Bool = false) -> [String] {
         if case .classed(.kryo, let cls) = type { return insidePojo && collection(declared: cls) != nil ? [] : [cls] }

@@ -111,12 +111,6 @@ public struct UpgradePlan: Sendable {
         }
         finding.verdict = .migrated
         finding.reason = why
-        let userClasses = Set(Flink2TypeExtraction.pojoClasses(inCollectionsOf: wanted)).sorted()
-        if !userClasses.isEmpty {
-            finding.reason = why + "; elements of \(userClasses.joined(separator: ", ")) only where a collection is"
-                + " empty or null: Kryo data of a user class written field by field is not decoded yet (such a value"
-                + " stops upgrade, nothing written)"
-        }
     }
 }
 

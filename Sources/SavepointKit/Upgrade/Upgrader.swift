@@ -31,7 +31,7 @@ public struct Upgrader {
 public struct UpgradeRefusal: Error, CustomStringConvertible, Sendable {
     public var findings: [UpgradePlan.Finding]
     public var description: String {
-        findings.map { "\($0.operator)/\($0.state): \($0.reason ?? "cannot be migrated")" }.joined(separator: "; ")
+        findings.map { "\($0.operator)/\($0.state) (\($0.type)): \($0.reason ?? "cannot be migrated")" }.joined(separator: "; ")
     }
 }
 
