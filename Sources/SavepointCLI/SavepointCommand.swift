@@ -27,7 +27,7 @@ struct SavepointCommand: ParsableCommand {
             savepoint --generate-completion-script bash (or zsh, fish).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self, Rewrite.self, Schema.self, Diff.self, Report.self, UidHash.self]
+        subcommands: [Inspect.self, Dump.self, Validate.self, Convert.self, Rewrite.self, Upgrade.self, Schema.self, Diff.self, Report.self, UidHash.self]
     )
 
     /// Parses, runs, and maps every failure onto the documented exit codes.

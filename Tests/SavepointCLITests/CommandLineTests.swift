@@ -85,7 +85,7 @@ import SavepointTestSupport
     }
 
     /// Every help page fits 80 columns, and its examples are whole lines a user can paste.
-    @Test(arguments: [[], ["inspect"], ["dump"], ["validate"], ["convert"], ["rewrite"], ["uid-hash"]])
+    @Test(arguments: [[], ["inspect"], ["dump"], ["validate"], ["convert"], ["rewrite"], ["upgrade"], ["uid-hash"]])
     func helpFitsEightyColumns(_ command: [String]) throws {
         let r = try SavepointBinary.run(command + ["--help"], environment: ["COLUMNS": "80"])
         #expect(r.status == 0)

@@ -123,6 +123,9 @@ public struct SchemaResolver: Sendable {
             return oc == nc && of.allSatisfy { f in nf.first { $0.name == f.name }.map { migratable(f.type, $0.type) } ?? true }
         case let (.generic(o, oa), .generic(n, na)):
             return o == n && oa.count == na.count && zip(oa, na).allSatisfy(migratable)
+        case let (.classed(.kryo, declared), .generic(name, _)):
+            // A POJO field 1.x gave to Kryo and Flink 2 to its own List/Set/Map serializer (`upgrade`).
+            return Flink2TypeExtraction.collection(declared: declared)?.rawValue == name
         case (.row, .row), (.array, .array), (.row, .pojo), (.pojo, .row), (.generic, .pojo), (.pojo, .generic):
             if case .generic(let name, _) = old, !name.hasPrefix("Tuple") { return false }
             if case .generic(let name, _) = new, !name.hasPrefix("Tuple") { return false }

@@ -38,6 +38,20 @@ enum SnapshotMigration {
                 throw MigrationRefusal(path: path, reason: "no serializer snapshot can be written for \(name)")
             }
             return SerializerSnapshot(className: className, version: 3, payload: .empty)
+        case .generic(let name, let args) where CollectionSnapshots.builds(name):
+            // A collection (Flink 2's serializers of a POJO's List/Set/Map field, `upgrade`):
+            // written as Flink writes it, from the element types (whatever the old snapshot was).
+            return try CollectionSnapshots.snapshot(name, try args.enumerated().map { k, t in
+                try snapshot(for: t, from: nil, oldType: nil, at: path.isEmpty ? "f\(k)" : path + ".f\(k)")
+            })
+        case let .pojo(className, fields) where old == nil:
+            // A POJO the savepoint has no snapshot of (the elements of a collection that was Kryo).
+            let pojoFields = try fields.sorted { Array($0.name.utf16).lexicographicallyPrecedes($1.name.utf16) }.map { f in
+                PojoSnapshot.Field(name: f.name, keyFrame: try fieldKey(declaring: className, f.name), valueFrame: nil,
+                                   snapshot: try snapshot(for: f.type, from: nil, oldType: nil, at: path.isEmpty ? f.name : path + "." + f.name))
+            }
+            return SerializerSnapshot(className: pojoSnapshotClass, version: 2,
+                                      payload: .pojo(PojoSnapshot(pojoClassName: className, fields: pojoFields)))
         case let .pojo(className, fields) where oldType?.isTupleOrRow == true:
             // A tuple or row becomes a POJO by position (in the POJO's field order, Flink's): a new
             // `PojoSerializerSnapshot` whose fields take the positions' snapshots.

@@ -29,6 +29,8 @@ enum ValueMigration {
                 guard let before = of.first(where: { $0.name == f.name }) else { continue }
                 try check(before.type, f.type, at: path.isEmpty ? f.name : path + "." + f.name)
             }
+        case let (.classed(.kryo, declared), _) where KryoCollectionValues.converts(declared: declared, to: new):
+            return
         default:
             throw MigrationRefusal(path: path, reason: "converting \(old.rendered) values to \(new.rendered) is not built yet")
         }
@@ -43,6 +45,7 @@ enum ValueMigration {
             return .ttl(timestamp: timestamp, value: try convert(v, from: o[0], to: n[0], now: now))
         case let (.generic("TTL", o), _, .ttl(_, v)): return try convert(v, from: o[0], to: new, now: now)
         case let (_, .generic("TTL", n), _): return .ttl(timestamp: now, value: try convert(value, from: old, to: n[0], now: now))
+        case let (.classed(.kryo, _), _, .kryo(decoded, bytes)): return try KryoCollectionValues.convert(decoded, bytes: bytes, to: new)
         case (.named, .named("Double"), .float(let f)): return .double(Double(f))
         case (.named, .named, .int): return value
         case let (_, .pojo(className, newFields), .tuple(values)), let (_, .pojo(className, newFields), .row(_, values)):
