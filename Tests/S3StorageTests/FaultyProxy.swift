@@ -93,11 +93,17 @@ final class FaultyProxy: @unchecked Sendable {
     }
 
     private func handle(_ client: Int32, fault: Fault) {
+        // A request is out from its connection's accept until its answer has been passed on, not
+        // until the threads of both directions wind down (late under load, and not the client's doing).
+        var answered = false
+        func finishAnswer() {
+            guard !answered else { return }
+            answered = true
+            lock.withLock { active -= 1 }
+        }
         defer {
-            lock.withLock {
-                _ = open.remove(client)
-                active -= 1
-            }
+            finishAnswer()
+            lock.withLock { _ = open.remove(client) }
             close(client)
         }
         if case .internalError = fault {
@@ -133,6 +139,7 @@ final class FaultyProxy: @unchecked Sendable {
         var limit: Int?
         if case let .cut(afterBytes) = fault { limit = afterBytes }
         pump(from: upstream, to: client, limit: limit)
+        finishAnswer()
         shutdown(client, Int32(SHUT_RDWR))
         shutdown(upstream, Int32(SHUT_RDWR))
         done.wait()

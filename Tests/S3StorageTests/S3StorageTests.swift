@@ -128,7 +128,9 @@ final class S3StorageTests: XCTestCase {
         XCTAssertEqual(counting.requests, 5)
 
         // With read-ahead 2 at most three GETs are out at once (moto closes each connection after its
-        // answer, so a connection is a request; one more for a connection the proxy has not closed yet).
+        // answer, so a connection is a request). The proxy counts a request out until it has passed the
+        // answer on, so a client that already read two answers may have opened their successors first:
+        // two of slack. Unbounded read-ahead would have all 19 out.
         let ahead = try FaultyProxy(upstreamPort: Self.server!.port) { _ in .none }
         defer { ahead.stop() }
         let prefetching = makeStorage(endpoint: ahead.endpoint) { $0.chunkSize = 16 << 10; $0.readAhead = 2 }
@@ -137,7 +139,7 @@ final class S3StorageTests: XCTestCase {
         for start in stride(from: 0, to: bytes.count, by: 10_000) { back += try again.read(start..<(start + 10_000)) }
         XCTAssertTrue(back == bytes)
         XCTAssertEqual(ahead.requests, 19)
-        XCTAssertLessThanOrEqual(ahead.mostAtOnce, 4)
+        XCTAssertLessThanOrEqual(ahead.mostAtOnce, 5)
     }
 
     func testListWithPrefixesAndPages() throws {
