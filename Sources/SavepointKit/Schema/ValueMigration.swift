@@ -12,6 +12,9 @@ enum ValueMigration {
     /// Refuses what `convert` does not convert (before anything is written).
     static func check(_ old: SchemaType, _ new: SchemaType, at path: String) throws {
         if old == new { return }
+        // Kryo's JDK collections first: their Flink 2 types are composites (`Nullable<Map<…>>`), which
+        // the composite rules would otherwise take as a wrap of the Kryo type.
+        if case let .classed(.kryo, declared) = old, KryoCollectionValues.converts(declared: declared, to: new) { return }
         if try checkComposite(old, new, at: path) { return }
         switch (old, new) {
         case let (.named(o), .named(n)) where SchemaResolver.widens(o, n): return
@@ -29,8 +32,6 @@ enum ValueMigration {
                 guard let before = of.first(where: { $0.name == f.name }) else { continue }
                 try check(before.type, f.type, at: path.isEmpty ? f.name : path + "." + f.name)
             }
-        case let (.classed(.kryo, declared), _) where KryoCollectionValues.converts(declared: declared, to: new):
-            return
         default:
             throw MigrationRefusal(path: path, reason: "converting \(old.rendered) values to \(new.rendered) is not built yet")
         }
@@ -39,13 +40,15 @@ enum ValueMigration {
     /// `now`: the last-access timestamp of a value TTL is switched on for (`--now`).
     static func convert(_ value: Value, from old: SchemaType, to new: SchemaType, now: Int64) throws -> Value {
         if old == new || value == .null { return value }
+        if case .classed(.kryo, _) = old, case let .kryo(decoded, bytes) = value {
+            return try KryoCollectionValues.convert(decoded, bytes: bytes, to: new)
+        }
         if let composite = try convertComposite(value, from: old, to: new, now: now) { return composite }
         switch (old, new, value) {
         case let (.generic("TTL", o), .generic("TTL", n), .ttl(timestamp, v)):
             return .ttl(timestamp: timestamp, value: try convert(v, from: o[0], to: n[0], now: now))
         case let (.generic("TTL", o), _, .ttl(_, v)): return try convert(v, from: o[0], to: new, now: now)
         case let (_, .generic("TTL", n), _): return .ttl(timestamp: now, value: try convert(value, from: old, to: n[0], now: now))
-        case let (.classed(.kryo, _), _, .kryo(decoded, bytes)): return try KryoCollectionValues.convert(decoded, bytes: bytes, to: new)
         case (.named, .named("Double"), .float(let f)): return .double(Double(f))
         case (.named, .named, .int): return value
         case let (_, .pojo(className, newFields), .tuple(values)), let (_, .pojo(className, newFields), .row(_, values)):
