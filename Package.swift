@@ -51,7 +51,7 @@ let package = Package(
             "LSMFormat", "Storage",
         ]),
         .executableTarget(name: "SavepointCLI", dependencies: [
-            "SavepointKit", "SavepointMetadata", "FlinkSerialization", "Storage",
+            "SavepointKit", "SavepointMetadata", "FlinkSerialization", "Storage", "S3Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "S3Read", dependencies: ["S3Storage", "Storage", "Bytes"], path: "bench/S3Read"),
