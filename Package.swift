@@ -51,7 +51,7 @@ let package = Package(
             "LSMFormat", "Storage",
         ]),
         .executableTarget(name: "SavepointCLI", dependencies: [
-            "SavepointKit", "SavepointMetadata", "FlinkSerialization", "Storage",
+            "SavepointKit", "SavepointMetadata", "FlinkSerialization", "Storage", "S3Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "S3Read", dependencies: ["S3Storage", "Storage", "Bytes"], path: "bench/S3Read"),
@@ -66,8 +66,8 @@ let package = Package(
         .testTarget(name: "SavepointMetadataTests", dependencies: ["SavepointMetadata"]),
         .testTarget(name: "CanonicalFormatTests", dependencies: ["CanonicalFormat"]),
         .testTarget(name: "LSMFormatTests", dependencies: ["LSMFormat"]),
-        // Against moto's S3 server on loopback, started by the tests (Tests/S3StorageTests/MotoServer.swift).
-        .testTarget(name: "S3StorageTests", dependencies: ["S3Storage", "Storage", "Bytes"]),
+        // Against moto's S3 server on loopback, started by the tests (Tests/SavepointTestSupport/MotoServer.swift).
+        .testTarget(name: "S3StorageTests", dependencies: ["S3Storage", "Storage", "Bytes", "SavepointTestSupport"]),
         // Fixtures written by real Flink, dump comparison and scratch directories, shared by the tests.
         .target(name: "SavepointTestSupport", dependencies: ["SavepointKit"], path: "Tests/SavepointTestSupport"),
         .testTarget(name: "SavepointKitTests", dependencies: ["SavepointKit", "SavepointTestSupport", "Storage"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import S3Storage
 import SavepointKit
 
 /// `savepoint`: look inside Apache Flink savepoints and retained checkpoints, offline.
@@ -11,8 +12,10 @@ struct SavepointCommand: ParsableCommand {
         discussion: """
             PATH is a savepoint directory, its _metadata file, a retained
             checkpoint directory (chk-N), or a file: URI of one of them, as Flink
-            prints it. A savepoint that was moved or copied still reads: files
-            are found relative to _metadata. Flink 1.x savepoints store operator
+            prints it; s3://bucket/key (s3a://, s3p://) reads and writes them on
+            S3, configured as the AWS CLI is (AWS_ENDPOINT_URL, AWS_PROFILE, ...).
+            A savepoint that was moved or copied still reads: files are found
+            relative to _metadata. Flink 1.x savepoints store operator
             ids only: --uids (or --uids-from) names them by uid.
 
             Exit codes:
@@ -39,6 +42,7 @@ struct SavepointCommand: ParsableCommand {
             Terminal.error("no command '\(arguments[1])'; the commands are \(commands.joined(separator: ", "))")
             Foundation.exit(2)
         }
+        ObjectStores.register()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -49,6 +53,9 @@ struct SavepointCommand: ParsableCommand {
             Terminal.error(error.message)
             Foundation.exit(error.exitCode)
         } catch let error as SavepointError {
+            Terminal.error(error.description)
+            Foundation.exit(2)
+        } catch let error as S3Error {
             Terminal.error(error.description)
             Foundation.exit(2)
         } catch let error as ConvertError {

@@ -1,4 +1,5 @@
 import Foundation
+import SavepointTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import SavepointTestSupport
 import Storage
 import XCTest
 @testable import S3Storage
@@ -17,7 +18,7 @@ final class S3StorageTests: XCTestCase {
     var bucket = ""
 
     override func setUpWithError() throws {
-        if Self.server == nil { Self.server = try MotoServer() }
+        if Self.server == nil { Self.server = try MotoServer.startedOrSkipped() }
         bucket = "test-\(UUID().uuidString.prefix(8).lowercased())"
         let storage = makeStorage()
         try storage.client.wait(storage.client.createBucket(bucket))

@@ -1,23 +1,26 @@
 import Foundation
-import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// moto's S3-compatible server (`pip install 'moto[server]'`, done by scripts/bootstrap) on a free
-/// loopback port, started for the tests and killed after them. Throws XCTSkip only when moto is
-/// not installed.
-final class MotoServer {
-    let port: Int
-    let process: Process
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+/// loopback port, started for the tests and killed after them. Throws `MotoServer.notInstalled`
+/// when moto is not installed (the tests skip then: `MotoServer.isInstalled`).
+public final class MotoServer {
+    public let port: Int
+    public let process: Process
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Whether moto can be started here.
+    public static var isInstalled: Bool { command() != nil }
+
+    public static let notInstalled = MotoError(
+        message: "moto is not installed (pip install 'moto[server]', as scripts/bootstrap does): S3 tests skipped")
 
     /// `environment` is added to moto's (e.g. INITIAL_NO_AUTH_ACTION_COUNT, which turns on its
     /// checks of access keys and signatures after that many requests).
-    init(environment: [String: String] = [:]) throws {
-        guard let command = Self.command() else {
-            throw XCTSkip("moto is not installed (pip install 'moto[server]', as scripts/bootstrap does): S3 tests skipped")
-        }
+    public init(environment: [String: String] = [:]) throws {
+        guard let command = Self.command() else { throw Self.notInstalled }
         port = try freeLoopbackPort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -38,9 +41,13 @@ final class MotoServer {
         }
     }
 
-    struct MotoError: Error, CustomStringConvertible { var message: String; var description: String { message } }
+    public struct MotoError: Error, CustomStringConvertible, Equatable, Sendable {
+        public var message: String
+        public init(message: String) { self.message = message }
+        public var description: String { message }
+    }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -50,7 +57,7 @@ final class MotoServer {
     deinit { stop() }
 
     /// `moto_server` from the PATH, or `python3 -m moto.server` where only the module is there.
-    static func command() -> [String]? {
+    public static func command() -> [String]? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/moto_server"
@@ -88,7 +95,7 @@ final class MotoServer {
     }
 }
 
-func loopback(port: Int) -> sockaddr_in {
+public func loopback(port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -97,7 +104,7 @@ func loopback(port: Int) -> sockaddr_in {
 }
 
 /// A port nothing listens on now (bound and released).
-func freeLoopbackPort() throws -> Int {
+public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = loopback(port: 0)
