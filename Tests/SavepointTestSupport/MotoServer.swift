@@ -47,11 +47,15 @@ public final class MotoServer {
         public var description: String { message }
     }
 
+    /// SIGTERM, then SIGKILL after 3 s: moto's server does not always end on SIGTERM, and a
+    /// `waitUntilExit` on it then never returns.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     deinit { stop() }
