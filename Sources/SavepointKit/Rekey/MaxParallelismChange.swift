@@ -60,21 +60,31 @@ public enum MaxParallelismChange {
                 throw SavepointError.io("operator \(op.displayName) subtask \(subtask): the keyed state written covers \(handle.keyGroupRange), expected \(ranges.indices.contains(subtask) ? "\(ranges[subtask])" : "no subtask")")
             }
         }
-        for i in out.subtaskStates.indices {
-            let handle = keyedHandles[out.subtaskStates[i].subtaskIndex]
-            // A finished subtask (no state) stays finished unless keyed state moved to it.
-            guard out.subtaskStates[i].state != nil || handle != nil else { continue }
-            if out.subtaskStates[i].state == nil { out.subtaskStates[i].state = OperatorSubtaskState() }
-            out.subtaskStates[i].state!.managedKeyedState = handle
+        // A finished subtask (no state) stays finished unless keyed state moved to it.
+        for entry in op.subtaskStates where entry.state != nil || keyedHandles[entry.subtaskIndex] != nil {
+            out.setManagedKeyedState(keyedHandles[entry.subtaskIndex], ofSubtask: entry.subtaskIndex)
         }
-        for (subtask, handle) in keyedHandles.sorted(by: { $0.key < $1.key })
-            where !out.subtaskStates.contains(where: { $0.subtaskIndex == subtask }) {
-            var state = OperatorSubtaskState()
-            state.managedKeyedState = handle
-            out.subtaskStates.append(OperatorState.SubtaskEntry(subtaskIndex: subtask, state: state))
+        let listed = Set(op.subtaskStates.map(\.subtaskIndex))
+        for (subtask, handle) in keyedHandles.sorted(by: { $0.key < $1.key }) where !listed.contains(subtask) {
+            out.setManagedKeyedState(handle, ofSubtask: subtask)
         }
         out.subtaskStates.sort { $0.subtaskIndex < $1.subtaskIndex }
         return out
+    }
+}
+
+extension OperatorState {
+    /// Subtask `index`'s managed keyed state set to `handle`; a subtask the metadata does not list
+    /// gets an entry (appended: callers sort once when done).
+    mutating func setManagedKeyedState(_ handle: KeyedStateHandle?, ofSubtask index: Int) {
+        if let k = subtaskStates.firstIndex(where: { $0.subtaskIndex == index }) {
+            if subtaskStates[k].state == nil { subtaskStates[k].state = OperatorSubtaskState() }
+            subtaskStates[k].state!.managedKeyedState = handle
+        } else {
+            var state = OperatorSubtaskState()
+            state.managedKeyedState = handle
+            subtaskStates.append(OperatorState.SubtaskEntry(subtaskIndex: index, state: state))
+        }
     }
 }
 

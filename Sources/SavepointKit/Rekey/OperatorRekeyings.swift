@@ -110,15 +110,7 @@ extension MaxParallelismChange {
         var out = op
         out.maxParallelism = maxParallelism
         for (i, range) in keyGroupRanges(maxParallelism: maxParallelism, parallelism: op.parallelism).enumerated() {
-            let handle = (op.subtaskState(i)?.managedKeyedState ?? standIn).covering(range)
-            if let k = out.subtaskStates.firstIndex(where: { $0.subtaskIndex == i }) {
-                if out.subtaskStates[k].state == nil { out.subtaskStates[k].state = OperatorSubtaskState() }
-                out.subtaskStates[k].state!.managedKeyedState = handle
-            } else {
-                var state = OperatorSubtaskState()
-                state.managedKeyedState = handle
-                out.subtaskStates.append(OperatorState.SubtaskEntry(subtaskIndex: i, state: state))
-            }
+            out.setManagedKeyedState((op.subtaskState(i)?.managedKeyedState ?? standIn).covering(range), ofSubtask: i)
         }
         out.subtaskStates.sort { $0.subtaskIndex < $1.subtaskIndex }
         return out
