@@ -8,19 +8,14 @@ enum JavaNumberText {
     static let maxBytes = 4096
 
     /// Kryo's `BigIntegerSerializer`: varint `count + 1` (0 null), big-endian two's-complement bytes.
-    static func bigIntegerDigits(_ r: inout ByteReader) throws -> (negative: Bool, digits: String)? {
+    static func bigIntegerBytes(_ r: inout ByteReader) throws -> [UInt8]? {
         let at = r.index
         let n = try r.kryoCount("a BigInteger length")
         guard n > 0 else { return nil }
         let count = n - 1
         guard count <= maxBytes else { throw r.error("a BigInteger of \(count) bytes is longer than \(maxBytes)", at: at) }
         guard count > 0 else { throw r.error("expected a BigInteger of at least one byte", at: at) }
-        let bytes = try r.readBytes(count, what: "a BigInteger")
-        return decimal(twosComplement: bytes)
-    }
-
-    static func bigInteger(_ r: inout ByteReader) throws -> String? {
-        try bigIntegerDigits(&r).map { ($0.negative ? "-" : "") + $0.digits }
+        return try r.readBytes(count, what: "a BigInteger")
     }
 
     static func decimal(twosComplement bytes: [UInt8]) -> (negative: Bool, digits: String) {

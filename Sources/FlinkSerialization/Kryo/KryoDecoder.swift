@@ -17,11 +17,12 @@ import Bytes
 /// A class without a default serializer the toolkit knows (a user class written field by field, an
 /// enum by ordinal, a class with a registered serializer) ends decoding: `KryoDecoding` renders the
 /// value from that point as `{"$kryo": class, "$raw": base64}`.
-struct KryoDecoder {
+public struct KryoDecoder {
     let encoding: KryoEncoding
     let registrations: KryoRegistrations
     private var namesByID: [Int: String] = [:]
-    private var references: [Value?] = []
+    /// Per reference id, how many values the object expands to (nil while it is being read).
+    private var expansions: [Int?] = []
     /// Values produced so far, counting the copies back-references make: a few bytes of references
     /// to references must not expand into gigabytes.
     private var produced = 0
@@ -36,10 +37,10 @@ struct KryoDecoder {
     }
 
     /// Stops decoding at a class the toolkit cannot read.
-    struct Undecodable: Error {
-        let className: String
+    public struct Undecodable: Error, Sendable {
+        public let className: String
         /// Absolute index in the reader's storage where the object's bytes start.
-        let index: Int
+        public let index: Int
     }
 
     // MARK: classes
@@ -68,14 +69,14 @@ struct KryoDecoder {
 
     // MARK: objects
 
-    mutating func readClassAndObject(_ r: inout ByteReader) throws -> Value {
+    mutating func readClassAndObject(_ r: inout ByteReader) throws -> KryoObject {
         guard let cls = try readClass(&r) else { return .null }
         return try readObject(&r, cls, mayBeNull: false)
     }
 
     /// `readObject` (`mayBeNull` false) and `readObjectOrNull` (true) of a known class: the reference
     /// marker, then the object.
-    mutating func readObject(_ r: inout ByteReader, _ cls: String, mayBeNull: Bool) throws -> Value {
+    mutating func readObject(_ r: inout ByteReader, _ cls: String, mayBeNull: Bool) throws -> KryoObject {
         let at = r.index
         guard Self.tracksReferences(cls) else {
             if mayBeNull {
@@ -83,7 +84,7 @@ struct KryoDecoder {
                 if marker == 0 { return .null }
                 guard marker == 1 else { throw r.error("expected a Kryo null marker 0 or 1, found \(marker)", at: at) }
             }
-            return try body(&r, cls)
+            return .object(className: cls, content: try body(&r, cls), id: nil)
         }
         let marker = try r.kryoCount("a Kryo reference marker")
         switch marker {
@@ -91,25 +92,26 @@ struct KryoDecoder {
             guard mayBeNull else { throw r.error("expected a Kryo object, found null where null cannot stand", at: at) }
             return .null
         case 1:
-            let slot = references.count
-            references.append(nil)
-            let value = try body(&r, cls)
-            references[slot] = value
-            return value
+            let slot = expansions.count
+            expansions.append(nil)
+            let before = produced
+            let content = try body(&r, cls)
+            expansions[slot] = produced - before
+            return .object(className: cls, content: content, id: slot)
         default:
             let id = marker - 2
-            guard id < references.count else {
-                throw r.error("Kryo reference \(id) names no object read before it (\(references.count) so far)", at: at)
+            guard id < expansions.count else {
+                throw r.error("Kryo reference \(id) names no object read before it (\(expansions.count) so far)", at: at)
             }
-            guard let value = references[id] else {
+            guard let expansion = expansions[id] else {
                 throw r.error("Kryo reference \(id) points into an object that contains itself", at: at)
             }
-            try count(value.nodeCount, at: r)
-            return value
+            try count(expansion, at: r)
+            return .reference(id)
         }
     }
 
-    private mutating func body(_ r: inout ByteReader, _ cls: String) throws -> Value {
+    private mutating func body(_ r: inout ByteReader, _ cls: String) throws -> KryoContent {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { throw r.error("Kryo values nested deeper than \(Self.maxDepth)") }
@@ -133,18 +135,6 @@ struct KryoDecoder {
              "java.lang.Character", "java.lang.Short", "java.lang.Long", "java.lang.Double":
             return false
         default: return true
-        }
-    }
-}
-
-extension Value {
-    /// How many values this one holds, itself included (for the back-reference budget).
-    var nodeCount: Int {
-        switch self {
-        case .list(let items), .tuple(let items), .row(_, let items): items.reduce(1) { $0 + $1.nodeCount }
-        case .map(let entries): entries.reduce(1) { $0 + $1.key.nodeCount + $1.value.nodeCount }
-        case .pojo(_, let fields): fields.reduce(1) { $0 + $1.value.nodeCount }
-        default: 1
         }
     }
 }

@@ -23,77 +23,75 @@ import Bytes
 //   `short[]`/`char[]`/`float[]`/`double[]` fixed width, `boolean[]` bytes, `String[]` Kryo strings,
 //   other object arrays each element with its class (boxed and String elements with a null marker).
 extension KryoDecoder {
-    mutating func readDefault(_ r: inout ByteReader, _ cls: String) throws -> Value {
+    mutating func readDefault(_ r: inout ByteReader, _ cls: String) throws -> KryoContent {
         let e = encoding
         switch cls {
-        case "int", "java.lang.Integer": return .int(Int64(try r.kryoZigZagInt("a Kryo int")))
-        case "long", "java.lang.Long": return .int(try r.kryoZigZagLong("a Kryo long"))
-        case "short", "java.lang.Short": return .int(Int64(Int16(bitPattern: try r.kryoFixed16(e))))
-        case "char", "java.lang.Character": return .char(try r.kryoFixed16(e))
-        case "byte", "java.lang.Byte": return .int(Int64(try r.readI8("a Kryo byte")))
-        case "boolean", "java.lang.Boolean": return .bool(try r.readU8("a Kryo boolean") == 1)
-        case "float", "java.lang.Float": return .float(Float(bitPattern: try r.kryoFixed32(e)))
-        case "double", "java.lang.Double": return .double(Double(bitPattern: try r.kryoFixed64(e)))
-        case "void", "java.lang.Void": return .null
+        case "int", "java.lang.Integer": return .primitive(.int(Int64(try r.kryoZigZagInt("a Kryo int"))))
+        case "long", "java.lang.Long": return .primitive(.int(try r.kryoZigZagLong("a Kryo long")))
+        case "short", "java.lang.Short": return .primitive(.int(Int64(Int16(bitPattern: try r.kryoFixed16(e)))))
+        case "char", "java.lang.Character": return .primitive(.char(try r.kryoFixed16(e)))
+        case "byte", "java.lang.Byte": return .primitive(.int(Int64(try r.readI8("a Kryo byte"))))
+        case "boolean", "java.lang.Boolean": return .primitive(.bool(try r.readU8("a Kryo boolean") == 1))
+        case "float", "java.lang.Float": return .primitive(.float(Float(bitPattern: try r.kryoFixed32(e))))
+        case "double", "java.lang.Double": return .primitive(.double(Double(bitPattern: try r.kryoFixed64(e))))
+        case "void", "java.lang.Void": return .primitive(.null)
         case "java.lang.String", "java.lang.StringBuilder", "java.lang.StringBuffer", "java.util.Currency":
-            return try r.kryoString()
+            return .string(try r.kryoString())
         case "java.math.BigInteger":
-            return try JavaNumberText.bigInteger(&r).map { .string($0) } ?? .null
+            return try JavaNumberText.bigIntegerBytes(&r).map { .bigInteger($0) } ?? .absent
         case "java.math.BigDecimal":
-            guard let unscaled = try JavaNumberText.bigIntegerDigits(&r) else { return .null }
-            let scale = try r.kryoZigZagInt("a BigDecimal scale")
-            return .string(JavaNumberText.bigDecimal(unscaled: unscaled, scale: scale))
+            guard let unscaled = try JavaNumberText.bigIntegerBytes(&r) else { return .absent }
+            return .bigDecimal(unscaled: unscaled, scale: try r.kryoZigZagInt("a BigDecimal scale"))
         case "java.util.UUID":
-            let most: Int64, least: Int64
             if e == .kryo2 {
-                most = try r.kryoZigZagLong("UUID bits")
-                least = try r.kryoZigZagLong("UUID bits")
-            } else {
-                most = Int64(bitPattern: try r.kryoFixed64(e))
-                least = Int64(bitPattern: try r.kryoFixed64(e))
+                return .uuid(most: try r.kryoZigZagLong("UUID bits"), least: try r.kryoZigZagLong("UUID bits"))
             }
-            return .string(JavaNumberText.uuid(most: most, least: least))
+            return .uuid(most: Int64(bitPattern: try r.kryoFixed64(e)), least: Int64(bitPattern: try r.kryoFixed64(e)))
         case "java.util.Date", "java.sql.Date", "java.sql.Time":
-            return .int(Int64(bitPattern: try r.kryoVarLong("epoch milliseconds")))
-        case "java.util.Collections$EmptyList", "java.util.Collections$EmptySet": return .list([])
-        case "java.util.Collections$EmptyMap": return .map([])
+            return .epochMillis(Int64(bitPattern: try r.kryoVarLong("epoch milliseconds")))
+        case "java.util.Collections$EmptyList", "java.util.Collections$EmptySet": return .collection(comparator: nil, elements: [])
+        case "java.util.Collections$EmptyMap": return .map(comparator: nil, entries: [])
         case "java.util.Collections$SingletonList", "java.util.Collections$SingletonSet":
-            return .list([try readClassAndObject(&r)])
+            return .collection(comparator: nil, elements: [try readClassAndObject(&r)])
         case "java.util.Collections$SingletonMap":
-            return .map([MapEntry(key: try readClassAndObject(&r), value: try readClassAndObject(&r))])
+            return .map(comparator: nil, entries: [KryoEntry(key: try readClassAndObject(&r), value: try readClassAndObject(&r))])
         case "java.util.Arrays$ArrayList" where e == .kryo2:
             return try readChillArraysAsList(&r)
         case _ where cls.hasPrefix("["):
             return try readArray(&r, cls)
         case _ where Self.mapClasses.contains(cls):
-            return try readMap(&r, hasComparator: cls == "java.util.TreeMap" || cls == "java.util.concurrent.ConcurrentSkipListMap")
+            return try readMap(&r, hasComparator: Self.sortedClasses.contains(cls))
         case "java.util.PriorityQueue" where e == .kryo2:
             // Flink 1.x registers its own PriorityQueueSerializer (id 75).
             throw Undecodable(className: cls, index: r.index)
         case _ where Self.collectionClasses.contains(cls):
-            let comparator = cls == "java.util.TreeSet" || cls == "java.util.PriorityQueue"
-                || cls == "java.util.concurrent.ConcurrentSkipListSet"
-            return .list(try readCollection(&r, hasComparator: comparator))
+            return try readCollection(&r, hasComparator: Self.sortedClasses.contains(cls))
         default:
             guard let fields = registrations.fieldLayouts[cls] else { throw Undecodable(className: cls, index: r.index) }
-            return try readFields(&r, cls, fields)
+            return try readFields(&r, fields)
         }
     }
 
     /// `FieldSerializer` of a class whose fields the caller gave (`KryoField`), in name order.
-    mutating func readFields(_ r: inout ByteReader, _ cls: String, _ fields: [KryoField]) throws -> Value {
-        var out: [PojoField] = []
+    mutating func readFields(_ r: inout ByteReader, _ fields: [KryoField]) throws -> KryoContent {
+        var out: [KryoNamedField] = []
         for field in fields.sorted(by: { Array($0.name.utf16).lexicographicallyPrecedes(Array($1.name.utf16)) }) {
-            let value: Value
+            let value: KryoObject
             switch field.kind {
-            case .primitive(let type): value = try readDefault(&r, type)
+            case .primitive(let type): value = .object(className: type, content: try readDefault(&r, type), id: nil)
             case .final(let type): value = try readObject(&r, type, mayBeNull: true)
             case .any: value = try readClassAndObject(&r)
             }
-            out.append(PojoField(name: field.name, value: value))
+            out.append(KryoNamedField(name: field.name, value: value))
         }
-        return .pojo(className: cls, fields: out)
+        return .fields(out)
     }
+
+    /// The classes whose serializer writes a comparator first (`TreeSet`, `TreeMap`, …).
+    static let sortedClasses: Set<String> = [
+        "java.util.TreeSet", "java.util.TreeMap", "java.util.PriorityQueue",
+        "java.util.concurrent.ConcurrentSkipListSet", "java.util.concurrent.ConcurrentSkipListMap",
+    ]
 
     /// Classes Kryo gives its `CollectionSerializer` (Kryo 5's `PriorityQueueSerializer` and
     /// `ArraysAsListSerializer` write the same layout; its PriorityQueue header is the comparator too).
@@ -112,86 +110,92 @@ extension KryoDecoder {
         "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentSkipListMap",
     ]
 
-    mutating func readCollection(_ r: inout ByteReader, hasComparator: Bool) throws -> [Value] {
+    mutating func readCollection(_ r: inout ByteReader, hasComparator: Bool) throws -> KryoContent {
         if encoding == .kryo2 {
-            if hasComparator { _ = try readClassAndObject(&r) }
+            let comparator = hasComparator ? try readClassAndObject(&r) : nil
             let size = try r.kryoCount("a Kryo collection size")
             try r.require(size, for: "a Kryo collection of \(size) elements")
-            return try Self.elements(size) { try readClassAndObject(&r) }
+            return .collection(comparator: comparator, elements: try Self.elements(size) { try readClassAndObject(&r) })
         }
         let (sameClass, n) = try r.kryoVarIntFlag("a Kryo collection size")
-        guard n > 0 else { return [] }  // a null collection inside another: Kryo 5 writes 0
-        if hasComparator { _ = try readClassAndObject(&r) }
+        guard n > 0 else { return .absent }
+        let comparator = hasComparator ? try readClassAndObject(&r) : nil
         let size = n - 1
-        guard size > 0 else { return [] }
+        guard size > 0 else { return .collection(comparator: comparator, elements: []) }
         // Each element takes at least one byte.
         try r.require(size, for: "a Kryo collection of \(size) elements")
-        guard sameClass else { return try Self.elements(size) { try readClassAndObject(&r) } }
-        guard let cls = try readClass(&r) else { return Self.elements(size) { .null } }
-        let hasNull = try r.readU8("a Kryo has-null flag") != 0
-        return try Self.elements(size) { try readObject(&r, cls, mayBeNull: hasNull) }
+        let elements: [KryoObject]
+        if !sameClass {
+            elements = try Self.elements(size) { try readClassAndObject(&r) }
+        } else if let cls = try readClass(&r) {
+            let hasNull = try r.readU8("a Kryo has-null flag") != 0
+            elements = try Self.elements(size) { try readObject(&r, cls, mayBeNull: hasNull) }
+        } else {
+            elements = Self.elements(size) { .null }
+        }
+        return .collection(comparator: comparator, elements: elements)
     }
 
-    mutating func readMap(_ r: inout ByteReader, hasComparator: Bool) throws -> Value {
-        let size: Int
+    mutating func readMap(_ r: inout ByteReader, hasComparator: Bool) throws -> KryoContent {
+        let size: Int, comparator: KryoObject?
         if encoding == .kryo2 {
-            if hasComparator { _ = try readClassAndObject(&r) }
+            comparator = hasComparator ? try readClassAndObject(&r) : nil
             size = try r.kryoCount("a Kryo map size")
         } else {
             let n = try r.kryoCount("a Kryo map size")
-            guard n > 0 else { return .null }
-            if hasComparator { _ = try readClassAndObject(&r) }
+            guard n > 0 else { return .absent }
+            comparator = hasComparator ? try readClassAndObject(&r) : nil
             size = n - 1
         }
         try r.require(size, for: "a Kryo map of \(size) entries")
-        var entries: [MapEntry] = []
+        var entries: [KryoEntry] = []
         for _ in 0..<size {
             let key = try readClassAndObject(&r)
-            entries.append(MapEntry(key: key, value: try readClassAndObject(&r)))
+            entries.append(KryoEntry(key: key, value: try readClassAndObject(&r)))
         }
-        return .map(entries)
+        return .map(comparator: comparator, entries: entries)
     }
 
     /// chill's `ArraysAsListSerializer` (Flink 1.x, id 73): varint length, the component class, then
     /// each element with its class.
-    mutating func readChillArraysAsList(_ r: inout ByteReader) throws -> Value {
+    mutating func readChillArraysAsList(_ r: inout ByteReader) throws -> KryoContent {
         let size = try r.kryoCount("an Arrays.asList length")
         try r.require(size, for: "an Arrays.asList of \(size) elements")
         _ = try readClass(&r)
-        return .list(try Self.elements(size) { try readClassAndObject(&r) })
+        return .collection(comparator: nil, elements: try Self.elements(size) { try readClassAndObject(&r) })
     }
 
-    mutating func readArray(_ r: inout ByteReader, _ cls: String) throws -> Value {
+    mutating func readArray(_ r: inout ByteReader, _ cls: String) throws -> KryoContent {
         let e = encoding
         let n = try r.kryoCount("a Kryo array length")
-        guard n > 0 else { return .null }
+        guard n > 0 else { return .absent }
         let size = n - 1
         try r.require(size, for: "a Kryo array of \(size) elements")
         switch cls {
         case "[B": return .bytes(try r.readBytes(size, what: "a Kryo byte array"))
-        case "[I": return .list(try Self.elements(size) { .int(Int64(try r.kryoZigZagInt("an int"))) })
-        case "[J": return .list(try Self.elements(size) { .int(try r.kryoZigZagLong("a long")) })
-        case "[S": return .list(try Self.elements(size) { .int(Int64(Int16(bitPattern: try r.kryoFixed16(e)))) })
-        case "[C": return .list(try Self.elements(size) { .char(try r.kryoFixed16(e)) })
-        case "[F": return .list(try Self.elements(size) { .float(Float(bitPattern: try r.kryoFixed32(e))) })
-        case "[D": return .list(try Self.elements(size) { .double(Double(bitPattern: try r.kryoFixed64(e))) })
-        case "[Z": return .list(try Self.elements(size) { .bool(try r.readU8("a boolean") == 1) })
-        case "[Ljava.lang.String;": return .list(try Self.elements(size) { try r.kryoString() })
+        case "[I": return .primitiveArray(try Self.elements(size) { .int(Int64(try r.kryoZigZagInt("an int"))) })
+        case "[J": return .primitiveArray(try Self.elements(size) { .int(try r.kryoZigZagLong("a long")) })
+        case "[S": return .primitiveArray(try Self.elements(size) { .int(Int64(Int16(bitPattern: try r.kryoFixed16(e)))) })
+        case "[C": return .primitiveArray(try Self.elements(size) { .char(try r.kryoFixed16(e)) })
+        case "[F": return .primitiveArray(try Self.elements(size) { .float(Float(bitPattern: try r.kryoFixed32(e))) })
+        case "[D": return .primitiveArray(try Self.elements(size) { .double(Double(bitPattern: try r.kryoFixed64(e))) })
+        case "[Z": return .primitiveArray(try Self.elements(size) { .bool(try r.readU8("a boolean") == 1) })
+        case "[Ljava.lang.String;": return .primitiveArray(try Self.elements(size) { try r.kryoString() })
         default:
             guard cls.hasPrefix("[L"), cls.hasSuffix(";") else { throw Undecodable(className: cls, index: r.index) }
             let element = String(cls.dropFirst(2).dropLast())
             // `ObjectArraySerializer`: elements of a final class carry no class of their own.
             if Self.finalElementClasses.contains(element) {
-                return .list(try Self.elements(size) { try readObject(&r, element, mayBeNull: true) })
+                return .objectArray(try Self.elements(size) { try readObject(&r, element, mayBeNull: true) })
             }
-            return .list(try Self.elements(size) { try readClassAndObject(&r) })
+            return .objectArray(try Self.elements(size) { try readClassAndObject(&r) })
         }
     }
 
     /// `count` elements read one by one: the count comes from the input, so nothing is reserved for
     /// it (a `map` over a range would reserve all of it up front).
-    static func elements(_ count: Int, _ next: () throws -> Value) rethrows -> [Value] {
-        var out: [Value] = []
+    static func elements<T>(_ count: Int, _ next: () throws -> T) rethrows -> [T] {
+        var out: [T] = []
         for _ in 0..<count { out.append(try next()) }
         return out
     }

@@ -14,15 +14,27 @@ public enum KryoDecoding {
         _ r: inout ByteReader, encoding: KryoEncoding, registrations: KryoRegistrations
     ) throws -> Value {
         let start = r.index
-        var decoder = KryoDecoder(encoding: encoding, registrations: registrations, inputSize: r.remaining)
         do {
-            return try decoder.readClassAndObject(&r)
+            var references: [Int: Value] = [:]
+            return try decodeObject(&r, encoding: encoding, registrations: registrations).value(references: &references)
         } catch let stop as KryoDecoder.Undecodable {
             try r.seek(to: start - r.start)
             let bytes = try r.readBytes(r.remaining, what: "a Kryo value")
             return undecodable(className: stop.className, bytes: bytes)
         }
     }
+
+    /// The value's objects with their classes and references (what `KryoWriter` writes in the other
+    /// encoding); throws `KryoDecoding.Undecodable` at a class the toolkit cannot read.
+    public static func decodeObject(
+        _ r: inout ByteReader, encoding: KryoEncoding, registrations: KryoRegistrations
+    ) throws -> KryoObject {
+        var decoder = KryoDecoder(encoding: encoding, registrations: registrations, inputSize: r.remaining)
+        return try decoder.readClassAndObject(&r)
+    }
+
+    /// A class without a default serializer the toolkit knows, where decoding stopped.
+    public typealias Undecodable = KryoDecoder.Undecodable
 
     /// `{"$kryo": className, "$raw": base64}` as a value: an object of those two fields (it renders as
     /// that JSON; `isUndecodable` tells it apart from a POJO).

@@ -120,12 +120,14 @@ public struct SchemaMigration {
         return snapshot
     }
 
-    /// Writes `output`: the input with every change applied, verified before it appears.
-    public func write(to output: URL, options: Options = Options()) throws -> SchemaMigrateReport {
-        var stages: [OperatorID: [any KeyedEntryStage]] = [:]
+    /// Writes `output`: the input with every change applied, verified before it appears. `alongside`:
+    /// value stages of the caller's on the same pipeline (`upgrade`'s Kryo re-encoding), after these.
+    public func write(to output: URL, options: Options = Options(),
+                      alongside: [OperatorID: [any KeyedEntryStage]] = [:]) throws -> SchemaMigrateReport {
+        var stages = alongside
         for op in input.metadata.operatorStates {
             let mine = changes.filter { $0.operatorId == op.operatorID.hex }
-            if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine, now: options.now, renames: renames)] }
+            if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine, now: options.now, renames: renames)] + (alongside[op.operatorID] ?? []) }
         }
         let pipeline = KeyedPipeline(metadata: input.metadata, stages: stages)
         var convert = ConvertOptions(target: options.target ?? inputForm, force: options.force, handleSignals: options.handleSignals)

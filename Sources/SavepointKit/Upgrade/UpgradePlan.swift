@@ -12,8 +12,11 @@ import SavepointMetadata
 ///   POJO incompatible (`StateMigrationException` on first access). `upgrade` re-encodes every
 ///   value and writes the snapshot Flink 2 writes for the type: a `schema migrate` to the Flink 2
 ///   types (`SchemaMigration`), on the one pipeline.
-/// - cannot be migrated: state and reason (Kryo 2.24 data of a JDK class, which Flink 2's Kryo 5
-///   does not read; collection fields whose element types the savepoint does not store and no
+/// - migrated by upgrade, too: a state of a Kryo type (`Types.GENERIC` of a JDK class): Kryo in both,
+///   but Flink 2's Kryo 5 does not read Kryo 2.24 data; `upgrade` re-encodes every value
+///   (`KryoReencoding`) and keeps the snapshot, which is the same in both.
+/// - cannot be migrated: state and reason (Kryo 2.24 data of a JDK class deeper in a type, or in
+///   list or map state; collection fields whose element types the savepoint does not store and no
 ///   `--against` gives; kinds `schema migrate` does not rewrite).
 ///
 /// The Flink 2 type of a state comes from `against` (the new job's schema document, e.g. `schema
@@ -47,6 +50,8 @@ public struct UpgradePlan: Sendable {
     public private(set) var notes: [String] = []
     /// The schema the upgraded savepoint has: the input's with every migrated state's Flink 2 type.
     public private(set) var target: SchemaDocument
+    /// The states whose Kryo 2.24 values `upgrade` writes as Kryo 5 (their type stays).
+    private(set) var kryoReencoded: Set<KryoReencoding.Target> = []
 
     /// Whether Flink 2 restores every state as it is.
     public var restoresAsIs: Bool { findings.allSatisfy { $0.verdict == .restoresAsIs } }
@@ -67,6 +72,9 @@ public struct UpgradePlan: Sendable {
                 let wanted = other?.states.first { $0.name == state.name }?.type
                 // A savepoint Flink 2 wrote has Flink 2's serializers and Kryo 5 data already.
                 if flinkVersion == "1.x" { Self.decide(&finding, type: state.type, wanted: wanted) }
+                if finding.verdict == .migrated, case .classed(.kryo, _) = state.type {
+                    kryoReencoded.insert(KryoReencoding.Target(operatorId: op.operatorId, state: state.name))
+                }
                 if finding.verdict == .migrated, let wanted {
                     target.operators[o].states[s].type = wanted
                     finding.upgradedType = wanted.rendered
@@ -86,9 +94,15 @@ public struct UpgradePlan: Sendable {
         let fields = Flink2TypeExtraction.kryoCollectionFields(in: type)
         let jdk = Flink2TypeExtraction.kryoClasses(in: type).filter { $0.hasPrefix("java.") }
         if !jdk.isEmpty {
-            finding.verdict = .cannotMigrate
-            finding.reason = "Kryo 2.24 data of \(jdk.joined(separator: ", ")): Flink 2's Kryo 5 does not read it"
-                + " (KryoException on restore); re-encoding it for Kryo 5 is not built yet"
+            let why = "Kryo 2.24 data of \(jdk.joined(separator: ", ")): Flink 2's Kryo 5 does not read it (KryoException on restore)"
+            if case .classed(.kryo, _) = type, KryoReencoding.kinds.contains(finding.kind) {
+                finding.verdict = .migrated
+                finding.reason = why + "; each value is re-encoded for Kryo 5 (the serializer snapshot stays)"
+            } else {
+                finding.verdict = .cannotMigrate
+                finding.reason = why + "; re-encoding it for Kryo 5 is built for value, reducing and aggregating state"
+                    + " of a Kryo type, not for \(finding.kind) state of \(type.rendered)"
+            }
             return
         }
         guard !fields.isEmpty else { return }
