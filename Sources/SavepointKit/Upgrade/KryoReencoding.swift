@@ -46,7 +46,7 @@ enum KryoReencoding {
 
     /// The stages for `targets`, by operator (`scan`: record what cannot be re-encoded instead of
     /// failing, and keep the values).
-    static func stages(_ targets: Set<Target>, in metadata: CheckpointMetadata, scan: Refusals? = nil) -> [OperatorID: [any KeyedEntryStage]] {
+    static func stages(_ targets: Set<Target>, in metadata: CheckpointMetadata, scan: Scan? = nil) -> [OperatorID: [any KeyedEntryStage]] {
         var out: [OperatorID: [any KeyedEntryStage]] = [:]
         for op in metadata.operatorStates {
             let names = Set(targets.filter { $0.operatorId == op.operatorID.hex }.map(\.state))
@@ -55,10 +55,12 @@ enum KryoReencoding {
         return out
     }
 
-    /// The first reason each state's values cannot be re-encoded (filled by a scan).
-    final class Refusals: @unchecked Sendable {
+    /// What a scan found: the first reason each state's values cannot be re-encoded, and how many
+    /// values can.
+    final class Scan: @unchecked Sendable {
         private let lock = NSLock()
         private var reasons: [Target: String] = [:]
+        private var reencoded: Int64 = 0
 
         func record(_ target: Target, _ reason: String) {
             lock.lock()
@@ -66,10 +68,22 @@ enum KryoReencoding {
             if reasons[target] == nil { reasons[target] = reason }
         }
 
-        var all: [Target: String] {
+        func counted() {
+            lock.lock()
+            defer { lock.unlock() }
+            reencoded += 1
+        }
+
+        var refusals: [Target: String] {
             lock.lock()
             defer { lock.unlock() }
             return reasons
+        }
+
+        var entries: Int64 {
+            lock.lock()
+            defer { lock.unlock() }
+            return reencoded
         }
     }
 
@@ -78,7 +92,7 @@ enum KryoReencoding {
     struct Stage: KeyedEntryStage {
         let operatorId: String
         let states: Set<String>
-        let scan: Refusals?
+        let scan: Scan?
 
         func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
             var byIndex: [Int: (name: String, registrations: KryoRegistrations)] = [:]
@@ -92,7 +106,9 @@ enum KryoReencoding {
             return BoundEntryStage(proxy: input, transform: { stateIndex, value in
                 guard let state = table[stateIndex] else { return nil }
                 do {
-                    return try KryoReencoding.kryo5(value, registrations: state.registrations)
+                    let bytes = try KryoReencoding.kryo5(value, registrations: state.registrations)
+                    scan?.counted()
+                    return bytes
                 } catch {
                     guard let scan else { throw MigrationRefusal(path: state.name, reason: KryoReencoding.reason(error)) }
                     scan.record(Target(operatorId: operatorId, state: state.name), KryoReencoding.reason(error))

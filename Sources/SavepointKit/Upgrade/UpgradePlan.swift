@@ -73,9 +73,16 @@ public struct UpgradePlan: Sendable {
                 // A savepoint Flink 2 wrote has Flink 2's serializers and Kryo 5 data already.
                 if flinkVersion == "1.x" { Self.decide(&finding, type: state.type, wanted: wanted) }
                 if finding.verdict == .migrated, case .classed(.kryo, _) = state.type {
-                    kryoReencoded.insert(KryoReencoding.Target(operatorId: op.operatorId, state: state.name))
-                }
-                if finding.verdict == .migrated, let wanted {
+                    // Kryo in both versions: the type stays, the values become Kryo 5's.
+                    if let wanted, wanted != state.type {
+                        finding.verdict = .cannotMigrate
+                        finding.reason = "the new job's type \(wanted.rendered) is not \(state.type.rendered), which Flink 2 keeps"
+                            + " for the same class; upgrade re-encodes the values only"
+                    } else {
+                        kryoReencoded.insert(KryoReencoding.Target(operatorId: op.operatorId, state: state.name))
+                        finding.upgradedType = state.type.rendered + " (values in Kryo 5)"
+                    }
+                } else if finding.verdict == .migrated, let wanted {
                     target.operators[o].states[s].type = wanted
                     finding.upgradedType = wanted.rendered
                 }

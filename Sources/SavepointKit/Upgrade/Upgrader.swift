@@ -18,13 +18,13 @@ public struct Upgrader {
     public func write(to output: URL, options: SchemaMigration.Options = .init()) throws -> UpgradeReport {
         let refused = plan.findings.filter { $0.verdict == .cannotMigrate }
         guard refused.isEmpty else { throw UpgradeRefusal(findings: refused) }
-        try scanKryoValues()
+        let reencoded = try scanKryoValues()
         let migration = try SchemaMigration(input: plan.input, target: plan.target)
         let reencoding = KryoReencoding.stages(plan.kryoReencoded, in: plan.input.metadata)
         let written = try migration.write(to: output, options: options, alongside: reencoding)
         return UpgradeReport(path: plan.input.path, output: written.output, target: written.target,
                              findings: plan.findings, notes: plan.notes, keyedEntries: written.keyedEntries,
-                             migratedEntries: written.states.reduce(0) { $0 + $1.entries },
+                             migratedEntries: written.states.reduce(reencoded) { $0 + $1.entries },
                              verified: written.verified, seconds: written.seconds)
     }
 }
@@ -32,14 +32,15 @@ public struct Upgrader {
 extension Upgrader {
     /// Reads every value of the states whose Kryo data is re-encoded, writing nothing: a value that
     /// cannot be re-encoded (a user class inside) refuses its state before anything is written.
-    func scanKryoValues() throws {
-        guard !plan.kryoReencoded.isEmpty else { return }
-        let refusals = KryoReencoding.Refusals()
+    /// Returns how many values are re-encoded.
+    func scanKryoValues() throws -> Int64 {
+        guard !plan.kryoReencoded.isEmpty else { return 0 }
+        let scan = KryoReencoding.Scan()
         let metadata = plan.input.metadata
-        try KeyedPipeline(metadata: metadata, stages: KryoReencoding.stages(plan.kryoReencoded, in: metadata, scan: refusals))
+        try KeyedPipeline(metadata: metadata, stages: KryoReencoding.stages(plan.kryoReencoded, in: metadata, scan: scan))
             .count(in: plan.input)
-        let found = refusals.all
-        guard !found.isEmpty else { return }
+        let found = scan.refusals
+        guard !found.isEmpty else { return scan.entries }
         throw UpgradeRefusal(findings: plan.findings.compactMap { f in
             guard let reason = found[KryoReencoding.Target(operatorId: f.operatorId, state: f.state)] else { return nil }
             var refused = f

@@ -94,11 +94,11 @@ import Testing
         var name = Array("com.acme.Thing".utf8)
         name[name.count - 1] |= 0x80
         let userClass: [UInt8] = [0x57, 0x01, 0x01, 0x01, 0x00] + name + [0x01, 0x06]
-        let refusals = KryoReencoding.Refusals()
-        let scanning = KryoReencoding.Stage(operatorId: op.operatorID.hex, states: ["list"], scan: refusals)
+        let scan = KryoReencoding.Scan()
+        let scanning = KryoReencoding.Stage(operatorId: op.operatorID.hex, states: ["list"], scan: scan)
         let transform = try #require(try scanning.bound(to: proxy, keyGroupPrefixBytes: 1).transform)
         #expect(try userClass.withUnsafeBufferPointer { try transform(list, $0) } == nil)
-        #expect(refusals.all[KryoReencoding.Target(operatorId: op.operatorID.hex, state: "list")]?.contains("com.acme.Thing") == true)
+        #expect(scan.refusals[KryoReencoding.Target(operatorId: op.operatorID.hex, state: "list")]?.contains("com.acme.Thing") == true)
         let writing = KryoReencoding.Stage(operatorId: op.operatorID.hex, states: ["list"], scan: nil)
         let strict = try #require(try writing.bound(to: proxy, keyGroupPrefixBytes: 1).transform)
         #expect(throws: MigrationRefusal.self) { try userClass.withUnsafeBufferPointer { try strict(list, $0) } }
@@ -118,7 +118,7 @@ import Testing
         }
         let out = dir.appendingPathComponent("out")
         let report = try Upgrader(plan: plan).write(to: out)
-        #expect(report.verified)
+        #expect(report.verified && report.migratedEntries == 4 * 30)
         let upgraded = try Self.stateLines(out.path), flink2 = try Self.stateLines(UpgradeTests.collections("2.3.0", form))
         #expect(upgraded.count == 4 * 30 && upgraded == flink2, "\(upgraded.count) \(upgraded.symmetricDifference(flink2).sorted().prefix(4))")
         let written = try Self.values(path: out.path), expected = try Self.values("2.3.0", form)
