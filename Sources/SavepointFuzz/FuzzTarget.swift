@@ -88,6 +88,20 @@ enum FuzzTarget: String, CaseIterable {
         try serializer.write(read, to: &w)
         precondition(w.bytes == Array(value[..<s.position]), "Kryo read → write changed the bytes")
         _ = ValueJSON.text(read)
+        try kryo5Rewrite(value, encoding: first & 1 == 0 ? .kryo2 : .kryo5)
+    }
+
+    /// `upgrade`'s re-encoding: what decodes and `KryoWriter` writes as Kryo 5 must decode as Kryo 5
+    /// and write back to the same bytes.
+    static func kryo5Rewrite(_ value: [UInt8], encoding: KryoEncoding) throws {
+        var r = ByteReader(value)
+        guard let object = try? KryoDecoding.decodeObject(&r, encoding: encoding, registrations: kryoRegistrations),
+              let kryo5 = try? KryoWriter.kryo5(object, registrations: kryoRegistrations) else { return }
+        var again = ByteReader(kryo5)
+        let decoded = try KryoDecoding.decodeObject(&again, encoding: .kryo5, registrations: kryoRegistrations)
+        precondition(again.isAtEnd, "Kryo 5 written → read left bytes")
+        let rewritten = try KryoWriter.kryo5(decoded, registrations: kryoRegistrations)
+        precondition(rewritten == kryo5, "Kryo 5 written → read → written changed the bytes")
     }
 
     /// Every way a table is walked, each on its own (a walk that fails must not hide another's

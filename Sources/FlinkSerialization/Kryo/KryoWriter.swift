@@ -26,8 +26,11 @@ public struct KryoWriter {
     let registeredIDs: [String: Int]
     private var out = ByteWriter()
     private var nameIDs: [String: Int] = [:]
-    /// Reference ids as read → (id written, class).
-    private var written: [Int: (id: Int, className: String)] = [:]
+    /// Reference ids as read → the class of the object (a collection's element class is decided
+    /// before its elements are written, back-references to earlier elements included).
+    private var classes: [Int: String] = [:]
+    /// Reference ids as read → as written.
+    private var written: [Int: Int] = [:]
     private var nextID = 0
 
     init(registrations: KryoRegistrations) {
@@ -35,6 +38,8 @@ public struct KryoWriter {
         for id in 0..<KryoClassIDs.firstSnapshotRegistration {
             if let name = KryoClassIDs.defaultName(id, encoding: .kryo5) { ids[name] = id }
         }
+        // `DefaultClassResolver.register` gives a primitive's wrapper the primitive's registration.
+        for (wrapper, primitive) in Self.wrappers { ids[wrapper] = ids[primitive] }
         for (k, name) in registrations.classNames.enumerated() where ids[name] == nil {
             ids[name] = KryoClassIDs.firstSnapshotRegistration + k
         }
@@ -44,6 +49,7 @@ public struct KryoWriter {
     /// `kryo.writeClassAndObject` of `object` in Kryo 5.
     public static func kryo5(_ object: KryoObject, registrations: KryoRegistrations) throws -> [UInt8] {
         var w = KryoWriter(registrations: registrations)
+        w.collectClasses(object)
         try w.writeClassAndObject(object)
         return w.out.bytes
     }
@@ -60,13 +66,35 @@ public struct KryoWriter {
         out.kryoAscii(cls)
     }
 
+    static let wrappers = [
+        "java.lang.Integer": "int", "java.lang.Float": "float", "java.lang.Boolean": "boolean", "java.lang.Byte": "byte",
+        "java.lang.Character": "char", "java.lang.Short": "short", "java.lang.Long": "long", "java.lang.Double": "double",
+    ]
+
     func className(of object: KryoObject) throws -> String? {
         switch object {
         case .null: return nil
         case .object(let cls, _, _): return cls
         case .reference(let id):
-            guard let w = written[id] else { throw Unwritable(className: "?", reason: "a reference to no object written before") }
-            return w.className
+            guard let cls = classes[id] else { throw Unwritable(className: "?", reason: "a reference to no object of the value") }
+            return cls
+        }
+    }
+
+    /// The class of every object that took a reference id.
+    mutating func collectClasses(_ object: KryoObject) {
+        guard case .object(let cls, let content, let id) = object else { return }
+        if let id { classes[id] = cls }
+        switch content {
+        case .collection(let comparator, let elements):
+            if let comparator { collectClasses(comparator) }
+            elements.forEach { collectClasses($0) }
+        case .map(let comparator, let entries):
+            if let comparator { collectClasses(comparator) }
+            for e in entries { collectClasses(e.key); collectClasses(e.value) }
+        case .objectArray(let items): items.forEach { collectClasses($0) }
+        case .fields(let fields): fields.forEach { collectClasses($0.value) }
+        default: break
         }
     }
 
@@ -85,11 +113,11 @@ public struct KryoWriter {
             out.writeU8(0)
         case .reference(let id):
             guard let w = written[id] else { throw Unwritable(className: "?", reason: "a reference to no object written before") }
-            out.kryoCount(w.id + 2)
+            out.kryoCount(w + 2)
         case .object(let cls, let content, let id):
             if KryoDecoder.tracksReferences(cls) {
                 out.writeU8(1)
-                if let id { written[id] = (nextID, cls) }
+                if let id { written[id] = nextID }
                 nextID += 1
             } else if mayBeNull {
                 out.writeU8(1)
