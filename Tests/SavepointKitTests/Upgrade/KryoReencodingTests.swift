@@ -104,6 +104,32 @@ import Testing
         #expect(throws: MigrationRefusal.self) { try userClass.withUnsafeBufferPointer { try strict(list, $0) } }
     }
 
+    /// The Kryo cases of `fixtures/malformed/cases.jsonl` (the first `list` value's head changed in
+    /// place): upgrade refuses them and writes nothing; where the value still frames, the refusal
+    /// names the state.
+    @Test(arguments: [("57091003", "list (Kryo java.util.ArrayList): a value does not decode as Kryo 2.24: at byte 1: Kryo reference 7"), ("57010003", "list"), ("ff7f011003", nil), ("5701ffffffff0703", nil)] as [(String, String?)])
+    func damagedKryoValuesAreRefused(_ replacement: String, _ named: String?) throws {
+        let (root, savepoint) = try SalvageDamage.copy("1.20.5/collections/filesystem")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let metadata = savepoint.appendingPathComponent("_metadata")
+        var bytes = try [UInt8](Data(contentsOf: metadata))
+        let find: [UInt8] = [0x57, 0x01, 0x10, 0x03]
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: find) })
+        bytes.replaceSubrange(at..<at + find.count, with: stride(from: 0, to: replacement.count, by: 2).map {
+            UInt8(replacement.dropFirst($0).prefix(2), radix: 16)!
+        })
+        try Data(bytes).write(to: metadata)
+        let out = root.appendingPathComponent("out")
+        do {
+            let plan = try UpgradePlan(input: try Savepoint.open(savepoint.path), against: try UpgradeTests.flink2Schema())
+            _ = try Upgrader(plan: plan).write(to: out)
+            Issue.record("upgraded a damaged Kryo value")
+        } catch {
+            if let named { #expect("\(error)".contains(named), "\(error)") }
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// The whole fixture upgraded (`--against` the 2.3.0 job's schema): every state's dump, `list`,
     /// `map`, `numbers` and `basket`, equals the 2.3.0 fixture's, and the Kryo states' bytes are
     /// 2.3.0's.
