@@ -104,7 +104,8 @@ public struct UpgradePlan: Sendable {
             let why = "Kryo 2.24 data of \(jdk.joined(separator: ", ")): Flink 2's Kryo 5 does not read it (KryoException on restore)"
             if case .classed(.kryo, _) = type, KryoReencoding.kinds.contains(finding.kind) {
                 finding.verdict = .migrated
-                finding.reason = why + "; each value is re-encoded for Kryo 5 (the serializer snapshot stays)"
+                finding.reason = why + "; each value is re-encoded for Kryo 5 (the serializer snapshot stays; upgrade"
+                    + " refuses the state if a value holds a user class)"
             } else {
                 finding.verdict = .cannotMigrate
                 finding.reason = why + "; re-encoding it for Kryo 5 is built for value, reducing and aggregating state"
