@@ -120,8 +120,13 @@ public struct SchemaMigration {
         return snapshot
     }
 
-    /// Writes `output`: the input with every change applied, verified before it appears.
     public func write(to output: URL, options: Options = Options()) throws -> SchemaMigrateReport {
+        try write(to: output.path, options: options)
+    }
+
+    /// Writes `output` (a path or an object-store URI): the input with every change applied,
+    /// verified before it appears.
+    public func write(to output: String, options: Options = Options()) throws -> SchemaMigrateReport {
         var stages: [OperatorID: [any KeyedEntryStage]] = [:]
         for op in input.metadata.operatorStates {
             let mine = changes.filter { $0.operatorId == op.operatorID.hex }
