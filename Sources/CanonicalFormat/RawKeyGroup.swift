@@ -20,7 +20,7 @@ public struct RawKeyGroup {
         public var start: Int
         public var valueCount: Int
 
-        var valueStart: Int { start + Int(keyCount) + 4 }
+        public var valueStart: Int { start + Int(keyCount) + 4 }
         /// The entry's encoding: both length fields, key and value.
         var encoded: Range<Int> { (start - 4)..<(valueStart + valueCount) }
     }
@@ -129,6 +129,12 @@ public struct RawKeyGroup {
         }
     }
 
+    /// Calls `body` with the entries' encodings back to back (`Slot.start` and `Slot.valueStart`
+    /// index into it), to copy a key group whole. Valid only during the call.
+    public func withEncodedBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<encodedCount])) }
+    }
+
     /// Entry `i` as arrays (tests and error messages; copies).
     public func entry(_ i: Int) -> (stateIndex: Int, key: [UInt8], value: [UInt8]) {
         let s = slots[i]
@@ -148,11 +154,66 @@ public struct RawKeyGroup {
 
     /// Sorts the entries into canonical order; a no-op (one linear check) when they already are,
     /// as in every stream written by the RocksDB backend. The heap backend writes hash order.
+    ///
+    /// Keys of one key group share their first bytes (the key-group prefix, often a key's length
+    /// and leading characters), so comparing them byte by byte spends most of the sort in `memcmp`
+    /// over those shared bytes. Each slot is sorted instead as a 16-byte item carrying the next 8
+    /// bytes after the shared prefix: nearly every comparison is decided by two integers, and the
+    /// items sit contiguously in memory; only equal windows compare the keys themselves.
     public mutating func sortIntoCanonicalOrder() {
         guard !isInCanonicalOrder else { return }
-        let b = storage
-        b.withUnsafeBufferPointer { b in slots.sort { Self.precedes($0, $1, in: b) } }
+        let slots = self.slots
+        let sorted: [Slot] = storage.withUnsafeBufferPointer { b in
+            let shared = Self.sharedKeyPrefix(slots, in: b)
+            var items = [SortItem]()
+            items.reserveCapacity(slots.count)
+            for (i, s) in slots.enumerated() {
+                items.append(SortItem(window: Self.window(s, from: shared, in: b), state: s.stateIndex, slot: Int32(i)))
+            }
+            slots.withUnsafeBufferPointer { slots in
+                items.sort { x, y in
+                    if x.state != y.state { return x.state < y.state }
+                    if x.window != y.window { return x.window < y.window }
+                    return Self.precedes(slots[Int(x.slot)], slots[Int(y.slot)], in: b)
+                }
+            }
+            return items.map { slots[Int($0.slot)] }
+        }
+        self.slots = sorted
         slotsFollowStorage = false
+    }
+
+    /// What `sortIntoCanonicalOrder` sorts: a slot's state, its key's window and the slot's index.
+    private struct SortItem {
+        var window: UInt64
+        var state: Int32
+        var slot: Int32
+    }
+
+    /// How many leading bytes every key of the group has in common.
+    private static func sharedKeyPrefix(_ slots: [Slot], in b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let first = slots.first else { return 0 }
+        var shared = Int(first.keyCount)
+        for s in slots.dropFirst() where shared > 0 {
+            let n = Swift.min(shared, Int(s.keyCount))
+            var i = 0
+            while i < n, b[first.start + i] == b[s.start + i] { i += 1 }
+            shared = i
+        }
+        return shared
+    }
+
+    /// The key's 8 bytes from `offset` as a big-endian number, zero-padded past the key's end: windows
+    /// order as the bytes do, and a shorter key that ties is told apart by `precedes`.
+    @inline(__always)
+    private static func window(_ s: Slot, from offset: Int, in b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let available = Int(s.keyCount) - offset
+        if available >= 8 {
+            return UInt64(bigEndian: UnsafeRawPointer(b.baseAddress! + s.start + offset).loadUnaligned(as: UInt64.self))
+        }
+        var w: UInt64 = 0
+        for i in 0..<8 { w = w << 8 | UInt64(i < available ? b[s.start + offset + i] : 0) }
+        return w
     }
 
     static func precedes(_ a: Slot, _ b: Slot, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -236,7 +236,7 @@ struct Schema: ParsableCommand {
             } catch let refusal as MigrationRefusal {
                 throw CommandFailure(message: "\(input): cannot migrate \(refusal); nothing written", exitCode: 2)
             }
-            let report = try migration.write(to: URL(fileURLWithPath: output),
+            let report = try migration.write(to: output,
                                              options: .init(target: toForm, force: force, handleSignals: true, now: now))
             if json { return try JSONOutput.write(report) }
             for s in report.states {

@@ -76,7 +76,7 @@ struct Upgrade: ParsableCommand {
         }
         let report: UpgradeReport
         do {
-            report = try Upgrader(plan: plan).write(to: URL(fileURLWithPath: output!),
+            report = try Upgrader(plan: plan).write(to: output!,
                                                     options: .init(target: to, force: force, handleSignals: true))
         } catch let refusal as UpgradeRefusal {
             if json { try JSONOutput.write(UpgradeCheckReport(plan)) }

@@ -28,6 +28,28 @@ import Testing
         #expect(Self.contents(g) == ["0:[5]:[5]", "0:[5, 127]:[4]", "0:[5, 127, 0]:[3]", "0:[5, 255]:[2]", "1:[5, 1]:[1]"])
     }
 
+    /// Keys sharing a long prefix, of every length around the 8-byte window after it (shorter keys,
+    /// zero bytes where the window pads, 0xFF, equal windows told apart further on): the sort
+    /// equals a plain sort by state then unsigned bytes.
+    @Test func sortEqualsBytewiseOrderAroundTheSharedPrefix() {
+        var rng = SystemRandomNumberGenerator()
+        for shared in [0, 1, 6, 13] {
+            let prefix = (0..<shared).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var entries: [(Int, [UInt8], [UInt8])] = []
+            for i in 0..<600 {
+                let tail = (0..<Int.random(in: 0...12, using: &rng)).map { _ in ([0x00, 0x01, 0x7F, 0x80, 0xFF] as [UInt8]).randomElement(using: &rng)! }
+                entries.append((Int.random(in: 0...2, using: &rng), prefix + tail, [UInt8(i % 256)]))
+            }
+            var g = Self.group(entries)
+            g.sortIntoCanonicalOrder()
+            #expect(g.isInCanonicalOrder)
+            let expected = entries.sorted { a, b in a.0 != b.0 ? a.0 < b.0 : a.1.lexicographicallyPrecedes(b.1) }
+            #expect((0..<g.count).map { g.entry($0).stateIndex } == expected.map(\.0))
+            #expect((0..<g.count).map { g.entry($0).key } == expected.map(\.1))
+            #expect(Self.contents(g).sorted() == entries.map { "\($0.0):\($0.1):\($0.2)" }.sorted())
+        }
+    }
+
     @Test func sortedInputIsLeftAsIs() {
         var g = Self.group([(0, [5, 1], []), (0, [5, 2], [9]), (3, [5, 0], [1, 2])])
         let before = Self.contents(g)

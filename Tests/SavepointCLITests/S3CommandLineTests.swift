@@ -34,7 +34,8 @@ struct S3CommandLineTests {
         }
     }
 
-    @Test func convertAndRewriteS3ToS3DumpLikeTheLocalConversion() throws {
+    /// convert, rewrite, schema migrate and upgrade, each from S3 to S3.
+    @Test func writingS3ToS3DumpsLikeTheLocalOutput() throws {
         let server = try MotoServer()
         defer { server.stop() }
         let bucket = try S3Bucket(server: server, name: "write")
@@ -44,17 +45,27 @@ struct S3CommandLineTests {
         try bucket.upload(native, to: "native")
         let dir = try Scratch.directory("s3-write")
         defer { try? FileManager.default.removeItem(at: dir) }
+        let legacy = Fixture.root.appendingPathComponent("1.20.5/basic/filesystem/savepoint").path
+        try bucket.upload(legacy, to: "legacy")
+        // schema migrate's target: the input's own schema with TTL switched on for `count`.
+        let shown = try SavepointBinary.run(["schema", "show", local, "--json"])
+        let target = dir.appendingPathComponent("target.json")
+        try shown.out.replacingOccurrences(of: "\"type\": \"Long\"", with: "\"type\": \"TTL<Long>\"")
+            .write(to: target, atomically: true, encoding: .utf8)
+        #expect(shown.out.contains("\"type\": \"Long\""))
         let cases: [(args: (String, String) -> [String], input: String, s3Input: String)] = [
             ({ ["convert", $0, $1, "--to", "lsm"] }, local, "s3://write/in"),
             ({ ["convert", $0, $1, "--to", "filesystem"] }, native, "s3://write/native"),
             ({ ["rewrite", $0, $1, "--set-uid", "counter=counter-v2"] }, local, "s3://write/in"),
+            ({ ["schema", "migrate", $0, $1, "--to", target.path, "--now", "1000"] }, local, "s3://write/in"),
+            ({ ["upgrade", $0, $1] }, legacy, "s3://write/legacy"),
         ]
         for (index, c) in cases.enumerated() {
             let localOut = dir.appendingPathComponent("out\(index)").path
             let s3Out = "s3://write/out\(index)"
             let here = try SavepointBinary.run(c.args(c.input, localOut))
             let s3 = try bucket.run(c.args(c.s3Input, s3Out))
-            #expect(here.status == 0 && s3.status == 0, "\(c.args("IN", "OUT")): \(s3.err)")
+            #expect(here.status == 0 && s3.status == here.status, "\(c.args("IN", "OUT")): \(here.err) \(s3.err)")
             #expect(try bucket.keys(under: "out\(index)/").contains("out\(index)/_metadata"))
             let expected = try SavepointBinary.run(["dump", localOut])
             let actual = try bucket.run(["dump", s3Out])

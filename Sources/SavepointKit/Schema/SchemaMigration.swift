@@ -120,9 +120,14 @@ public struct SchemaMigration {
         return snapshot
     }
 
-    /// Writes `output`: the input with every change applied, verified before it appears. `alongside`:
-    /// value stages of the caller's on the same pipeline (`upgrade`'s Kryo re-encoding), after these.
-    public func write(to output: URL, options: Options = Options(),
+    public func write(to output: URL, options: Options = Options()) throws -> SchemaMigrateReport {
+        try write(to: output.path, options: options)
+    }
+
+    /// Writes `output` (a path or an object-store URI): the input with every change applied,
+    /// verified before it appears. `alongside`: value stages of the caller's on the same pipeline
+    /// (`upgrade`'s Kryo re-encoding), after these.
+    public func write(to output: String, options: Options = Options(),
                       alongside: [OperatorID: [any KeyedEntryStage]] = [:]) throws -> SchemaMigrateReport {
         var stages = alongside
         for op in input.metadata.operatorStates {

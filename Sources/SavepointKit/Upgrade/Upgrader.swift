@@ -14,8 +14,13 @@ public struct Upgrader {
         self.plan = plan
     }
 
-    /// Throws `UpgradeRefusal` listing every state that cannot be migrated (nothing written).
     public func write(to output: URL, options: SchemaMigration.Options = .init()) throws -> UpgradeReport {
+        try write(to: output.path, options: options)
+    }
+
+    /// Writes `output` (a path or an object-store URI). Throws `UpgradeRefusal` listing every state
+    /// that cannot be migrated (nothing written).
+    public func write(to output: String, options: SchemaMigration.Options = .init()) throws -> UpgradeReport {
         let refused = plan.findings.filter { $0.verdict == .cannotMigrate }
         guard refused.isEmpty else { throw UpgradeRefusal(findings: refused) }
         let reencoded = try scanKryoValues()
