@@ -157,30 +157,53 @@ public struct RawKeyGroup {
     ///
     /// Keys of one key group share their first bytes (the key-group prefix, often a key's length
     /// and leading characters), so comparing them byte by byte spends most of the sort in `memcmp`
-    /// over those shared bytes. Each slot is sorted instead as a 16-byte item carrying the next 8
-    /// bytes after the shared prefix: nearly every comparison is decided by two integers, and the
-    /// items sit contiguously in memory; only equal windows compare the keys themselves.
+    /// over those shared bytes. Each slot is sorted instead as a 16-byte item carrying 8 bytes of
+    /// its key as a number, from where the keys start to differ: nearly every comparison is two
+    /// integers on items that sit contiguously in memory. Runs whose 8 bytes tie are sorted again
+    /// on their next 8 bytes (a radix sort by 8-byte digits), so keys that differ only further on
+    /// (one user's map keys) are not compared byte by byte either.
     public mutating func sortIntoCanonicalOrder() {
         guard !isInCanonicalOrder else { return }
         let slots = self.slots
         let sorted: [Slot] = storage.withUnsafeBufferPointer { b in
-            let shared = Self.sharedKeyPrefix(slots, in: b)
-            var items = [SortItem]()
-            items.reserveCapacity(slots.count)
-            for (i, s) in slots.enumerated() {
-                items.append(SortItem(window: Self.window(s, from: shared, in: b), state: s.stateIndex, slot: Int32(i)))
-            }
             slots.withUnsafeBufferPointer { slots in
-                items.sort { x, y in
-                    if x.state != y.state { return x.state < y.state }
-                    if x.window != y.window { return x.window < y.window }
-                    return Self.precedes(slots[Int(x.slot)], slots[Int(y.slot)], in: b)
-                }
+                var items = [SortItem]()
+                items.reserveCapacity(slots.count)
+                for i in slots.indices { items.append(SortItem(window: 0, state: slots[i].stateIndex, slot: Int32(i))) }
+                Self.sort(&items, items.indices, from: Self.sharedKeyPrefix(slots, in: b), slots, b)
+                return items.map { slots[Int($0.slot)] }
             }
-            return items.map { slots[Int($0.slot)] }
         }
         self.slots = sorted
         slotsFollowStorage = false
+    }
+
+    /// Sorts `items[range]`, whose keys agree on their first `offset` bytes, by state and key.
+    private static func sort(_ items: inout [SortItem], _ range: Range<Int>, from offset: Int,
+                             _ slots: UnsafeBufferPointer<Slot>, _ b: UnsafeBufferPointer<UInt8>) {
+        var longest = 0
+        for i in range {
+            let s = slots[Int(items[i].slot)]
+            items[i].window = window(s, from: offset, in: b)
+            longest = Swift.max(longest, Int(s.keyCount))
+        }
+        if longest <= offset + 8 {
+            // Every key ends inside the window: equal windows are equal keys or differ in length only.
+            items[range].sort { x, y in
+                if x.state != y.state { return x.state < y.state }
+                if x.window != y.window { return x.window < y.window }
+                return precedes(slots[Int(x.slot)], slots[Int(y.slot)], in: b)
+            }
+            return
+        }
+        items[range].sort { x, y in x.state != y.state ? x.state < y.state : x.window < y.window }
+        var i = range.lowerBound
+        while i < range.upperBound {
+            var j = i + 1
+            while j < range.upperBound, items[j].state == items[i].state, items[j].window == items[i].window { j += 1 }
+            if j - i > 1 { sort(&items, i..<j, from: offset + 8, slots, b) }
+            i = j
+        }
     }
 
     /// What `sortIntoCanonicalOrder` sorts: a slot's state, its key's window and the slot's index.
@@ -191,7 +214,7 @@ public struct RawKeyGroup {
     }
 
     /// How many leading bytes every key of the group has in common.
-    private static func sharedKeyPrefix(_ slots: [Slot], in b: UnsafeBufferPointer<UInt8>) -> Int {
+    private static func sharedKeyPrefix(_ slots: UnsafeBufferPointer<Slot>, in b: UnsafeBufferPointer<UInt8>) -> Int {
         guard let first = slots.first else { return 0 }
         var shared = Int(first.keyCount)
         for s in slots.dropFirst() where shared > 0 {
