@@ -7,12 +7,19 @@ import Foundation
 /// so running them side by side uses every core; `width` bounds memory (each job holds one key
 /// group or data block at a time). After a failure no new job starts; the error of the lowest
 /// failed job is thrown once the running ones have finished.
+///
+/// `startOrder` (a permutation of the jobs) is the order in which jobs start, results still in
+/// job order: the largest jobs first, so that no thread is left with a large one while the others
+/// have nothing left to do (longest processing time first).
 enum ParallelJobs {
     static var defaultWidth: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    static func run<T>(count: Int, width: Int = defaultWidth, _ job: (Int) throws -> T) throws -> [T] {
+    static func run<T>(count: Int, width: Int = defaultWidth, startOrder: [Int]? = nil,
+                       _ job: (Int) throws -> T) throws -> [T] {
         guard count > 1, width > 1 else { return try (0..<count).map(job) }
-        let state = SharedState<T>(count: count)
+        precondition(startOrder.map { $0.count == count && Set($0) == Set(0..<count) } ?? true,
+                     "startOrder must be a permutation of the jobs")
+        let state = SharedState<T>(count: count, startOrder: startOrder)
         try withoutActuallyEscaping(job) { job in
             let box = UncheckedBox(job)
             DispatchQueue.concurrentPerform(iterations: min(width, count)) { _ in
@@ -27,9 +34,9 @@ enum ParallelJobs {
     }
 
     /// `run` for jobs that cannot fail.
-    static func map<T>(count: Int, width: Int = defaultWidth, _ job: (Int) -> T) -> [T] {
+    static func map<T>(count: Int, width: Int = defaultWidth, startOrder: [Int]? = nil, _ job: (Int) -> T) -> [T] {
         do {
-            return try run(count: count, width: width, job)
+            return try run(count: count, width: width, startOrder: startOrder, job)
         } catch {
             preconditionFailure("a job that cannot throw threw \(error)")
         }
@@ -47,9 +54,11 @@ enum ParallelJobs {
         private var failed = false
         private var results: [Result<T, any Error>?]
         private let count: Int
+        private let startOrder: [Int]?
 
-        init(count: Int) {
+        init(count: Int, startOrder: [Int]?) {
             self.count = count
+            self.startOrder = startOrder
             results = Array(repeating: nil, count: count)
         }
 
@@ -57,7 +66,7 @@ enum ParallelJobs {
             lock.withLock {
                 guard !failed, next < count else { return nil }
                 defer { next += 1 }
-                return next
+                return startOrder?[next] ?? next
             }
         }
 

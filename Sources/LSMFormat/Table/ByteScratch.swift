@@ -21,12 +21,22 @@ struct ByteScratch: Sendable {
 
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        let at = count
-        reserve(at + bytes.count)
+        let at = count, n = bytes.count
+        reserve(at + n)
         storage.withUnsafeMutableBufferPointer { dst in
-            (dst.baseAddress! + at).update(from: source, count: bytes.count)
+            let to = dst.baseAddress! + at
+            // A key's new suffix is mostly short: two overlapping words, not a call of `memcpy`
+            // (which cost more than the copy, once per table entry).
+            if (8...16).contains(n) {
+                let first = UnsafeRawPointer(source).loadUnaligned(as: UInt64.self)
+                let last = UnsafeRawPointer(source + (n - 8)).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(to).storeBytes(of: first, as: UInt64.self)
+                UnsafeMutableRawPointer(to + (n - 8)).storeBytes(of: last, as: UInt64.self)
+            } else {
+                to.update(from: source, count: n)
+            }
         }
-        count = at + bytes.count
+        count = at + n
     }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {

@@ -12,38 +12,43 @@ import SavepointMetadata
 extension Validator {
     mutating func checkKeyedStateDeeply() {
         var parts: [DeepPart] = []
-        var openInstances = 0
+        var openFiles = 0
         for op in savepoint.metadata.operatorStates {
             for (index, state) in op.presentSubtasks where checks(subtask: index) {
                 if state.rawKeyedState != nil {
-                    parts.append { v in
+                    parts.append(DeepPart { v in
                         v.log.warning(.notChecked, "\(op.label): raw keyed state is user-defined bytes and is not decoded",
                                       at: v.location(op, subtask: index))
-                    }
+                    })
                 }
                 guard let keyed = state.managedKeyedState, !hasBadPath(keyed) else { continue }
                 switch keyed {
                 case let .keyGroups(h):
-                    parts.append { $0.checkKeyGroupsStream(h, op: op, subtask: index) }
+                    parts.append(DeepPart(cost: h.stateSize) { $0.checkKeyGroupsStream(h, op: op, subtask: index) })
                 case let .incrementalRemote(h):
                     parts += lsmInstanceParts(h, op: op, subtask: index)
-                    // An open instance holds a file per table: a few at a time.
-                    openInstances += 1
-                    if openInstances >= max(2, options.jobs ?? ParallelJobs.defaultWidth) {
+                    // An open instance holds a file per table: a bounded number at a time, enough
+                    // instances for every core to have tables to check.
+                    openFiles += h.sharedState.count + h.privateState.count
+                    if openFiles >= Self.openFilesPerRound {
                         runSideBySide(parts)
                         parts = []
-                        openInstances = 0
+                        openFiles = 0
                     }
                 case .changelogBackend, .changelogInMemory, .changelogStream:
-                    parts.append { v in
+                    parts.append(DeepPart { v in
                         v.log.warning(.notChecked, "\(op.label): changelog state handles are not decoded by this version",
                                       at: v.location(op, subtask: index))
-                    }
+                    })
                 }
             }
         }
         runSideBySide(parts)
     }
+
+    /// How many files of RocksDB instances are held open at a time (far below the usual limit of
+    /// open files, 256 on macOS).
+    static let openFilesPerRound = 128
 
     /// Whether a stream of the handle was already reported missing, too small or unsafe.
     func hasBadPath(_ keyed: KeyedStateHandle) -> Bool {
@@ -142,16 +147,19 @@ extension Validator {
         do {
             instance = try savepoint.openLSMState(h, of: op)
         } catch {
-            return [{ $0.report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open") }]
+            return [DeepPart { $0.report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open") }]
         }
         let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name)
-        var parts: [DeepPart] = [{ $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
+        var parts = [DeepPart { $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
         let families = instance.columnFamilies.indices.compactMap { i in instance.columnFamilies[i].stateIndex.map { ($0, i) } }
             .sorted { $0.0 < $1.0 }
         for (_, familyIndex) in families {
-            parts.append { $0.checked.keyGroups += 1 }
-            for tableIndex in instance.columnFamilies[familyIndex].tables.indices {
-                parts.append { $0.checkLSMTable(tableIndex, inFamily: familyIndex, of: instance, context) }
+            parts.append(DeepPart { $0.checked.keyGroups += 1 })
+            let family = instance.columnFamilies[familyIndex]
+            for tableIndex in family.tables.indices {
+                parts.append(DeepPart(cost: Int64(clamping: family.files[tableIndex].file.size)) {
+                    $0.checkLSMTable(tableIndex, inFamily: familyIndex, of: instance, context)
+                })
             }
         }
         return parts

@@ -125,15 +125,27 @@ extension Validator {
         let maxP = c.op.maxParallelism
         guard maxP >= 1, let hash = key.hash else { return true }
         checked.keysHashChecked += 1
-        let expected = FlinkHashing.keyGroup(forHashCode: hash, maxParallelism: maxP)
+        // `FlinkHashing.keyGroup(forHashCode:maxParallelism:)`; the murmur hash is not negative,
+        // so a power-of-two max parallelism (Flink's default ones) takes its low bits, not a division.
+        let murmur = Int(FlinkHashing.murmurHash(hash))
+        let expected = maxP & (maxP - 1) == 0 ? murmur & (maxP - 1) : murmur % maxP
         guard expected != keyGroup else { return true }
-        let value = (try? c.keySerializers[stateIndex].decode(Array(bytes))) ?? .raw(Array(bytes))
-        reportKeyGroupMismatch(value, keyGroup: keyGroup, expected: expected, schema: c.schemas[stateIndex],
-                               op: c.op, subtask: c.subtask, file: c.file)
+        reportKeyGroupMismatch(bytes, keyGroup: keyGroup, expected: expected, stateIndex: stateIndex, c)
         return true
     }
 
+    /// The finding of a key whose bytes hash to another key group. Out of line: the per-entry
+    /// path above stays small (inlined, its message building made its frame a kilobyte).
+    @inline(never)
+    mutating func reportKeyGroupMismatch(_ bytes: UnsafeBufferPointer<UInt8>, keyGroup: Int, expected: Int,
+                                         stateIndex: Int, _ c: KeyedCheckContext) {
+        let value = (try? c.keySerializers[stateIndex].decode(Array(bytes))) ?? .raw(Array(bytes))
+        reportKeyGroupMismatch(value, keyGroup: keyGroup, expected: expected, schema: c.schemas[stateIndex],
+                               op: c.op, subtask: c.subtask, file: c.file)
+    }
+
     /// Whether a key of other bytes than the last one hashed equals it as their decoded `Value`s compare.
+    @inline(never)
     func decodesToLastKey(_ bytes: UnsafeBufferPointer<UInt8>, serializer: any TypeSerializer) -> Bool {
         guard let last = try? serializer.decode(lastKeyBytes.array),
               let current = try? serializer.decode(Array(bytes)) else { return false }
@@ -157,12 +169,35 @@ struct LastKeyBytes {
         if storage.count < bytes.count { storage = Array(repeating: 0, count: max(64, 2 * bytes.count)) }
         count = bytes.count
         guard let from = bytes.baseAddress else { return }
-        storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: from, count: bytes.count) }
+        let n = bytes.count
+        storage.withUnsafeMutableBufferPointer { to in
+            // The commonest keys (a short string, a long) take two overlapping words, not a
+            // call of `memcpy`, which cost more than the copy.
+            if (8...16).contains(n) {
+                let (first, last) = (Self.word(from, 0), Self.word(from, n - 8))
+                UnsafeMutableRawPointer(to.baseAddress!).storeBytes(of: first, as: UInt64.self)
+                UnsafeMutableRawPointer(to.baseAddress!).storeBytes(of: last, toByteOffset: n - 8, as: UInt64.self)
+            } else {
+                to.baseAddress!.update(from: from, count: n)
+            }
+        }
     }
 
     /// Whether `bytes` start with the last key's bytes (false when there is none).
     func isPrefix(of bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard count > 0, bytes.count >= count, let b = bytes.baseAddress else { return false }
-        return storage.withUnsafeBufferPointer { memcmp($0.baseAddress!, b, count) == 0 }
+        let n = count
+        return storage.withUnsafeBufferPointer { s in
+            // As in `set`: two overlapping words for the commonest keys, `memcmp` for the rest.
+            if (8...16).contains(n) {
+                return Self.word(s.baseAddress!, 0) == Self.word(b, 0) && Self.word(s.baseAddress!, n - 8) == Self.word(b, n - 8)
+            }
+            return memcmp(s.baseAddress!, b, n) == 0
+        }
+    }
+
+    @inline(__always)
+    private static func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
+        UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)
     }
 }
