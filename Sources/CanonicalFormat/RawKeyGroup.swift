@@ -72,6 +72,32 @@ public struct RawKeyGroup {
         key.withUnsafeBufferPointer { k in value.withUnsafeBufferPointer { v in append(stateIndex: stateIndex, key: k, value: v) } }
     }
 
+    /// Appends `other`'s entries `entries` (slot indexes) as they are: one copy of their bytes when
+    /// `other`'s slots follow its storage (a stage passing a run of one state's entries on).
+    public mutating func append(contentsOf other: RawKeyGroup, entries: Range<Int>) {
+        guard !entries.isEmpty else { return }
+        guard other.slotsFollowStorage else {
+            return other.forEach(in: entries) { append(stateIndex: $0, key: $1, value: $2) }
+        }
+        let bytes = other.slots[entries.lowerBound].encoded.lowerBound..<other.slots[entries.upperBound - 1].encoded.upperBound
+        let at = encodedCount, end = at + bytes.count
+        if storage.count < end { grow(to: end) }
+        storage.withUnsafeMutableBufferPointer { b in
+            other.storage.withUnsafeBufferPointer { o in
+                (b.baseAddress! + at).update(from: o.baseAddress! + bytes.lowerBound, count: bytes.count)
+            }
+        }
+        if firstUnwritable == nil, let bad = other.firstUnwritable, entries.contains(bad) {
+            firstUnwritable = slots.count + bad - entries.lowerBound
+        }
+        let shift = at - bytes.lowerBound
+        for var s in other.slots[entries] {
+            s.start += shift
+            slots.append(s)
+        }
+        encodedCount = end
+    }
+
     /// Writes the entry's encoding in one pass through a pointer (no growing-array checks per field).
     @inline(__always)
     private mutating func appendEntry(stateIndex: Int, prefixBytes: Int, key: UnsafeBufferPointer<UInt8>,
@@ -121,8 +147,16 @@ public struct RawKeyGroup {
     public func forEach(
         _ body: (_ stateIndex: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Void
     ) rethrows {
+        try forEach(in: slots.indices, body)
+    }
+
+    /// `forEach` of the entries `entries` (slot indexes) only.
+    public func forEach(
+        in entries: Range<Int>,
+        _ body: (_ stateIndex: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Void
+    ) rethrows {
         try storage.withUnsafeBufferPointer { b in
-            for s in slots {
+            for s in slots[entries] {
                 try body(Int(s.stateIndex), UnsafeBufferPointer(rebasing: b[s.start..<(s.start + Int(s.keyCount))]),
                          UnsafeBufferPointer(rebasing: b[s.valueStart..<(s.valueStart + s.valueCount)]))
             }
@@ -150,6 +184,18 @@ public struct RawKeyGroup {
         storage.withUnsafeBufferPointer { b in
             slots.indices.dropFirst().allSatisfy { !Self.precedes(slots[$0], slots[$0 - 1], in: b) }
         }
+    }
+
+    /// Whether each state's entries are one run, in any order of states (all a canonical
+    /// stream's layout needs; canonical order also sorts states and each run by key).
+    public var isGroupedByState: Bool {
+        var seen: Set<Int32> = []
+        var current: Int32?
+        for s in slots where s.stateIndex != current {
+            guard seen.insert(s.stateIndex).inserted else { return false }
+            current = s.stateIndex
+        }
+        return true
     }
 
     /// Sorts the entries into canonical order; a no-op (one linear check) when they already are,

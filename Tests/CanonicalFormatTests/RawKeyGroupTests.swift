@@ -72,6 +72,34 @@ import Testing
         #expect(g.byteCount == (4 + 1 + 3 + 1) + 2 * 8)
     }
 
+    /// A stage passes runs on whole: the same entries whether `other` still holds them in storage
+    /// order (one copy) or was sorted (entry by entry), after what the group already holds.
+    @Test func appendingARunOfAnotherGroup() {
+        let inOrder = Self.group([(0, [5, 1], [1]), (1, [5, 2], [2, 2]), (1, [5, 3], []), (2, [5, 4], [4])])
+        var sorted = Self.group([(1, [5, 3], []), (2, [5, 4], [4]), (1, [5, 2], [2, 2]), (0, [5, 1], [1])])
+        sorted.sortIntoCanonicalOrder()
+        for other in [inOrder, sorted] {
+            var g = Self.group([(0, [5, 0], [9])])
+            g.append(contentsOf: other, entries: 1..<3)
+            g.append(contentsOf: other, entries: 3..<3)
+            #expect(Self.contents(g) == ["0:[5, 0]:[9]", "1:[5, 2]:[2, 2]", "1:[5, 3]:[]"])
+            #expect(g.byteCount == 8 + 3 + 8 + 4 + 8 + 2)
+            g.append(stateIndex: 3, key: [5, 5], value: [5])
+            #expect(Self.contents(g).last == "3:[5, 5]:[5]")
+        }
+        // An entry no canonical stream can carry stays marked where it lands.
+        let bad = Self.group([(0, [5, 1], [1]), (1, [], [2])])
+        var g = Self.group([(0, [5, 0], [9])])
+        g.append(contentsOf: bad, entries: 0..<2)
+        #expect(g.firstUnwritable == 2)
+    }
+
+    @Test func groupedByStateMeansOneRunPerState() {
+        #expect(Self.group([(2, [5, 9], []), (2, [5, 1], []), (0, [5, 3], []), (1, [5, 0], [])]).isGroupedByState)
+        #expect(!Self.group([(0, [5, 1], []), (1, [5, 2], []), (0, [5, 3], [])]).isGroupedByState)
+        #expect(RawKeyGroup().isGroupedByState)
+    }
+
     @Test func resetKeepsNothingButCapacity() {
         var g = Self.group([(0, [5, 1], [1, 2, 3])])
         g.reset(keyGroup: 9)

@@ -44,7 +44,18 @@ public struct BoundEntryStage {
     /// the new one): the new bytes, or nil to keep them (`stateIndex`: after every stage's route;
     /// transforms run after all routes, in stage order).
     public typealias Transform = (_ stateIndex: Int, _ value: UnsafeBufferPointer<UInt8>) throws -> [UInt8]?
-    public var transform: Transform?
+    public var transform: Transform? {
+        get { rewrite.map { r in { i, v in var out: [UInt8] = []; return try r(i, v, &out) ? out : nil } } }
+        set { rewrite = newValue.map { t in { i, v, out in guard let new = try t(i, v) else { return false }; out = new; return true } } }
+    }
+    /// The same transform writing the new bytes into `into` (emptied before each call, its capacity
+    /// kept: no array per value); returns whether it did (false: the value stays).
+    public typealias Rewrite = (_ stateIndex: Int, _ value: UnsafeBufferPointer<UInt8>, _ into: inout [UInt8]) throws -> Bool
+    public var rewrite: Rewrite?
+    /// The states (indexes after the stage) whose values the transform may change; nil: any. With
+    /// it, and no route or insert in the plan, the reader hands a key group on as read when it
+    /// holds none of them, and copies the other states' runs of entries whole.
+    public var transformedStates: Set<Int>?
     /// Entries the stage adds to a key group (of `insertKeyGroups`: ascending, in the reader's
     /// range), asked once the key group's own entries went through the route: canonical keys
     /// after the key-group prefix, state indexes after the stage. Later stages route them as
@@ -58,6 +69,12 @@ public struct BoundEntryStage {
         self.route = route
         self.transform = transform
     }
+
+    public init(proxy: KeyedBackendSerializationProxy, rewrite: @escaping Rewrite, transformedStates: Set<Int>?) {
+        self.proxy = proxy
+        self.rewrite = rewrite
+        self.transformedStates = transformedStates
+    }
 }
 
 /// A reader with stages applied: its meta information is the input's after every stage, and its
@@ -68,7 +85,10 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
     /// Each stage's route (nil: entries pass), in stage order.
     let routes: [BoundEntryStage.Route?]
     /// Value transforms, applied after every route (stages that transform come last in a plan).
-    let transforms: [BoundEntryStage.Transform]
+    let transforms: [BoundEntryStage.Rewrite]
+    /// Per state index after the stages, whether a transform may change its values; nil when some
+    /// transform did not say which states it changes.
+    let transformed: [Bool]?
     /// Stages that add entries: their position (later stages' routes apply to what they add), the
     /// key groups they add to, and what they add (value transforms do not apply: the stage gives
     /// the value to write).
@@ -85,7 +105,8 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
         self.tally = tally
         var proxy = base.proxy
         var routes: [BoundEntryStage.Route?] = []
-        var transforms: [BoundEntryStage.Transform] = []
+        var transforms: [BoundEntryStage.Rewrite] = []
+        var transformedStates: Set<Int>? = []
         var inserts: [(stage: Int, keyGroups: Set<Int>, insert: BoundEntryStage.Insert)] = []
         for stage in stages {
             let bound = try stage.bound(to: proxy, keyGroupRange: base.keyGroupRange, maxParallelism: base.maxParallelism)
@@ -94,13 +115,17 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
                 inserts.append((routes.count, Set(bound.insertKeyGroups), insert))
             }
             routes.append(bound.route)
-            if let transform = bound.transform { transforms.append(transform) }
+            if let rewrite = bound.rewrite {
+                transforms.append(rewrite)
+                transformedStates = bound.transformedStates.flatMap { mine in transformedStates.map { $0.union(mine) } }
+            }
         }
         self.proxy = proxy
         self.routes = routes
         self.transforms = transforms
         self.inserts = inserts
         insertKeyGroups = Set(inserts.flatMap(\.keyGroups)).sorted()
+        transformed = transformedStates.map { states in proxy.states.indices.map(states.contains) }
     }
 
     var keyGroupRange: KeyGroupRange { base.keyGroupRange }
@@ -109,6 +134,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
     func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
         let routing = routes.compactMap { $0 }, transforming = transforms
         guard !routing.isEmpty || !transforming.isEmpty || tally != nil || !inserts.isEmpty else { return try base.forEachKeyGroup(body) }
+        if routing.isEmpty, inserts.isEmpty, let transformed { return try forEachTransformedKeyGroup(transformed, body) }
         let prefixBytes = FlinkHashing.keyGroupPrefixBytes(maxParallelism: base.maxParallelism)
         var out = RawKeyGroup()
         var read = [Int64](repeating: 0, count: base.proxy.states.count)
@@ -135,6 +161,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
             }
             if added { out.sortIntoCanonicalOrder() }
         }
+        var scratch = Scratch()
         var pending = insertKeyGroups[...]
         /// Key groups the input has no entries in, but a stage adds to, before `keyGroup`.
         func addedGroups(before keyGroup: Int) throws {
@@ -161,14 +188,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
                 }
                 guard let index else { return }
                 if index < kept.count { kept[index] += 1 }
-                var replaced: [UInt8]?
-                for transform in transforming {
-                    let new: [UInt8]?
-                    if let r = replaced { new = try r.withUnsafeBufferPointer { try transform(index, $0) } } else { new = try transform(index, value) }
-                    if let new { replaced = new }
-                }
-                guard let replaced else { return out.append(stateIndex: index, key: key, value: value) }
-                replaced.withUnsafeBufferPointer { out.append(stateIndex: index, key: key, value: $0) }
+                try transformValue(index, key, value, into: &out, scratch: &scratch)
             }
             if pending.first == group.keyGroup {
                 pending = pending.dropFirst()
@@ -177,6 +197,64 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
             if !out.isEmpty { try body(out) }
         }
         try addedGroups(before: Int.max)
+    }
+}
+
+extension StagedReader {
+    /// Two buffers transforms write into in turn, reused from value to value.
+    struct Scratch {
+        var a: [UInt8] = [], b: [UInt8] = []
+    }
+
+    /// Appends the entry to `out` with its value through every transform.
+    @inline(__always)
+    func transformValue(_ index: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
+                        into out: inout RawKeyGroup, scratch: inout Scratch) throws {
+        var replaced = false
+        for transform in transforms {
+            scratch.b.removeAll(keepingCapacity: true)
+            let wrote = replaced ? try scratch.a.withUnsafeBufferPointer { try transform(index, $0, &scratch.b) }
+                : try transform(index, value, &scratch.b)
+            if wrote { swap(&scratch.a, &scratch.b); replaced = true }
+        }
+        guard replaced else { return out.append(stateIndex: index, key: key, value: value) }
+        scratch.a.withUnsafeBufferPointer { out.append(stateIndex: index, key: key, value: $0) }
+    }
+
+    /// Transforms only (no route, no insert) that name the states they change (`transformed`): a
+    /// key group without entries of those states is handed on as read; in the others, each run of
+    /// an untouched state's entries is copied whole and only the changed states' values go
+    /// through the transforms. Entries keep their state indexes.
+    func forEachTransformedKeyGroup(_ transformed: [Bool], _ body: (_ group: RawKeyGroup) throws -> Void) throws {
+        var out = RawKeyGroup()
+        var scratch = Scratch()
+        var read = [Int64](repeating: 0, count: Swift.max(base.proxy.states.count, proxy.states.count))
+        defer {
+            tally?.add(read: Array(read.prefix(base.proxy.states.count)), names: base.proxy.states.map(\.name),
+                       kept: Array(read.prefix(proxy.states.count)), keptNames: proxy.states.map(\.name))
+        }
+        func changes(_ state: Int32) -> Bool { transformed.indices.contains(Int(state)) && transformed[Int(state)] }
+        try base.forEachKeyGroup { group in
+            let slots = group.slots
+            var runs: [(state: Int32, entries: Range<Int>)] = []
+            var i = 0
+            while i < slots.count {
+                var j = i + 1
+                while j < slots.count, slots[j].stateIndex == slots[i].stateIndex { j += 1 }
+                runs.append((slots[i].stateIndex, i..<j))
+                if read.indices.contains(Int(slots[i].stateIndex)) { read[Int(slots[i].stateIndex)] += Int64(j - i) }
+                i = j
+            }
+            guard runs.contains(where: { changes($0.state) }) else { return try body(group) }
+            out.reset(keyGroup: group.keyGroup)
+            for run in runs {
+                guard changes(run.state) else { out.append(contentsOf: group, entries: run.entries); continue }
+                try group.forEach(in: run.entries) { index, key, value in
+                    try transformValue(index, key, value, into: &out, scratch: &scratch)
+                }
+            }
+            try body(out)
+        }
     }
 }
 

@@ -21,6 +21,11 @@ public struct KeyedPipeline: @unchecked Sendable {
     /// Whether the savepoint format type in `_metadata` follows the target form (a conversion);
     /// a rewrite without `--to` keeps the input's.
     public var setsFormatType = true
+    /// Whether canonical streams' key groups may pass in their stored order, each state's entries
+    /// one run but not sorted by key (`RawKeyedStateReaders.open`): a plan written in a canonical
+    /// form (which needs no more) and without stages that insert entries sets it, saving the sort
+    /// of every key group of a hashmap backend's savepoint. `convert` keeps canonical order.
+    public var storedOrder = false
 
     public init(metadata: CheckpointMetadata, stages: [OperatorID: [any KeyedEntryStage]] = [:],
                 pipelined: Set<OperatorID>? = nil, setsFormatType: Bool = true) {
@@ -43,7 +48,7 @@ public struct KeyedPipeline: @unchecked Sendable {
         if let rekeyed = try rekeyings?.reader(operator: op.operatorID, keyGroupRange: handle.keyGroupRange) {
             return try staged(rekeyed, of: op)
         }
-        return try staged(try RawKeyedStateReaders.open(handle, of: op, in: savepoint), of: op)
+        return try staged(try RawKeyedStateReaders.open(handle, of: op, in: savepoint, storedOrder: storedOrder), of: op)
     }
 
     /// `base` with the operator's stages (as it is without any).

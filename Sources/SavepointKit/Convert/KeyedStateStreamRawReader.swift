@@ -16,6 +16,10 @@ public struct KeyedStateStreamRawReader: RawKeyedStateReader {
     var salvage: SalvageContext?
     /// Off: key groups are handed over in stored order, not canonical order (a salvaging dump).
     var sortsKeyGroups = true
+    /// Set (for a canonical writer, which needs each state's entries in one run and no order
+    /// within it): a canonical-layout key group grouped by state is handed over in stored order,
+    /// without sorting. Flink's heap backend writes canonical savepoints in hash order.
+    var keepsStoredOrder = false
 
     public init(stream: KeyedStateStream, keyGroupRange: KeyGroupRange) {
         self.stream = stream
@@ -38,7 +42,9 @@ public struct KeyedStateStreamRawReader: RawKeyedStateReader {
                 continue
             }
             guard !group.isEmpty else { continue }
-            if sortsKeyGroups { group.sortIntoCanonicalOrder() }
+            if sortsKeyGroups, !(keepsStoredOrder && stream.layout == .canonical && group.isGroupedByState) {
+                group.sortIntoCanonicalOrder()
+            }
             try body(group)
         }
     }

@@ -122,7 +122,9 @@ extension SnapshotMigration {
 /// entry's value after a null flag (the user key is in the entry's key). Migrating them converts
 /// each element, or the value after the flag, with the element types of `List<E>` / `Map<K, V>`;
 /// the user key stays (its bytes order the entries, and `migrate` does not re-sort them).
-struct StateValueCodec {
+/// A class: the value stage looks one up per value, and copying a struct of serializers and
+/// types retained and released each of them every time.
+final class StateValueCodec {
     enum Layout { case whole, listElements, mapValue }
     let layout: Layout
     let old: any TypeSerializer
@@ -185,12 +187,11 @@ struct StateValueCodec {
         }
     }
 
-    /// `value` (after a map value's null flag: `from` 1) spliced.
-    func spliced(_ value: UnsafeBufferPointer<UInt8>, _ splice: Splice, from start: Int) throws -> [UInt8] {
-        var out = [UInt8](value[0..<start])
+    /// `value` (after a map value's null flag: `from` 1) spliced, appended to `out`.
+    func splice(_ value: UnsafeBufferPointer<UInt8>, _ splice: Splice, from start: Int, into out: inout [UInt8]) throws {
+        out.append(contentsOf: value[0..<start])
         switch splice {
         case .prepend(let bytes):
-            out.reserveCapacity(value.count + bytes.count)
             out.append(contentsOf: bytes)
             out.append(contentsOf: value[start...])
         case .drop(let n):
@@ -199,7 +200,6 @@ struct StateValueCodec {
             }
             out.append(contentsOf: value[(start + n)...])
         }
-        return out
     }
 
     /// One decoded old value (or element) as the new type's.
@@ -208,15 +208,20 @@ struct StateValueCodec {
         return try ValueMigration.convert(renamed, from: oldType, to: newType, now: now)
     }
 
-    /// The value's bytes migrated.
-    func migrate(_ value: UnsafeBufferPointer<UInt8>) throws -> [UInt8] {
+    /// The value's bytes migrated, appended to `out` (a spliced value without an array of its own).
+    func migrate(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws {
         if let splice {
             if layout == .mapValue {
                 guard let flag = value.first else { throw MigrationRefusal(path: "", reason: "a map value without its null flag") }
-                if flag != 0 { return [1] }
+                if flag != 0 { return out.append(1) }
             }
-            return try spliced(value, splice, from: layout == .mapValue ? 1 : 0)
+            return try self.splice(value, splice, from: layout == .mapValue ? 1 : 0, into: &out)
         }
+        out.append(contentsOf: try decodedAndEncoded(value))
+    }
+
+    /// The value decoded with the old serializer, converted and encoded with the new one.
+    private func decodedAndEncoded(_ value: UnsafeBufferPointer<UInt8>) throws -> [UInt8] {
         switch layout {
         case .whole:
             return try new.encode(try convert(try old.decode(Array(value))))

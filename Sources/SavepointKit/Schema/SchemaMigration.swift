@@ -134,8 +134,11 @@ public struct SchemaMigration {
             let mine = changes.filter { $0.operatorId == op.operatorID.hex }
             if !mine.isEmpty { stages[op.operatorID] = [MigrateValuesStage(changes: mine, now: options.now, renames: renames)] + (alongside[op.operatorID] ?? []) }
         }
-        let pipeline = KeyedPipeline(metadata: input.metadata, stages: stages)
+        var pipeline = KeyedPipeline(metadata: input.metadata, stages: stages)
         var convert = ConvertOptions(target: options.target ?? inputForm, force: options.force, handleSignals: options.handleSignals)
+        // A canonical output needs each state's entries in one run, not sorted (the value stage
+        // keeps entries where they are): no sort of a hashmap backend's key groups.
+        pipeline.storedOrder = convert.target != .lsm
         convert.snapshotCompression = nil
         var converter = Converter(input: input, options: convert, pipeline: pipeline)
         let written = try converter.write(to: output)
@@ -199,9 +202,12 @@ struct MigrateValuesStage: KeyedEntryStage {
                                     oldType: change.oldType, newType: change.newType, renames: renames, now: now)
             }
         }
-        let table = byIndex
-        return BoundEntryStage(proxy: proxy, transform: { stateIndex, value in
-            try table[stateIndex]?.migrate(value)
-        })
+        // By state index, nil for states that stay (an array: looked up once per value).
+        let table = (0..<input.states.count).map { byIndex[$0] }
+        return BoundEntryStage(proxy: proxy, rewrite: { stateIndex, value, out in
+            guard table.indices.contains(stateIndex), let codec = table[stateIndex] else { return false }
+            try codec.migrate(value, into: &out)
+            return true
+        }, transformedStates: Set(byIndex.keys))
     }
 }

@@ -44,4 +44,51 @@ import SavepointTestSupport
         // Each subtask was read twice above (digest, then key groups): 2 × the 300 events.
         #expect(tally.read["events"] == 2 * 300 && tally.kept["events"] == nil && tally.kept["total"] == tally.read["count"])
     }
+
+    /// Appends 0xEE to every value of one state; `names` says whether it tells the reader which.
+    struct MarkValues: KeyedEntryStage {
+        let state: String
+        let names: Bool
+        func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
+            let index = try #require(input.states.firstIndex { $0.name == state })
+            return BoundEntryStage(proxy: input, rewrite: { i, value, out in
+                guard i == index else { return false }
+                out.append(contentsOf: value)
+                out.append(0xEE)
+                return true
+            }, transformedStates: names ? [index] : nil)
+        }
+    }
+
+    /// A transform naming the states it changes takes the path that copies the other states' runs
+    /// whole: the same entries, in canonical order, and the same tallies as entry by entry.
+    @Test(arguments: basic)
+    func transformOfNamedStatesCopiesTheOthersAsRead(_ fixture: Fixture) throws {
+        let savepoint = try Savepoint.open(fixture.savepointPath)
+        let op = try #require(savepoint.metadata.operatorStates.first { $0.operatorID == OperatorID(uid: "counter") })
+        let named = KeyedPipeline(metadata: savepoint.metadata, stages: [op.operatorID: [MarkValues(state: "count", names: true)]])
+        let each = KeyedPipeline(metadata: savepoint.metadata, stages: [op.operatorID: [MarkValues(state: "count", names: false)]])
+        var marked = 0
+        for handle in op.subtaskStates.compactMap(\.state?.managedKeyedState) {
+            let raw = try RawKeyedStateReaders.open(handle, of: op, in: savepoint)
+            let count = try #require(raw.proxy.states.firstIndex { $0.name == "count" })
+            func entries(_ reader: any RawKeyedStateReader) throws -> [RawKeyedEntry] {
+                var out: [RawKeyedEntry] = []
+                try reader.forEachKeyGroup { group in
+                    #expect(group.isInCanonicalOrder)
+                    out += group.rawEntries
+                }
+                return out
+            }
+            let input = try entries(raw), fast = try entries(named.reader(handle, of: op, in: savepoint))
+            #expect(fast == (try entries(each.reader(handle, of: op, in: savepoint))))
+            #expect(fast == input.map { e in
+                e.stateIndex == count ? RawKeyedEntry(stateIndex: e.stateIndex, key: e.key, value: e.value + [0xEE]) : e
+            })
+            marked += input.filter { $0.stateIndex == count }.count
+        }
+        #expect(marked == 300)
+        let a = try #require(named.tallies[op.operatorID]), b = try #require(each.tallies[op.operatorID])
+        #expect(a.read == b.read && a.kept == b.kept && a.kept["count"] == 300)
+    }
 }
