@@ -8,28 +8,28 @@ import Foundation
 enum OwnThreads {
     /// After a failure no new job starts; the error of the lowest failed job is thrown once the
     /// running ones have finished.
-    static func run(count: Int, width: Int, _ job: (Int) throws -> Void) throws {
+    /// `job` escapes: a `Thread` may hold its block a while after the block has returned (so it
+    /// cannot be a non-escaping closure under `withoutActuallyEscaping`, which traps then).
+    static func run(count: Int, width: Int, _ job: @escaping (Int) throws -> Void) throws {
         guard count > 1, width > 1 else {
             for i in 0..<count { try job(i) }
             return
         }
         let queue = JobQueue(count: count)
         let threads = min(width, count)
-        withoutActuallyEscaping(job) { job in
-            let box = UncheckedJob(job)
-            let done = DispatchSemaphore(value: 0)
-            for _ in 0..<threads {
-                let thread = Thread {
-                    while let i = queue.next() {
-                        do { try box.job(i) } catch { queue.fail(i, error) }
-                    }
-                    done.signal()
+        let box = UncheckedJob(job)
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<threads {
+            let thread = Thread {
+                while let i = queue.next() {
+                    do { try box.job(i) } catch { queue.fail(i, error) }
                 }
-                thread.stackSize = 8 << 20
-                thread.start()
+                done.signal()
             }
-            for _ in 0..<threads { done.wait() }
+            thread.stackSize = 8 << 20
+            thread.start()
         }
+        for _ in 0..<threads { done.wait() }
         if let error = queue.firstError { throw error }
     }
 
