@@ -16,11 +16,14 @@ import Darwin
 /// and stay as they are.
 ///
 /// Entries move between subtasks, so they go through spill files in `spillDirectory` (local
-/// scratch, whatever storage the savepoints are in), sorted
-/// runs of at most `memoryBudget` bytes each (an external merge sort): reading every input subtask
-/// once partitions and sorts; each output reader merges its part of every run, key group by key
-/// group, in the order writers want. The last run stays in memory (a state below the budget is
-/// never written to disk). Memory stays near twice the budget however large the state.
+/// scratch, whatever storage the savepoints are in), in
+/// runs of at most `memoryBudget` bytes together (an external sort): reading every input subtask
+/// once (side by side, each with a share of the budget) partitions the entries into runs ordered
+/// by key group; each output reader gathers each of its key groups from every run and sorts it
+/// into the order writers want (a key group is in memory whole anyway, `RawKeyGroup`). The
+/// last run of each input subtask stays in memory while those runs fit the budget together (a
+/// state below the budget is never written to disk). Memory stays near twice the budget however
+/// large the state.
 /// The files are removed by `removeFiles()` (or when the value is released).
 public final class KeyGroupRekeying {
     public static let defaultMemoryBudget = 64 << 20
@@ -35,7 +38,6 @@ public final class KeyGroupRekeying {
     public private(set) var entriesPerState: [String: Int64] = [:]
 
     let runs: [SpillRunFile]
-    let mergeBufferBytes: Int
 
     /// Reads every subtask's entries (`readers`: all subtasks of one operator) and sorts them into
     /// runs. Throws `RekeyError` for a key type whose hash cannot be computed, a key stored in
@@ -53,19 +55,26 @@ public final class KeyGroupRekeying {
         }
         self.proxy = proxy
         self.maxParallelism = maxParallelism
-        let partition = Partition(proxy: proxy, maxParallelism: maxParallelism, spillDirectory: spillDirectory,
-                                  memoryBudget: memoryBudget)
+        // Each input subtask is partitioned on a thread of its own (the other subtasks of the
+        // operator wait for the re-keying, so the cores are otherwise idle), with an equal share
+        // of the budget; the runs kept in memory share one budget too.
+        let width = max(1, min(readers.count, ParallelJobs.defaultWidth))
+        let kept = KeptRunBudget(bytes: memoryBudget)
+        let partitions = readers.map { _ in
+            Partition(proxy: proxy, maxParallelism: maxParallelism, spillDirectory: spillDirectory,
+                      memoryBudget: max(1, memoryBudget / width))
+        }
         do {
-            for r in readers { try partition.add(r) }
-            try partition.finish()
+            try OwnThreads.run(count: readers.count, width: width) { k in
+                try partitions[k].add(readers[k])
+                try partitions[k].finish(keeping: kept)
+            }
         } catch {
-            partition.removeFiles()
+            for p in partitions { p.removeFiles() }
             throw error
         }
-        runs = partition.runs
-        entriesPerState = partition.entriesPerState
-        // The merge reads every run side by side: their buffers share the budget.
-        mergeBufferBytes = max(64 << 10, min(1 << 20, memoryBudget / max(1, runs.count)))
+        runs = partitions.flatMap(\.runs)
+        for p in partitions { entriesPerState.merge(p.entriesPerState, uniquingKeysWith: +) }
         subtaskReaders = (0..<parallelism).map { i in
             RekeyedSubtaskReader(rekeying: self, subtask: i, keyGroupRange: KeyGroupRange(
                 maxParallelism: maxParallelism, parallelism: parallelism, subtaskIndex: i))
@@ -105,9 +114,87 @@ final class SpillRunFile {
 
     /// The bytes holding the records of key groups in `range`.
     func byteRange(of range: KeyGroupRange) -> Range<Int> {
-        let from = keyGroupStarts.first { $0.keyGroup >= range.startKeyGroup }?.offset ?? length
-        let to = keyGroupStarts.first { $0.keyGroup > range.endKeyGroup }?.offset ?? length
-        return from..<max(from, to)
+        let from = offset(ofFirstKeyGroupFrom: range.startKeyGroup)
+        return from..<max(from, offset(ofFirstKeyGroupFrom: range.endKeyGroup + 1))
+    }
+
+    /// Where the records of the first key group at or above `keyGroup` begin (`length` past the last).
+    func offset(ofFirstKeyGroupFrom keyGroup: Int) -> Int {
+        var low = 0, high = keyGroupStarts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if keyGroupStarts[mid].keyGroup < keyGroup { low = mid + 1 } else { high = mid }
+        }
+        return low < keyGroupStarts.count ? keyGroupStarts[low].offset : length
+    }
+
+    /// One run read key group by key group: its file open, or its bytes in memory.
+    final class Reader {
+        let run: SpillRunFile
+        private var fd: Int32 = -1
+
+        init(_ run: SpillRunFile) throws {
+            self.run = run
+            guard let url = run.url else { return }
+            fd = open(url.path, O_RDONLY)
+            guard fd >= 0 else {
+                throw SavepointError.io("\(url.path): cannot open the spill file: \(String(cString: strerror(errno)))")
+            }
+        }
+
+        func close() {
+            if fd >= 0 { closeDescriptor(fd) }
+            fd = -1
+        }
+
+        deinit { close() }
+
+        /// Calls `body` with every record of `keyGroup` in this run, in the run's order (the
+        /// buffers are valid during the call only); a spill file's part is read into `scratch`.
+        func forEachRecord(ofKeyGroup keyGroup: Int, scratch: inout [UInt8],
+                           _ body: (_ stateIndex: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) throws {
+            let range = run.byteRange(of: KeyGroupRange(startKeyGroup: keyGroup, endKeyGroup: keyGroup))
+            guard !range.isEmpty else { return }
+            if let bytes = run.bytes {
+                try bytes.withUnsafeBytes { try Self.walk(UnsafeRawBufferPointer(rebasing: $0[range]), keyGroup: keyGroup, in: "the run kept in memory", body) }
+                return
+            }
+            let path = run.url?.path ?? "a spill file"
+            if scratch.count < range.count { scratch = [UInt8](repeating: 0, count: range.count) }
+            try scratch.withUnsafeMutableBytes { b in
+                var done = 0
+                while done < range.count {
+                    let n = pread(fd, b.baseAddress! + done, range.count - done, off_t(range.lowerBound + done))
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else {
+                        throw SavepointError.io("\(path): cannot read the spill file: \(n < 0 ? String(cString: strerror(errno)) : "it is shorter than written")")
+                    }
+                    done += n
+                }
+                try Self.walk(UnsafeRawBufferPointer(rebasing: b[0..<range.count]), keyGroup: keyGroup, in: path, body)
+            }
+        }
+
+        /// The records in `bytes`, every one checked to lie inside them and to belong to `keyGroup`.
+        private static func walk(_ bytes: UnsafeRawBufferPointer, keyGroup: Int, in path: String,
+                                 _ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) throws {
+            let base = bytes.baseAddress!
+            var at = 0
+            while at < bytes.count {
+                guard bytes.count - at >= SpillBuffer.headerBytes else { throw SavepointError.io("\(path) ends inside a record") }
+                let p = base + at
+                let keyCount = SpillBuffer.field(p, 2), valueCount = SpillBuffer.field(p, 3)
+                let length = SpillBuffer.headerBytes + keyCount + valueCount
+                guard bytes.count - at >= length else { throw SavepointError.io("\(path) ends inside a record") }
+                guard SpillBuffer.field(p, 0) == keyGroup else {
+                    throw SavepointError.io("\(path): a record of key group \(SpillBuffer.field(p, 0)) among key group \(keyGroup)'s")
+                }
+                let key = (p + SpillBuffer.headerBytes).assumingMemoryBound(to: UInt8.self)
+                body(SpillBuffer.field(p, 1), UnsafeBufferPointer(start: key, count: keyCount),
+                     UnsafeBufferPointer(start: key + keyCount, count: valueCount))
+                at += length
+            }
+        }
     }
 
     func remove() {
@@ -126,7 +213,7 @@ extension KeyGroupRekeying {
         let memoryBudget: Int
         var buffer = SpillBuffer()
         var runs: [SpillRunFile] = []
-        var entriesPerState: [String: Int64] = [:]
+        private(set) var entriesPerState: [String: Int64] = [:]
         private let stamp = UUID().uuidString.prefix(8)
 
         init(proxy: KeyedBackendSerializationProxy, maxParallelism: Int, spillDirectory: URL, memoryBudget: Int) {
@@ -171,9 +258,11 @@ extension KeyGroupRekeying {
             for (name, n) in zip(names, counts) where n > 0 { entriesPerState[name, default: 0] += n }
         }
 
-        /// Keeps what is left in the buffer as the last run, in memory.
-        func finish() throws {
+        /// Keeps what is left in the buffer as the last run, in memory while `kept` allows (a state
+        /// below the budget never touches the disk), else in a spill file like the others.
+        func finish(keeping kept: KeptRunBudget) throws {
             guard !buffer.isEmpty else { return }
+            guard kept.reserve(buffer.byteCount) else { return try spill(&buffer) }
             let (bytes, starts) = try buffer.sortedRunBytes()
             runs.append(SpillRunFile(bytes: bytes, keyGroupStarts: starts))
         }
@@ -194,7 +283,28 @@ extension KeyGroupRekeying {
     }
 }
 
-/// One subtask's re-keyed state: its part of every run, merged key group by key group.
+private func closeDescriptor(_ fd: Int32) { _ = close(fd) }
+
+/// The bytes the runs kept in memory may take together, reserved by partitions side by side.
+final class KeptRunBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+
+    init(bytes: Int) { left = bytes }
+
+    /// Whether `bytes` more fit (and then takes them).
+    func reserve(_ bytes: Int) -> Bool {
+        lock.withLock {
+            guard bytes <= left else { return false }
+            left -= bytes
+            return true
+        }
+    }
+}
+
+/// One subtask's re-keyed state: each of its key groups gathered from every run and sorted whole
+/// (the pieces come sorted by the order they were read in, which `RawKeyGroup`'s merge sort
+/// takes as runs), then handed over, key group by key group.
 public struct RekeyedSubtaskReader: RawKeyedStateReader {
     let rekeying: KeyGroupRekeying
     public let subtask: Int
@@ -204,98 +314,24 @@ public struct RekeyedSubtaskReader: RawKeyedStateReader {
     public var maxParallelism: Int { rekeying.maxParallelism }
 
     public func forEachKeyGroup(_ body: (_ group: RawKeyGroup) throws -> Void) throws {
-        var cursors: [SpillCursor] = []
-        var descriptors: [Int32] = []
-        defer { for fd in descriptors { close(fd) } }
-        for run in rekeying.runs {
-            let range = run.byteRange(of: keyGroupRange)
-            guard !range.isEmpty else { continue }
-            guard let url = run.url else {
-                cursors.append(try SpillCursor(memory: run.bytes!, range: range))
-                continue
-            }
-            let fd = open(url.path, O_RDONLY)
-            guard fd >= 0 else {
-                throw SavepointError.io("\(url.path): cannot open the spill file: \(String(cString: strerror(errno)))")
-            }
-            descriptors.append(fd)
-            cursors.append(try SpillCursor(fd: fd, path: url.path, range: range, bufferBytes: rekeying.mergeBufferBytes))
+        var files: [SpillRunFile.Reader] = []
+        defer { for f in files { f.close() } }
+        for run in rekeying.runs where !run.byteRange(of: keyGroupRange).isEmpty {
+            files.append(try SpillRunFile.Reader(run))
         }
-        var merge = RunMerge(cursors: cursors)
         let prefixBytes = FlinkHashing.keyGroupPrefixBytes(maxParallelism: maxParallelism)
         var group = RawKeyGroup()
-        var current: Int32 = -1
-        while let i = merge.smallest {
-            try merge.cursors[i].withHead { keyGroup, stateIndex, key, value in
-                if keyGroup != current {
-                    if current >= 0 { try body(group) }
-                    current = keyGroup
-                    group.reset(keyGroup: Int(keyGroup))
+        var scratch: [UInt8] = []
+        for keyGroup in keyGroupRange.startKeyGroup...keyGroupRange.endKeyGroup {
+            group.reset(keyGroup: keyGroup)
+            for file in files {
+                try file.forEachRecord(ofKeyGroup: keyGroup, scratch: &scratch) { stateIndex, key, value in
+                    group.append(stateIndex: stateIndex, keyGroupPrefixBytes: prefixBytes, keyAfterPrefix: key, value: value)
                 }
-                group.append(stateIndex: Int(stateIndex), keyGroupPrefixBytes: prefixBytes,
-                             keyAfterPrefix: key.assumingMemoryBound(to: UInt8.self), value: value.assumingMemoryBound(to: UInt8.self))
             }
-            try merge.advance(i)
-        }
-        if current >= 0 { try body(group) }
-    }
-}
-
-/// The runs' heads in a binary min-heap (key group, state, key bytes), so each entry costs a
-/// logarithm of the number of runs.
-struct RunMerge {
-    var cursors: [SpillCursor]
-    /// Indexes of the cursors that have a head, as a heap.
-    private var heap: [Int]
-
-    init(cursors: [SpillCursor]) {
-        self.cursors = cursors
-        heap = []
-        for i in cursors.indices where cursors[i].head != nil { push(i) }
-    }
-
-    var smallest: Int? { heap.first }
-
-    /// Moves run `i` (the smallest) on and restores the heap.
-    mutating func advance(_ i: Int) throws {
-        try cursors[i].advance()
-        if cursors[i].head == nil {
-            let last = heap.removeLast()
-            guard !heap.isEmpty else { return }
-            heap[0] = last
-        }
-        siftDown(0)
-    }
-
-    private mutating func push(_ i: Int) {
-        heap.append(i)
-        var c = heap.count - 1
-        while c > 0 {
-            let p = (c - 1) / 2
-            guard precedes(heap[c], heap[p]) else { break }
-            heap.swapAt(c, p)
-            c = p
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var p = start
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < heap.count, precedes(heap[l], heap[m]) { m = l }
-            if r < heap.count, precedes(heap[r], heap[m]) { m = r }
-            guard m != p else { return }
-            heap.swapAt(p, m)
-            p = m
-        }
-    }
-
-    private func precedes(_ a: Int, _ b: Int) -> Bool {
-        cursors[a].withHead { g1, s1, k1, _ in
-            cursors[b].withHead { g2, s2, k2, _ in
-                SpillBuffer.precedes(keyGroup: g1, stateIndex: s1, key: k1, keyGroup: g2, stateIndex: s2, key: k2)
-            }
+            guard !group.isEmpty else { continue }
+            group.sortIntoCanonicalOrder()
+            try body(group)
         }
     }
 }

@@ -3,7 +3,8 @@ import SavepointMetadata
 
 /// The re-keyed readers of every operator a plan moves to another max parallelism, for a writer
 /// that writes subtasks side by side: an operator's state is re-keyed once, by the first of its
-/// subtasks to ask (the others wait for it), from the input's subtasks opened with the input's own
+/// subtasks to ask (the others wait for it, while `KeyGroupRekeying` partitions the input's
+/// subtasks on threads of its own), from the input's subtasks opened with the input's own
 /// operator (its old max parallelism says how wide the stored key-group prefixes are).
 public final class OperatorRekeyings: @unchecked Sendable {
     /// An operator to move: its id in the output (after any id change), the input's operator, and
