@@ -46,31 +46,6 @@ public enum MaxParallelismChange {
     public static func keyGroupRanges(maxParallelism: Int, parallelism: Int) -> [KeyGroupRange] {
         (0..<parallelism).map { KeyGroupRange(maxParallelism: maxParallelism, parallelism: parallelism, subtaskIndex: $0) }
     }
-
-    /// `op` at `maxParallelism`, each subtask's keyed state replaced by the handle written for it
-    /// (`keyedHandles[subtask]`, whose range must be the subtask's new one); subtasks that had no
-    /// entry in the metadata and received keyed state get one.
-    public static func applying(to op: OperatorState, maxParallelism: Int,
-                                keyedHandles: [Int: KeyedStateHandle]) throws -> OperatorState {
-        var out = op
-        out.maxParallelism = maxParallelism
-        let ranges = keyGroupRanges(maxParallelism: maxParallelism, parallelism: op.parallelism)
-        for (subtask, handle) in keyedHandles {
-            guard ranges.indices.contains(subtask), handle.keyGroupRange == ranges[subtask] else {
-                throw SavepointError.io("operator \(op.displayName) subtask \(subtask): the keyed state written covers \(handle.keyGroupRange), expected \(ranges.indices.contains(subtask) ? "\(ranges[subtask])" : "no subtask")")
-            }
-        }
-        // A finished subtask (no state) stays finished unless keyed state moved to it.
-        for entry in op.subtaskStates where entry.state != nil || keyedHandles[entry.subtaskIndex] != nil {
-            out.setManagedKeyedState(keyedHandles[entry.subtaskIndex], ofSubtask: entry.subtaskIndex)
-        }
-        let listed = Set(op.subtaskStates.map(\.subtaskIndex))
-        for (subtask, handle) in keyedHandles.sorted(by: { $0.key < $1.key }) where !listed.contains(subtask) {
-            out.setManagedKeyedState(handle, ofSubtask: subtask)
-        }
-        out.subtaskStates.sort { $0.subtaskIndex < $1.subtaskIndex }
-        return out
-    }
 }
 
 extension OperatorState {

@@ -24,6 +24,9 @@ public struct Rewriter {
         public var now = Int64(Date().timeIntervalSince1970 * 1000)
         /// Remove the temporary output and exit on SIGINT/SIGTERM (the command line sets it).
         public var handleSignals = false
+        /// Bytes of entries re-keying holds in memory before it spills a run (tests make it small
+        /// to force spill files on small fixtures).
+        public var rekeyMemoryBudget = KeyGroupRekeying.defaultMemoryBudget
         /// Test hook: called with the written (temporary) directory before verification.
         public var beforeVerification: (@Sendable (URL) throws -> Void)?
         public init(force: Bool = false, dryRun: Bool = false, handleSignals: Bool = false) {
@@ -76,7 +79,8 @@ public struct Rewriter {
             defer { try? FileManager.default.removeItem(at: spill) }
             if !moves.isEmpty {
                 try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
-                pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill)
+                pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill,
+                                                        memoryBudget: options.rekeyMemoryBudget)
             }
             try pipeline.count(in: input)
             try Self.checkUpserts(changes)
@@ -101,7 +105,8 @@ public struct Rewriter {
             let spill = out.scratchDirectory(".rekey-spill")
             if !moves.isEmpty {
                 try FileManager.default.createDirectory(at: spill, withIntermediateDirectories: true)
-                pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill)
+                pipeline.rekeyings = OperatorRekeyings(input: input, moves: moves, spillDirectory: spill,
+                                                        memoryBudget: options.rekeyMemoryBudget)
             }
             var converter = Converter(input: input, options: try convertOptions(pipelined, in: planned), pipeline: pipeline)
             var final = planned
