@@ -10,17 +10,9 @@ struct ReportHTMLTests {
     static let artefacts = Fixture.root.deletingLastPathComponent().appendingPathComponent(".build/report-html")
 
     static func chromium(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: HeadlessChromium.path!)
         // As root (CI containers) Chromium needs --no-sandbox; nothing here is fetched from a network.
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try SavepointBinary.runProgram(URL(fileURLWithPath: HeadlessChromium.path!),
+                                       ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + args).out
     }
 
     static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }

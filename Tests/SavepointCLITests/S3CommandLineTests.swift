@@ -184,19 +184,12 @@ struct S3Bucket {
 
     @discardableResult
     private func curl(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         // Signed like the binary's requests (moto refuses some unsigned ones, e.g. a DELETE: 403).
-        p.arguments = ["-sSf", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "testing:testing"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw MotoServer.MotoError(message: "curl \(args.joined(separator: " ")) exited \(p.terminationStatus)")
+        let r = try SavepointBinary.runProgram(URL(fileURLWithPath: "/usr/bin/curl"),
+                                               ["-sSf", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "testing:testing"] + args)
+        guard r.status == 0 else {
+            throw MotoServer.MotoError(message: "curl \(args.joined(separator: " ")) exited \(r.status): \(r.err)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return r.out
     }
 }

@@ -20,14 +20,20 @@ enum SavepointBinary {
                     launcher: [String] = []) throws -> (status: Int32, out: String, err: String)
     {
         let binary = try binary ?? #require(url, "the savepoint binary was not built next to the tests")
-        let p = Process()
         if let program = launcher.first {
-            p.executableURL = URL(fileURLWithPath: program)
-            p.arguments = Array(launcher.dropFirst()) + [binary.path] + args
-        } else {
-            p.executableURL = binary
-            p.arguments = args
+            return try runProgram(URL(fileURLWithPath: program), Array(launcher.dropFirst()) + [binary.path] + args,
+                                  environment: environment)
         }
+        return try runProgram(binary, args, environment: environment)
+    }
+
+    /// Runs `executable` with `args` (stdin closed) and returns its exit status and output.
+    static func runProgram(_ executable: URL, _ args: [String], environment: [String: String]? = nil) throws
+        -> (status: Int32, out: String, err: String)
+    {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
         if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
