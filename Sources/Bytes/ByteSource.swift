@@ -14,6 +14,8 @@ public protocol ByteSource: Sendable {
     var size: Int { get }
     /// The bytes in `range`; throws `FormatError` when the range lies outside the stream.
     func read(_ range: Range<Int>) throws -> [UInt8]
+    /// A reader over `range`, whose offsets (for errors) are those of the stream. Default: over `read(range)`.
+    func reader(_ range: Range<Int>) throws -> ByteReader
 }
 
 extension ByteSource {
@@ -24,7 +26,6 @@ extension ByteSource {
         }
     }
 
-    /// A reader over `range`, whose offsets (for errors) are those of the stream.
     public func reader(_ range: Range<Int>) throws -> ByteReader {
         ByteReader(try read(range), baseOffset: range.lowerBound)
     }
@@ -52,12 +53,25 @@ public final class FileByteSource: ByteSource {
     /// Where this stream starts inside the file (segment handles share one file).
     let base: Int
     let fd: Int32
+    /// The file opened for direct I/O (`directReads`), or -1.
+    let directFD: Int32
+    /// Whether large ranges are read past the page cache (asked for, and the file system allows it).
+    public var readsDirectly: Bool { directFD >= 0 }
 
-    public init(path: String, offset: Int = 0, length: Int? = nil) throws {
+    /// `directReads`: readers over ranges of `directReadMinimum` bytes or more read them with direct
+    /// I/O (`O_DIRECT`, Linux), past the page cache: for reading back a file just written past it
+    /// (`LocalFileWriter`), where buffered reads cost a page cache page per 4 KiB and a copy.
+    /// Where the file system refuses direct I/O, reads are buffered.
+    public init(path: String, offset: Int = 0, length: Int? = nil, directReads: Bool = false) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw FormatError(file: path, offset: 0, "cannot open: \(String(cString: strerror(errno)))")
         }
+        #if os(Linux)
+        directFD = directReads ? open(path, O_RDONLY | O_CLOEXEC | directIOFlag) : -1
+        #else
+        directFD = -1
+        #endif
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             close(fd)
@@ -80,13 +94,54 @@ public final class FileByteSource: ByteSource {
         size = length
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        if directFD >= 0 { close(directFD) }
+    }
+
+    public static let directReadMinimum = 1 << 20
+    /// Offsets, lengths and memory of direct reads are aligned to this (a page: every device's
+    /// logical block size divides it).
+    static let directAlignment = 4096
+
+    public func reader(_ range: Range<Int>) throws -> ByteReader {
+        guard directFD >= 0, range.count >= Self.directReadMinimum else {
+            return ByteReader(try read(range), baseOffset: range.lowerBound)
+        }
+        try check(range)
+        let a = Self.directAlignment
+        let from = base + range.lowerBound, to = base + range.upperBound
+        let alignedFrom = from & ~(a - 1), alignedTo = (to + a - 1) & ~(a - 1)
+        var lead = 0
+        var failure: Int32 = 0
+        // The aligned range read into the array's storage at its first aligned address: the
+        // reader starts `lead` bytes in. No zeroing, no second copy.
+        let storage = [UInt8](unsafeUninitializedCapacity: alignedTo - alignedFrom + a) { buffer, count in
+            let address = Int(bitPattern: buffer.baseAddress)
+            let pad = (a - address % a) % a
+            var done = 0
+            while alignedFrom + done < to {
+                let n = pread(directFD, buffer.baseAddress! + pad + done, alignedTo - alignedFrom - done, off_t(alignedFrom + done))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { failure = n < 0 ? errno : -1; break }
+                done += n
+            }
+            lead = pad + from - alignedFrom
+            count = pad + done
+        }
+        guard failure == 0 else {
+            // Refused at read time (some file systems accept O_DIRECT at open), or an error
+            // the buffered read reports in its words.
+            return ByteReader(try read(range), baseOffset: range.lowerBound)
+        }
+        return ByteReader(storage: storage, start: lead, end: lead + range.count, baseOffset: range.lowerBound - lead)
+    }
 
     public func read(_ range: Range<Int>) throws -> [UInt8] {
         try check(range)
-        var out = [UInt8](repeating: 0, count: range.count)
         var done = 0
-        try out.withUnsafeMutableBytes { buf in
+        // Not zeroed first: every byte is read into (a short read throws).
+        return try [UInt8](unsafeUninitializedCapacity: range.count) { buf, count in
             while done < range.count {
                 let n = pread(fd, buf.baseAddress! + done, range.count - done, off_t(base + range.lowerBound + done))
                 if n < 0, errno == EINTR { continue }
@@ -96,7 +151,17 @@ public final class FileByteSource: ByteSource {
                 }
                 done += n
             }
+            count = done
         }
-        return out
     }
 }
+
+#if os(Linux)
+/// `O_DIRECT`, which the Swift Glibc module leaves out (glibc defines it under `_GNU_SOURCE`):
+/// its value in the kernel's `asm/fcntl.h` of each architecture.
+#if arch(arm64) || arch(arm)
+public let directIOFlag: Int32 = 0o200000
+#else
+public let directIOFlag: Int32 = 0o40000
+#endif
+#endif

@@ -30,7 +30,7 @@ public enum FoldHash {
 
     /// The hash of `bytes` under `seed`. Chaining (`hash(b, seed: hash(a, seed: s))`) hashes a
     /// pair in which moving a byte from one to the other changes the result (lengths are mixed in).
-    @inlinable
+    @inlinable @inline(__always)
     public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         let n = bytes.count
         var h = seed ^ fold(seed ^ k0, UInt64(truncatingIfNeeded: n) ^ k1)

@@ -98,12 +98,25 @@ public struct RawKeyGroup {
         encodedCount = end
     }
 
-    /// Writes the entry's encoding in one pass through a pointer (no growing-array checks per field).
+    /// Appends an entry whose value is `value` with `insert` put after its first `keep` bytes and
+    /// the `drop` bytes after those left out: a value spliced as it is copied (a TTL timestamp or a
+    /// null flag put in front of a value, or taken away). `value` must hold `keep + drop` bytes.
+    public mutating func append(stateIndex: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
+                                keep: Int, insert: UnsafeBufferPointer<UInt8>, drop: Int) {
+        precondition(keep >= 0 && drop >= 0 && keep + drop <= value.count, "a splice outside the value")
+        appendEntry(stateIndex: stateIndex, prefixBytes: 0, key: key, value: UnsafeBufferPointer(rebasing: value[..<keep]),
+                    insert, UnsafeBufferPointer(rebasing: value[(keep + drop)...]))
+    }
+
+    /// Writes the entry's encoding in one pass through a pointer (no growing-array checks per
+    /// field); the value is `value`, then `more`, then `rest` (a splice; else both empty).
     @inline(__always)
     private mutating func appendEntry(stateIndex: Int, prefixBytes: Int, key: UnsafeBufferPointer<UInt8>,
-                                      value: UnsafeBufferPointer<UInt8>) {
+                                      value: UnsafeBufferPointer<UInt8>, _ more: UnsafeBufferPointer<UInt8> = .init(start: nil, count: 0),
+                                      _ rest: UnsafeBufferPointer<UInt8> = .init(start: nil, count: 0)) {
         let keyCount = prefixBytes + key.count
-        let at = encodedCount, end = at + 8 + keyCount + value.count
+        let valueCount = value.count + more.count + rest.count
+        let at = encodedCount, end = at + 8 + keyCount + valueCount
         if storage.count < end { grow(to: end) }
         let keyGroup = self.keyGroup
         let first: UInt8? = storage.withUnsafeMutableBufferPointer { b in
@@ -112,8 +125,10 @@ public struct RawKeyGroup {
             if prefixBytes == 2 { p[0] = UInt8(truncatingIfNeeded: keyGroup >> 8); p += 1 }
             if prefixBytes > 0 { p[0] = UInt8(truncatingIfNeeded: keyGroup); p += 1 }
             Self.copy(&p, key)
-            Self.putU32(&p, value.count)
+            Self.putU32(&p, valueCount)
             Self.copy(&p, value)
+            Self.copy(&p, more)
+            Self.copy(&p, rest)
             return keyCount > 0 ? b[at + 4] : nil
         }
         if firstUnwritable == nil, first.map({ $0 & CanonicalKeyGroupBlock.firstBitInByteMask != 0 }) ?? true
@@ -121,7 +136,7 @@ public struct RawKeyGroup {
             firstUnwritable = slots.count
         }
         slots.append(Slot(stateIndex: Int32(truncatingIfNeeded: stateIndex), keyCount: Int32(truncatingIfNeeded: keyCount),
-                          start: at + 4, valueCount: value.count))
+                          start: at + 4, valueCount: valueCount))
         encodedCount = end
     }
 
@@ -139,8 +154,25 @@ public struct RawKeyGroup {
     @inline(__always)
     private static func copy(_ p: inout UnsafeMutablePointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        p.update(from: source, count: bytes.count)
-        p += bytes.count
+        let n = bytes.count
+        // Most keys and values are 4–16 bytes: two overlapping loads and stores each, not a
+        // call of `memmove` per key and per value.
+        if n >= 8, n <= 16 {
+            let first = UnsafeRawPointer(source).loadUnaligned(as: UInt64.self)
+            let last = UnsafeRawPointer(source + n - 8).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: first, as: UInt64.self)
+            UnsafeMutableRawPointer(p + n - 8).storeBytes(of: last, as: UInt64.self)
+        } else if n >= 4, n < 8 {
+            let first = UnsafeRawPointer(source).loadUnaligned(as: UInt32.self)
+            let last = UnsafeRawPointer(source + n - 4).loadUnaligned(as: UInt32.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: first, as: UInt32.self)
+            UnsafeMutableRawPointer(p + n - 4).storeBytes(of: last, as: UInt32.self)
+        } else if n < 4 {
+            for i in 0..<n { p[i] = source[i] }
+        } else {
+            p.update(from: source, count: n)
+        }
+        p += n
     }
 
     /// Calls `body` with every entry in slot order. The buffers are valid only during the call.

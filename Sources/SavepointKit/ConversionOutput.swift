@@ -128,11 +128,11 @@ final class ConversionOutput: @unchecked Sendable {
         guard renames else {
             pendingMetadata = bytes
             return { [storage, directory] in
-                try Savepoint.open(directory, metadataPath: metadataPath, bytes: bytes, in: storage)
+                try Savepoint.open(directory, metadataPath: metadataPath, bytes: bytes, in: storage.readingBack)
             }
         }
         try Self.writeFile(bytes, to: metadataPath, in: storage)
-        return { [storage, directory] in try Savepoint.open(directory, in: storage) }
+        return { [storage, directory] in try Savepoint.open(directory, in: storage.readingBack) }
     }
 
     /// A whole file written at once; errors name it.

@@ -39,4 +39,10 @@ struct CountingByteSource: ByteSource {
         progress.add(bytes.count)
         return bytes
     }
+
+    func reader(_ range: Range<Int>) throws -> ByteReader {
+        let r = try base.reader(range)
+        progress.add(r.remaining)
+        return r
+    }
 }

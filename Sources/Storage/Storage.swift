@@ -28,6 +28,11 @@ public protocol Storage: Sendable {
     /// Makes `path` a directory (and its parents). A no-op on an object store.
     func makeDirectory(_ path: String) throws
 
+    /// The storage to read back what this one has just written (the verification of an output):
+    /// local storage reads large ranges past the page cache, where its writer wrote them. Default:
+    /// this storage.
+    var readingBack: any Storage { get }
+
     /// Removes the file at `path`, or the directory (prefix) and everything below it.
     func remove(_ path: String) throws
 
@@ -48,6 +53,8 @@ public protocol Storage: Sendable {
 
 extension Storage {
     public var renamesDirectories: Bool { false }
+
+    public var readingBack: any Storage { self }
 
     public func rename(_ from: String, to: String) throws {
         throw StorageError(path: from, action: "cannot rename", reason: "\(scheme) storage has no rename")

@@ -14,6 +14,28 @@ import Testing
         (0..<g.count).map { let e = g.entry($0); return "\(e.stateIndex):\(e.key):\(e.value)" }
     }
 
+    /// Keys and values of every short length (copied as words, not with `memmove`) and a splice
+    /// (bytes put in after the first `keep`, `drop` bytes left out) store what was given.
+    @Test func storesEveryLengthAndSplicedValues() {
+        var g = RawKeyGroup(keyGroup: 1)
+        var expected: [String] = []
+        for n in 0...20 {
+            let key = (0..<n).map { UInt8(truncatingIfNeeded: 1 + $0 * 37) }, value = (0..<(20 - n)).map { UInt8(truncatingIfNeeded: 200 - $0) }
+            g.append(stateIndex: n % 3, key: key, value: value)
+            expected.append("\(n % 3):\(key):\(value)")
+        }
+        let value: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+        for (keep, insert, drop) in [(0, [UInt8](), 0), (0, [9, 9, 9], 0), (1, [7, 7, 7, 7, 7, 7, 7, 7], 0), (1, [], 8), (3, [5], 2), (9, [1], 0)] {
+            [UInt8]([4, 2]).withUnsafeBufferPointer { k in
+                value.withUnsafeBufferPointer { v in
+                    insert.withUnsafeBufferPointer { i in g.append(stateIndex: 0, key: k, value: v, keep: keep, insert: i, drop: drop) }
+                }
+            }
+            expected.append("0:[4, 2]:\(Array(value[..<keep]) + insert + value[(keep + drop)...])")
+        }
+        #expect(Self.contents(g) == expected)
+    }
+
     @Test func sortsByStateThenUnsignedBytesWithPrefixesFirst() {
         var g = Self.group([
             (1, [5, 0x01], [1]),

@@ -34,6 +34,96 @@ import Testing
         #expect(throws: FormatError.self) { try storage.source(path, offset: 190, length: 20) }
     }
 
+    /// Bytes that differ at every offset (a pattern no shorter than the writer's chunks).
+    static func pattern(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
+        var x = seed
+        return (0..<count).map { _ in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: x >> 56)
+        }
+    }
+
+    /// A file past the writer's first chunk goes out with direct I/O in aligned chunks and its
+    /// tail buffered; pieces of any size, across chunk boundaries, give the same bytes, and so does
+    /// a file that ends exactly on a chunk or within the first one.
+    @Test func largeFilesWrittenInPiecesReadBackExactly() throws {
+        let dir = try Self.scratch("large")
+        defer { try? storage.remove(dir) }
+        let chunk = LocalFileWriter.directChunk
+        for (n, size) in [chunk - 1, chunk, chunk + 1, 3 * chunk + 4097].enumerated() {
+            let bytes = Self.pattern(size, seed: UInt64(n + 1))
+            let path = storage.path("f\(n)", in: dir)
+            let writer = try storage.create(path)
+            var at = 0, piece = 1
+            while at < size {
+                let end = min(size, at + piece)
+                try bytes[at..<end].withUnsafeBytes { try writer.write($0) }
+                at = end
+                piece = piece * 7 % (chunk + 3) + 1
+            }
+            if size > chunk {
+                // Direct I/O wherever the file system takes it (this one: as a probe says).
+                #expect((writer as! LocalFileWriter).mode == (Self.takesDirectIO(dir) ? .direct : .buffered))
+            }
+            try writer.finish()
+            #expect(storage.status(path) == .regularFile(size: Int64(size)))
+            #expect(try storage.source(path, offset: 0, length: nil).read(0..<size) == bytes, "size \(size)")
+        }
+    }
+
+    /// Whether files in `dir` open for direct I/O.
+    static func takesDirectIO(_ dir: String) -> Bool {
+        #if os(Linux)
+        let fd = open(dir + "/probe", O_RDWR | O_CREAT | directIOFlag, 0o644)
+        defer { if fd >= 0 { close(fd); unlink(dir + "/probe") } }
+        return fd >= 0
+        #else
+        return false
+        #endif
+    }
+
+    /// Reading back (what verification does) takes large ranges past the page cache: at any
+    /// offset, to the end of the file, in a segment of the file; the reader's offsets (for
+    /// errors) are the stream's, as a buffered read gives them.
+    @Test func readingBackLargeRangesGivesTheBytesAndOffsets() throws {
+        let dir = try Self.scratch("readback")
+        defer { try? storage.remove(dir) }
+        let size = 5 << 20 + 123
+        let bytes = Self.pattern(size)
+        let path = storage.path("f", in: dir)
+        try write(bytes, to: path)
+        let back = storage.readingBack
+        #expect(try (back.source(path, offset: 0, length: nil) as! FileByteSource).readsDirectly == Self.takesDirectIO(dir))
+        for (offset, range) in [(0, 0..<size), (0, 1..<(2 << 20) + 7), (4099, 4093..<(3 << 20)), (1000, (size - 1000 - (1 << 20))..<(size - 1000))] {
+            let source = try back.source(path, offset: offset, length: nil)
+            let direct = try source.reader(range)
+            let buffered = try storage.source(path, offset: offset, length: nil).reader(range)
+            #expect(direct.remaining == range.count && direct.fileOffset == buffered.fileOffset)
+            #expect(Array(direct.storage[direct.start..<direct.end]) == Array(bytes[(offset + range.lowerBound)..<(offset + range.upperBound)]))
+            #expect(try source.read(range) == Array(bytes[(offset + range.lowerBound)..<(offset + range.upperBound)]))
+        }
+        let source = try back.source(path, offset: 0, length: nil)
+        #expect(throws: FormatError.self) { try source.reader(size - (1 << 20)..<(size + 1)) }
+    }
+
+    /// A byte-for-byte copy appended after written bytes keeps both, in order.
+    @Test func copyAfterWrittenBytesKeepsBoth() throws {
+        let dir = try Self.scratch("copyafter")
+        defer { try? storage.remove(dir) }
+        let source = storage.path("src", in: dir)
+        let tail = Self.pattern(3 << 20, seed: 9)
+        try write(tail, to: source)
+        let head = Self.pattern(LocalFileWriter.directChunk + 5, seed: 3)
+        let path = storage.path("out", in: dir)
+        let writer = try storage.create(path) as! LocalFileWriter
+        try writer.write(head)
+        let fd = open(source, O_RDONLY)
+        defer { close(fd) }
+        try writer.copyRange(from: fd, at: 10, source: source)
+        try writer.finish()
+        #expect(try storage.source(path, offset: 0, length: nil).read(0..<(head.count + tail.count - 10)) == head + tail[10...])
+    }
+
     @Test func createNeverOverwritesAndAbandonLeavesNothing() throws {
         let dir = try Self.scratch("create")
         defer { try? storage.remove(dir) }

@@ -52,6 +52,9 @@ public struct BoundEntryStage {
     /// kept: no array per value); returns whether it did (false: the value stays).
     public typealias Rewrite = (_ stateIndex: Int, _ value: UnsafeBufferPointer<UInt8>, _ into: inout [UInt8]) throws -> Bool
     public var rewrite: Rewrite?
+    /// States (indexes after the stage) whose rewrite is a splice: the reader splices their values
+    /// as it copies them, and only values the splice does not fit go through `rewrite`.
+    public var splices: [Int: ValueSplice] = [:]
     /// The states (indexes after the stage) whose values the transform may change; nil: any. With
     /// it, and no route or insert in the plan, the reader hands a key group on as read when it
     /// holds none of them, and copies the other states' runs of entries whole.
@@ -77,6 +80,23 @@ public struct BoundEntryStage {
     }
 }
 
+/// A value rewrite that only puts `insert` after the first `keep` bytes of each value and leaves
+/// out the `drop` bytes after them (TTL switched on or off, a nullable wrap): no decoding, no
+/// buffer per value. It fits a value of at least `keep + drop` bytes whose first `keep` bytes are
+/// zero (a map value's null flag saying "not null"); other values go through the stage's rewrite,
+/// which handles them or refuses them in its words.
+public struct ValueSplice: Sendable, Equatable {
+    public var keep: Int
+    public var insert: [UInt8]
+    public var drop: Int
+
+    public init(keep: Int, insert: [UInt8], drop: Int) {
+        self.keep = keep
+        self.insert = insert
+        self.drop = drop
+    }
+}
+
 /// A reader with stages applied: its meta information is the input's after every stage, and its
 /// key groups hold the entries the stages keep, renumbered. Digesting it digests the input with
 /// the plan applied, which is what verification compares the output with.
@@ -86,6 +106,8 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
     let routes: [BoundEntryStage.Route?]
     /// Value transforms, applied after every route (stages that transform come last in a plan).
     let transforms: [BoundEntryStage.Rewrite]
+    /// The one transform's splices by state index (none when several stages transform).
+    let splices: [ValueSplice?]
     /// Per state index after the stages, whether a transform may change its values; nil when some
     /// transform did not say which states it changes.
     let transformed: [Bool]?
@@ -107,6 +129,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
         var routes: [BoundEntryStage.Route?] = []
         var transforms: [BoundEntryStage.Rewrite] = []
         var transformedStates: Set<Int>? = []
+        var splices: [Int: ValueSplice] = [:]
         var inserts: [(stage: Int, keyGroups: Set<Int>, insert: BoundEntryStage.Insert)] = []
         for stage in stages {
             let bound = try stage.bound(to: proxy, keyGroupRange: base.keyGroupRange, maxParallelism: base.maxParallelism)
@@ -117,12 +140,14 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
             routes.append(bound.route)
             if let rewrite = bound.rewrite {
                 transforms.append(rewrite)
+                splices = transforms.count == 1 ? bound.splices : [:]
                 transformedStates = bound.transformedStates.flatMap { mine in transformedStates.map { $0.union(mine) } }
             }
         }
         self.proxy = proxy
         self.routes = routes
         self.transforms = transforms
+        self.splices = proxy.states.indices.map { splices[$0] }
         self.inserts = inserts
         insertKeyGroups = Set(inserts.flatMap(\.keyGroups)).sorted()
         transformed = transformedStates.map { states in proxy.states.indices.map(states.contains) }
@@ -161,7 +186,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
             }
             if added { out.sortIntoCanonicalOrder() }
         }
-        var scratch = Scratch()
+        var values = ValueTransforms(transforms, splices: splices)
         var pending = insertKeyGroups[...]
         /// Key groups the input has no entries in, but a stage adds to, before `keyGroup`.
         func addedGroups(before keyGroup: Int) throws {
@@ -188,7 +213,7 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
                 }
                 guard let index else { return }
                 if index < kept.count { kept[index] += 1 }
-                try transformValue(index, key, value, into: &out, scratch: &scratch)
+                try values.append(index, key, value, to: &out)
             }
             if pending.first == group.keyGroup {
                 pending = pending.dropFirst()
@@ -200,34 +225,74 @@ struct StagedReader<Base: RawKeyedStateReader>: RawKeyedStateReader {
     }
 }
 
-extension StagedReader {
-    /// Two buffers transforms write into in turn, reused from value to value.
-    struct Scratch {
-        var a: [UInt8] = [], b: [UInt8] = []
+/// The value transforms of a plan, in stage order, with the two buffers they write into in turn
+/// (reused from value to value). Not generic, unlike the reader it serves: in the reader's generic
+/// context the per-value loop instantiated type metadata on every call.
+struct ValueTransforms {
+    let transforms: [BoundEntryStage.Rewrite]
+    private var a: [UInt8] = [], b: [UInt8] = []
+    /// The splices by state index, taken apart (an array per value read from a `ValueSplice`
+    /// costs a retain and a release): `keep` -1 where a state has none; what each inserts is
+    /// `inserts[insertRanges[i]]`.
+    private let keep: [Int], drop: [Int], insertRanges: [Range<Int>]
+    private let inserts: [UInt8]
+
+    init(_ transforms: [BoundEntryStage.Rewrite], splices: [ValueSplice?] = []) {
+        self.transforms = transforms
+        var inserts: [UInt8] = []
+        insertRanges = splices.map { s in
+            let from = inserts.count
+            inserts += s?.insert ?? []
+            return from..<inserts.count
+        }
+        self.inserts = inserts
+        keep = splices.map { $0?.keep ?? -1 }
+        drop = splices.map { $0?.drop ?? 0 }
     }
 
     /// Appends the entry to `out` with its value through every transform.
-    @inline(__always)
-    func transformValue(_ index: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
-                        into out: inout RawKeyGroup, scratch: inout Scratch) throws {
+    mutating func append(_ index: Int, _ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
+                         to out: inout RawKeyGroup) throws {
+        if index < keep.count, keep[index] >= 0, spliceFits(value, keep: keep[index], drop: drop[index]) {
+            let range = insertRanges[index]
+            return inserts.withUnsafeBufferPointer { all in
+                out.append(stateIndex: index, key: key, value: value, keep: keep[index],
+                           insert: UnsafeBufferPointer(rebasing: all[range]), drop: drop[index])
+            }
+        }
+        if transforms.count == 1 {
+            // The common plan (one migration): no swapping of buffers.
+            a.removeAll(keepingCapacity: true)
+            guard try transforms[0](index, value, &a) else { return out.append(stateIndex: index, key: key, value: value) }
+            return a.withUnsafeBufferPointer { out.append(stateIndex: index, key: key, value: $0) }
+        }
         var replaced = false
         for transform in transforms {
-            scratch.b.removeAll(keepingCapacity: true)
-            let wrote = replaced ? try scratch.a.withUnsafeBufferPointer { try transform(index, $0, &scratch.b) }
-                : try transform(index, value, &scratch.b)
-            if wrote { swap(&scratch.a, &scratch.b); replaced = true }
+            b.removeAll(keepingCapacity: true)
+            let wrote = replaced ? try a.withUnsafeBufferPointer { try transform(index, $0, &b) }
+                : try transform(index, value, &b)
+            if wrote { swap(&a, &b); replaced = true }
         }
         guard replaced else { return out.append(stateIndex: index, key: key, value: value) }
-        scratch.a.withUnsafeBufferPointer { out.append(stateIndex: index, key: key, value: $0) }
+        a.withUnsafeBufferPointer { out.append(stateIndex: index, key: key, value: $0) }
     }
 
+    @inline(__always)
+    private func spliceFits(_ value: UnsafeBufferPointer<UInt8>, keep: Int, drop: Int) -> Bool {
+        guard value.count >= keep + drop else { return false }
+        for i in 0..<keep where value[i] != 0 { return false }
+        return true
+    }
+}
+
+extension StagedReader {
     /// Transforms only (no route, no insert) that name the states they change (`transformed`): a
     /// key group without entries of those states is handed on as read; in the others, each run of
     /// an untouched state's entries is copied whole and only the changed states' values go
     /// through the transforms. Entries keep their state indexes.
     func forEachTransformedKeyGroup(_ transformed: [Bool], _ body: (_ group: RawKeyGroup) throws -> Void) throws {
         var out = RawKeyGroup()
-        var scratch = Scratch()
+        var values = ValueTransforms(transforms, splices: splices)
         var read = [Int64](repeating: 0, count: Swift.max(base.proxy.states.count, proxy.states.count))
         defer {
             tally?.add(read: Array(read.prefix(base.proxy.states.count)), names: base.proxy.states.map(\.name),
@@ -250,7 +315,7 @@ extension StagedReader {
             for run in runs {
                 guard changes(run.state) else { out.append(contentsOf: group, entries: run.entries); continue }
                 try group.forEach(in: run.entries) { index, key, value in
-                    try transformValue(index, key, value, into: &out, scratch: &scratch)
+                    try values.append(index, key, value, to: &out)
                 }
             }
             try body(out)

@@ -136,10 +136,6 @@ final class StateValueCodec {
     let newType: SchemaType
     let renames: SchemaRenames
     let now: Int64
-    /// Set when the migration only adds or drops bytes in front of each value (TTL switched on or
-    /// off, a nullable wrap switched on, nothing else changing): the bytes are spliced, not decoded.
-    private(set) var splice: Splice?
-
     /// `TtlSerializer` writes the last-access timestamp (a big-endian long) before the value,
     /// `NullableSerializer` a false null flag before a value that is not null.
     enum Splice: Equatable { case prepend([UInt8]), drop(Int) }
@@ -172,9 +168,33 @@ final class StateValueCodec {
             self.oldType = oldType
             self.newType = newType
         }
+        // Set when the migration only adds or drops bytes in front of each value (TTL switched on
+        // or off, a nullable wrap switched on, nothing else changing): the bytes are spliced, not decoded.
+        var splice: Splice?
         if layout != .listElements, self.originalType == self.oldType, !renames.touches(self.originalType) {
             splice = Self.splice(from: self.oldType, to: self.newType, now: now)
         }
+        switch splice {
+        case .prepend(let bytes)?: (prepended, dropped) = (bytes, 0)
+        case .drop(let n)?: (prepended, dropped) = ([], n)
+        case nil: (prepended, dropped) = ([], 0)
+        }
+        splicesAfter = layout == .mapValue ? 1 : 0
+        splices = splice != nil
+    }
+
+    /// The `Splice` taken apart for the per-value path: reading an enum with an array payload retains
+    /// and releases the array per value, and slices of the value went through generic `append`s
+    /// (metadata looked up per call): together most of a TTL migration's CPU time.
+    private let prepended: [UInt8]
+    private let dropped: Int
+    /// Bytes of the value kept in front of the splice (a map value's null flag).
+    private let splicesAfter: Int
+    private let splices: Bool
+
+    /// The splice as the pipeline's reader applies it (nil: values are decoded and encoded).
+    var valueSplice: ValueSplice? {
+        splices ? ValueSplice(keep: splicesAfter, insert: prepended, drop: dropped) : nil
     }
 
     static func splice(from old: SchemaType, to new: SchemaType, now: Int64) -> Splice? {
@@ -187,19 +207,17 @@ final class StateValueCodec {
         }
     }
 
-    /// `value` (after a map value's null flag: `from` 1) spliced, appended to `out`.
-    func splice(_ value: UnsafeBufferPointer<UInt8>, _ splice: Splice, from start: Int, into out: inout [UInt8]) throws {
-        out.append(contentsOf: value[0..<start])
-        switch splice {
-        case .prepend(let bytes):
-            out.append(contentsOf: bytes)
-            out.append(contentsOf: value[start...])
-        case .drop(let n):
-            guard value.count >= start + n else {
-                throw MigrationRefusal(path: "", reason: "a value of \(value.count - start) bytes, shorter than the \(n) bytes before the value of \(oldType.rendered)")
-            }
-            out.append(contentsOf: value[(start + n)...])
+    /// `value` (after a map value's null flag: `splicesAfter` 1) spliced, appended to `out` with
+    /// one copy per part.
+    @inline(__always)
+    private func spliced(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws {
+        let start = splicesAfter, n = dropped
+        guard value.count >= start + n, let base = value.baseAddress else {
+            throw MigrationRefusal(path: "", reason: "a value of \(value.count - start) bytes, shorter than the \(n) bytes before the value of \(oldType.rendered)")
         }
+        out.append(contentsOf: UnsafeBufferPointer(start: base, count: start))
+        prepended.withUnsafeBufferPointer { out.append(contentsOf: $0) }
+        out.append(contentsOf: UnsafeBufferPointer(start: base + start + n, count: value.count - start - n))
     }
 
     /// One decoded old value (or element) as the new type's.
@@ -210,12 +228,12 @@ final class StateValueCodec {
 
     /// The value's bytes migrated, appended to `out` (a spliced value without an array of its own).
     func migrate(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws {
-        if let splice {
-            if layout == .mapValue {
+        if splices {
+            if splicesAfter == 1 {
                 guard let flag = value.first else { throw MigrationRefusal(path: "", reason: "a map value without its null flag") }
                 if flag != 0 { return out.append(1) }
             }
-            return try self.splice(value, splice, from: layout == .mapValue ? 1 : 0, into: &out)
+            return try spliced(value, into: &out)
         }
         out.append(contentsOf: try decodedAndEncoded(value))
     }

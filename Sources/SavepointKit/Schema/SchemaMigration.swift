@@ -202,12 +202,18 @@ struct MigrateValuesStage: KeyedEntryStage {
                                     oldType: change.oldType, newType: change.newType, renames: renames, now: now)
             }
         }
-        // By state index, nil for states that stay (an array: looked up once per value).
-        let table = (0..<input.states.count).map { byIndex[$0] }
-        return BoundEntryStage(proxy: proxy, rewrite: { stateIndex, value, out in
+        // By state index, nil for states that stay (an array: looked up once per value), held
+        // unretained (`codecs` keeps them): a retain and release per value showed in profiles.
+        let codecs = Array(byIndex.values)
+        let table = (0..<input.states.count).map { byIndex[$0].map(Unmanaged.passUnretained) }
+        var stage = BoundEntryStage(proxy: proxy, rewrite: { stateIndex, value, out in
             guard table.indices.contains(stateIndex), let codec = table[stateIndex] else { return false }
-            try codec.migrate(value, into: &out)
+            try withExtendedLifetime(codecs) {
+                try codec._withUnsafeGuaranteedRef { try $0.migrate(value, into: &out) }
+            }
             return true
         }, transformedStates: Set(byIndex.keys))
+        stage.splices = byIndex.compactMapValues(\.valueSplice)
+        return stage
     }
 }

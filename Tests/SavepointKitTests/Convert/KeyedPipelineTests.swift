@@ -91,4 +91,58 @@ import SavepointTestSupport
         let a = try #require(named.tallies[op.operatorID]), b = try #require(each.tallies[op.operatorID])
         #expect(a.read == b.read && a.kept == b.kept && a.kept["count"] == 300)
     }
+
+    /// Splices `events` values (drop their first 12 bytes, put 0xAB 0xCD there) by hand; a value
+    /// too short for that gets 0xEE appended instead. `declares`: the stage also names the splice,
+    /// so the reader splices fitting values itself.
+    struct SpliceEvents: KeyedEntryStage {
+        let declares: Bool
+        static let splice = ValueSplice(keep: 0, insert: [0xAB, 0xCD], drop: 12)
+        func bound(to input: KeyedBackendSerializationProxy, keyGroupPrefixBytes: Int) throws -> BoundEntryStage {
+            let index = try #require(input.states.firstIndex { $0.name == "events" })
+            var stage = BoundEntryStage(proxy: input, rewrite: { i, value, out in
+                guard i == index else { return false }
+                if value.count >= 12 {
+                    out.append(contentsOf: Self.splice.insert)
+                    out.append(contentsOf: value[12...])
+                } else {
+                    out.append(contentsOf: value)
+                    out.append(0xEE)
+                }
+                return true
+            }, transformedStates: [index])
+            if declares { stage.splices = [index: Self.splice] }
+            return stage
+        }
+    }
+
+    /// A declared splice gives the entries the stage's own rewrite gives: values it fits spliced
+    /// by the reader, the others through the rewrite (both kinds occur here).
+    @Test(arguments: basic)
+    func declaredSplicesGiveWhatTheRewriteGives(_ fixture: Fixture) throws {
+        let savepoint = try Savepoint.open(fixture.savepointPath)
+        let op = try #require(savepoint.metadata.operatorStates.first { $0.operatorID == OperatorID(uid: "counter") })
+        let declared = KeyedPipeline(metadata: savepoint.metadata, stages: [op.operatorID: [SpliceEvents(declares: true)]])
+        let closure = KeyedPipeline(metadata: savepoint.metadata, stages: [op.operatorID: [SpliceEvents(declares: false)]])
+        var (fits, short) = (0, 0)
+        for handle in op.subtaskStates.compactMap(\.state?.managedKeyedState) {
+            let raw = try RawKeyedStateReaders.open(handle, of: op, in: savepoint)
+            let events = try #require(raw.proxy.states.firstIndex { $0.name == "events" })
+            func entries(_ reader: any RawKeyedStateReader) throws -> [RawKeyedEntry] {
+                var out: [RawKeyedEntry] = []
+                try reader.forEachKeyGroup { out += $0.rawEntries }
+                return out
+            }
+            let input = try entries(raw)
+            #expect(try entries(declared.reader(handle, of: op, in: savepoint)) == entries(closure.reader(handle, of: op, in: savepoint)))
+            #expect(try entries(declared.reader(handle, of: op, in: savepoint)) == input.map { e in
+                guard e.stateIndex == events else { return e }
+                let value = e.value.count >= 12 ? [0xAB, 0xCD] + e.value[12...] : e.value + [0xEE]
+                return RawKeyedEntry(stateIndex: e.stateIndex, key: e.key, value: value)
+            })
+            fits += input.filter { $0.stateIndex == events && $0.value.count >= 12 }.count
+            short += input.filter { $0.stateIndex == events && $0.value.count < 12 }.count
+        }
+        #expect(fits > 0 && short > 0)
+    }
 }
