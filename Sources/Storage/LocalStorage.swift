@@ -115,31 +115,36 @@ public struct LocalStorage: Storage {
 }
 
 /// A new local file being written; `abandon()` removes it.
-/// Writes a file; a large one past the page cache. The first `directChunk` bytes are held in an
-/// aligned buffer: a file that ends within them (`_metadata`, most tables and streams of small
-/// savepoints) is written as it always was. A file that grows past them switches to direct I/O
-/// (`O_DIRECT`, Linux) and is written in whole aligned chunks from that buffer, its tail written
-/// buffered at the end. Copying a gigabyte-sized output into the page cache cost more CPU than
-/// producing it (`copy_folio_from_iter_atomic` was 40 % of a `schema migrate` of 1 GB, on a VM
-/// where each new page cache page is also a fault in the host), and evicted the user's cached
-/// files for bytes that are read once, by the verification. Where the file system refuses
-/// direct I/O (tmpfs, some network file systems), the file is written buffered.
+/// Writes a file; a large one past the page cache. Its first `directAfter` bytes are written
+/// as files always were (`_metadata`, most tables and streams of small savepoints end within
+/// them). Past them (from the next page boundary) the file switches to direct I/O (`O_DIRECT`,
+/// Linux): bytes are gathered in an aligned buffer of `directChunk` and written a chunk at a time,
+/// the tail buffered at the end. Copying a gigabyte-sized output into the page cache cost more CPU
+/// than producing it (`copy_folio_from_iter_atomic` was 40 % of a `schema migrate` of 1 GB, on a
+/// VM where each new page cache page is also a fault in the host), and evicted the user's cached
+/// files for bytes read once, by the verification. Where the file system refuses direct I/O
+/// (tmpfs, some network file systems), the file is written buffered.
 final class LocalFileWriter: StorageWriter {
     let path: String
     private var fd: Int32
     static let chunkSize = 4 << 20
-    /// The aligned buffer's size, and the file size at which direct I/O starts.
-    static let directChunk = 8 << 20
+    /// The size past which a file is written directly, and the aligned buffer it is written from.
+    static let directAfter = 8 << 20
+    static let directChunk = 2 << 20
+    static let alignment = 4096
+    /// Bytes handed to the file so far (while buffered).
+    private var written = 0
     private var staging: UnsafeMutableRawBufferPointer?
     private var staged = 0
-    private(set) var mode = Mode.staging
-    enum Mode { case staging, direct, buffered }
+    private(set) var mode = Mode.buffered
+    /// `buffered`: the file may still switch to direct I/O; `direct`: it has; `final`: it stays buffered.
+    enum Mode { case buffered, direct, final }
 
     init(path: String, fd: Int32) {
         self.path = path
         self.fd = fd
         #if !os(Linux)
-        mode = .buffered
+        mode = .final
         #endif
     }
 
@@ -150,29 +155,34 @@ final class LocalFileWriter: StorageWriter {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard fd >= 0 else { throw StorageError(path: path, action: "cannot write", reason: "the file is closed") }
-        guard mode != .buffered else { return try writeBuffered(bytes) }
         var rest = bytes
+        if mode == .buffered, written + rest.count > Self.directAfter {
+            // Up to a page boundary as before, then direct if the file system takes it.
+            let head = min(rest.count, (Self.alignment - written % Self.alignment) % Self.alignment)
+            try writeBuffered(UnsafeRawBufferPointer(rebasing: rest[..<head]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[head...])
+            #if os(Linux)
+            mode = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | directIOFlag) == 0 ? .direct : .final
+            #endif
+        }
+        guard mode == .direct else {
+            try writeBuffered(rest)
+            written += rest.count
+            return
+        }
+        let buffer = staging ?? UnsafeMutableRawBufferPointer.allocate(byteCount: Self.directChunk, alignment: Self.alignment)
+        staging = buffer
         while !rest.isEmpty {
-            let buffer = staging ?? Self.allocateStaging()
-            staging = buffer
             let n = min(rest.count, buffer.count - staged)
             (buffer.baseAddress! + staged).copyMemory(from: rest.baseAddress!, byteCount: n)
             staged += n
             rest = UnsafeRawBufferPointer(rebasing: rest[n...])
-            if staged == buffer.count { try writeStagedChunk() }
-            if mode == .buffered { return try writeBuffered(rest) }
+            if staged == buffer.count { try writeStaged() }
         }
     }
 
-    private static func allocateStaging() -> UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer.allocate(byteCount: directChunk, alignment: 4096)
-    }
-
-    /// A full staging buffer out: directly once the file is that large, buffered if direct I/O is refused.
-    private func writeStagedChunk() throws {
-        #if os(Linux)
-        if mode == .staging { mode = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | directIOFlag) == 0 ? .direct : .buffered }
-        #endif
+    /// The staging buffer out: directly, or buffered once the file system refused.
+    private func writeStaged() throws {
         var done = 0
         while done < staged {
             let n = systemWrite(fd, staging!.baseAddress! + done, staged - done)
@@ -188,22 +198,23 @@ final class LocalFileWriter: StorageWriter {
         staged = 0
     }
 
+    /// What is staged out (buffered), the buffer freed; the file stays buffered from here on.
     private func leaveDirect() {
         #if os(Linux)
         if mode == .direct { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~directIOFlag) }
         #endif
-        mode = .buffered
+        mode = .final
     }
 
-    /// What is staged, then `bytes`, written through the page cache; the file stays buffered.
+    private func endDirect() throws {
+        guard mode == .direct else { return }
+        leaveDirect()
+        try writeStaged()
+        staging?.deallocate()
+        staging = nil
+    }
+
     private func writeBuffered(_ bytes: UnsafeRawBufferPointer) throws {
-        if staged > 0 {
-            leaveDirect()
-            let held = UnsafeRawBufferPointer(rebasing: staging![0..<staged])
-            staged = 0
-            if let failure = writeFully(fd, held) { throw StorageError(path: path, action: "cannot write", reason: failure.reason) }
-        }
-        mode = .buffered
         guard !bytes.isEmpty else { return }
         if let failure = writeFully(fd, bytes) { throw StorageError(path: path, action: "cannot write", reason: failure.reason) }
     }
@@ -212,7 +223,7 @@ final class LocalFileWriter: StorageWriter {
         guard fd >= 0 else { return }
         defer { fd = -1 }
         do {
-            try writeBuffered(UnsafeRawBufferPointer(start: nil, count: 0))
+            try endDirect()
         } catch {
             close(fd)
             throw error
@@ -229,7 +240,8 @@ final class LocalFileWriter: StorageWriter {
     /// `input` from `offset` to its end appended, in the kernel where it can.
     func copyRange(from input: Int32, at offset: Int64, source: String) throws {
         // Whatever was written before goes out first; the file stays buffered from here on.
-        try writeBuffered(UnsafeRawBufferPointer(start: nil, count: 0))
+        try endDirect()
+        mode = .final
         var position = off_t(offset)
         while let kernelCopy = Self.kernelCopy {
             let n = kernelCopy(input, &position, fd, nil, 1 << 30, 0)

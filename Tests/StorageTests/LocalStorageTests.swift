@@ -49,8 +49,8 @@ import Testing
     @Test func largeFilesWrittenInPiecesReadBackExactly() throws {
         let dir = try Self.scratch("large")
         defer { try? storage.remove(dir) }
-        let chunk = LocalFileWriter.directChunk
-        for (n, size) in [chunk - 1, chunk, chunk + 1, 3 * chunk + 4097].enumerated() {
+        let after = LocalFileWriter.directAfter, chunk = LocalFileWriter.directChunk
+        for (n, size) in [after - 1, after, after + 1, after + chunk, after + 3 * chunk + 4097].enumerated() {
             let bytes = Self.pattern(size, seed: UInt64(n + 1))
             let path = storage.path("f\(n)", in: dir)
             let writer = try storage.create(path)
@@ -61,9 +61,9 @@ import Testing
                 at = end
                 piece = piece * 7 % (chunk + 3) + 1
             }
-            if size > chunk {
+            if size > after {
                 // Direct I/O wherever the file system takes it (this one: as a probe says).
-                #expect((writer as! LocalFileWriter).mode == (Self.takesDirectIO(dir) ? .direct : .buffered))
+                #expect((writer as! LocalFileWriter).mode == (Self.takesDirectIO(dir) ? .direct : .final))
             }
             try writer.finish()
             #expect(storage.status(path) == .regularFile(size: Int64(size)))
@@ -113,7 +113,7 @@ import Testing
         let source = storage.path("src", in: dir)
         let tail = Self.pattern(3 << 20, seed: 9)
         try write(tail, to: source)
-        let head = Self.pattern(LocalFileWriter.directChunk + 5, seed: 3)
+        let head = Self.pattern(LocalFileWriter.directAfter + LocalFileWriter.directChunk + 5, seed: 3)
         let path = storage.path("out", in: dir)
         let writer = try storage.create(path) as! LocalFileWriter
         try writer.write(head)
