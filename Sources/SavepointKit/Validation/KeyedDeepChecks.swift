@@ -165,24 +165,18 @@ extension Validator {
         return parts
     }
 
-    /// Every entry of one table of a state's column family (`forEachRawEntry(ofTable:)`). RocksDB
-    /// keeps the canonical bytes: simple entries are checked in place, the rest decoded (which
-    /// throws what `forEachEntry` would).
+    /// Every entry of one table of a state's column family (`forEachRawEntry(ofTable:inFamily:into:)`),
+    /// checked by `LSMTableCheck`. RocksDB keeps the canonical bytes: entries are checked in place,
+    /// those that are not simple decoded (which throws what `forEachEntry` would).
     mutating func checkLSMTable(_ tableIndex: Int, inFamily familyIndex: Int, of instance: FlinkRocksDBState,
                                 _ context: KeyedCheckContext) {
         let family = instance.columnFamilies[familyIndex]
         guard let stateIndex = family.stateIndex else { return }
-        // Looked up once and held unretained (the context keeps it alive): a lookup per entry
-        // retains and releases it.
-        let renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
-        let hasher = context.hashers[stateIndex]
         do {
-            try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex) { entry in
-                if let renderer, checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
-                                                   keyGroup: entry.keyGroup, renderer: renderer, hasher: hasher, context) {
-                    return
-                }
-                try checkDecoded(entry, of: instance, context)
+            try withUnsafeMutablePointer(to: &self) { validator in
+                var check = LSMTableCheck(validator: validator, instance: instance, context: context, stateIndex: stateIndex)
+                defer { check.finish() }
+                try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex, into: &check)
             }
         } catch {
             report(.undecodableEntry, error, op: context.op, subtask: context.subtask, state: family.name,
