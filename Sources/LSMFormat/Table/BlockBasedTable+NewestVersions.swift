@@ -16,8 +16,8 @@ extension BlockBasedTable {
     /// checksums, framing and internal-key order of every entry, and value types Flink writes
     /// (`name` says what is read in that error).
     ///
-    /// One loop over the data blocks (each read, checksum-verified and decompressed by
-    /// `readBlock`) that decodes each entry in place (`table/block_based/block_builder.cc`):
+    /// One loop over the data blocks (read ahead in large reads, each checksum-verified and
+    /// decompressed as `readBlock` does: `readDataBlock`) that decodes each entry in place (`table/block_based/block_builder.cc`):
     /// ```
     /// entry : varint32 shared ‖ varint32 non_shared ‖ varint32 value_len ‖ key[shared..] ‖ value
     /// key   : user key ‖ fixed64 (sequence << 8 | type), little-endian
@@ -30,8 +30,10 @@ extension BlockBasedTable {
                                                          name: String) throws {
         var walk = NewestVersionWalk()
         defer { walk.deallocate() }
-        for handle in dataBlocks {
-            let block = try readBlock(handle, kind: "data")
+        var readAhead = DataBlockReadAhead()
+        for index in dataBlocks.indices {
+            let block = try readDataBlock(index, readAhead: &readAhead)
+            let handle = dataBlocks[index]
             let start = block.contents.start
             try block.contents.storage.withUnsafeBufferPointer { bytes in
                 try walk.walk(block, bytes, from: start, end: start + block.entriesLength, blockOffset: handle.offset,

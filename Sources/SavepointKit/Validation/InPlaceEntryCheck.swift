@@ -152,25 +152,31 @@ struct InPlaceEntryCheck {
         }
     }
 
-    /// Every byte below 0x80: one UTF-16 unit each, as `StringValue` writes ASCII.
+    /// Every byte below 0x80: one UTF-16 unit each, as `StringValue` writes ASCII. Whole words,
+    /// the last one overlapping the one before (no loop over the last bytes, whose count varies).
     @inline(__always)
     static func isASCII(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         var high: UInt64 = 0
-        var i = 0
-        while i + 8 <= count {
-            high |= UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-            i += 8
-        }
-        while i < count {
-            high |= UInt64(p[i])
-            i += 1
+        if count >= 8 {
+            var i = 0
+            while i + 8 < count {
+                high |= word(p, i)
+                i += 8
+            }
+            high |= word(p, count - 8)
+        } else {
+            for i in 0..<count { high |= UInt64(p[i]) }
         }
         return high & 0x8080_8080_8080_8080 == 0
     }
 
+    @inline(__always)
+    private static func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self))
+    }
+
     /// The Java `hashCode()` of the key `check` accepted (`KeyHash.read`'s, for these keys):
-    /// `Long.hashCode`, or `String.hashCode` over ASCII units, four units a step (the products
-    /// do not wait for each other; the sum is the same modulo 2³²).
+    /// `Long.hashCode`, or `String.hashCode` over ASCII units (`31 * h + unit`, modulo 2³²).
     @inline(__always)
     func hashCode(_ key: UnsafePointer<UInt8>, length: Int) -> Int32 {
         switch self.key {
@@ -181,16 +187,34 @@ struct InPlaceEntryCheck {
             // The length varint (1 byte below 128 units, else more).
             while key[i] & 0x80 != 0 { i += 1 }
             i += 1
-            var h: Int32 = 0
-            while i + 4 <= length {
-                h = h &* 923_521 &+ Int32(key[i]) &* 29_791 &+ Int32(key[i + 1]) &* 961 &+ Int32(key[i + 2]) &* 31 &+ Int32(key[i + 3])
-                i += 4
-            }
-            while i < length {
-                h = h &* 31 &+ Int32(key[i])
-                i += 1
-            }
-            return h
+            return Int32(bitPattern: Self.stringHash(key + i, length - i))
         }
     }
+
+    /// `String.hashCode` of `n` ASCII units. The commonest keys, 8 to 16 units, in two words and
+    /// no loop: `h = 31^(n-8) * D(first 8) + D(last n-8)`, where `D` (`dot`) is the hash of 8 units.
+    @inline(__always)
+    static func stringHash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        if (8...16).contains(n) {
+            // The last word's bytes before unit 8 are the first word's: masked out (n = 8: all).
+            let tail = word(p, n - 8) & (UInt64.max << UInt64(8 * (16 - n)))
+            return powersOf31[n - 8] &* dot(word(p, 0)) &+ dot(tail)
+        }
+        var h: UInt32 = 0
+        for i in 0..<n { h = h &* 31 &+ UInt32(p[i]) }
+        return h
+    }
+
+    /// `Σ byte_j · 31^(7-j)` of the eight bytes of a little-endian word (byte 0 first, as in the
+    /// string), modulo 2³²: pairs `31 · b + b'` in 16-bit lanes, then `961 · pair + pair'` in
+    /// 32-bit lanes (no lane overflows: 255 · 31 + 255 < 2¹⁶, 8160 · 961 + 8160 < 2³²).
+    @inline(__always)
+    static func dot(_ w: UInt64) -> UInt32 {
+        let pairs = (w & 0x00FF_00FF_00FF_00FF) &* 31 &+ ((w >> 8) & 0x00FF_00FF_00FF_00FF)
+        let quads = (pairs & 0x0000_FFFF_0000_FFFF) &* 961 &+ ((pairs >> 16) & 0x0000_FFFF_0000_FFFF)
+        return UInt32(truncatingIfNeeded: quads) &* 923_521 &+ UInt32(truncatingIfNeeded: quads >> 32)
+    }
+
+    /// 31⁰ … 31⁸ modulo 2³².
+    static let powersOf31: [UInt32] = (0...8).map { k in (0..<k).reduce(UInt32(1)) { p, _ in p &* 31 } }
 }

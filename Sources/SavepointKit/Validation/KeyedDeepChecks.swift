@@ -149,7 +149,8 @@ extension Validator {
         } catch {
             return [DeepPart { $0.report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open") }]
         }
-        let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name)
+        let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name,
+                                        inPlace: inPlaceEntryChecks)
         var parts = [DeepPart { $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
         let families = instance.columnFamilies.indices.compactMap { i in instance.columnFamilies[i].stateIndex.map { ($0, i) } }
             .sorted { $0.0 < $1.0 }

@@ -24,7 +24,7 @@ struct KeyedCheckContext {
     let subtask: Int
     let file: String
 
-    init(schemas: [KeyedStateSchema], op: OperatorState, subtask: Int, file: String) {
+    init(schemas: [KeyedStateSchema], op: OperatorState, subtask: Int, file: String, inPlace: Bool = true) {
         self.schemas = schemas
         self.op = op
         self.subtask = subtask
@@ -44,7 +44,7 @@ struct KeyedCheckContext {
         self.hashers = hashers
         self.keySerializers = keySerializers
         keyOffsets = offsets
-        programs = zip(schemas, hashers).map { InPlaceEntryCheck(schema: $0, hasher: $1) }
+        programs = zip(schemas, hashers).map { inPlace ? InPlaceEntryCheck(schema: $0, hasher: $1) : nil }
     }
 }
 

@@ -82,7 +82,7 @@ struct LSMTableCheck: RawEntryVisitor {
             lastCapacity = 2 * length
             lastKey = .allocate(capacity: lastCapacity)
         }
-        lastKey.update(from: key, count: length)
+        Self.copy(key, to: lastKey, length)
         (lastCount, lastGroup, lastExact) = (length, keyGroup, true)
         entries += 1
         let maxP = maxParallelism
@@ -97,6 +97,15 @@ struct LSMTableCheck: RawEntryVisitor {
                                                      expected: expected, stateIndex: stateIndex, context)
         }
         return true
+    }
+
+    /// Mostly 8 to 16 bytes (a short string, a long): two overlapping words, not a call of `memcpy`.
+    @inline(__always)
+    private static func copy(_ from: UnsafePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, _ n: Int) {
+        guard (8...16).contains(n) else { return to.update(from: from, count: n) }
+        let (a, b) = (UnsafeRawPointer(from).loadUnaligned(as: UInt64.self), UnsafeRawPointer(from + n - 8).loadUnaligned(as: UInt64.self))
+        UnsafeMutableRawPointer(to).storeBytes(of: a, as: UInt64.self)
+        UnsafeMutableRawPointer(to + n - 8).storeBytes(of: b, as: UInt64.self)
     }
 
     @inline(__always)
