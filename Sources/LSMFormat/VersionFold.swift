@@ -1,5 +1,6 @@
 /// The versions of one user key, newest first, folded into what a RocksDB read returns: the rules
-/// of `MergedColumnFamilyIterator`, kept in one place for its merging and its in-place walk.
+/// of `MergedColumnFamilyIterator`, kept in one place for its merging, its in-place walk and the
+/// walk of one table (`BlockBasedTable.walkNewestVersions`).
 /// Buffers are reused from key to key (`reset`), so folding allocates nothing per key.
 @usableFromInline
 struct VersionFold {

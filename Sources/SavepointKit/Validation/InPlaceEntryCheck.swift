@@ -5,10 +5,10 @@ import FlinkSerialization
 /// The check of one state's entries in place for the commonest serializers (String or Long keys,
 /// the void namespace, String or Long values, list elements, map user keys and values, timers):
 /// built once per state, then a few pointer reads per entry, with no renderer and no serializer
-/// call. It accepts exactly the entries that `CanonicalEntryJSON.rendersSimply` accepts with an
-/// ASCII, non-null key (those the state's `KeyHash` reads from the bytes as they are), and it
-/// declines everything else, which then takes the general path (`checkEntryInPlace`, then
-/// decoding, which reports any error): the same entries pass and fail, with the same counts.
+/// call. It accepts only entries that `CanonicalEntryJSON.rendersSimply` accepts and whose key the
+/// state's `KeyHash` reads from the bytes as they are (ASCII or Long, not null), and it declines
+/// everything else, which then takes the general path (`checkEntryInPlace`, then decoding, which
+/// reports any error): the same entries pass and fail, with the same counts (`InPlaceEntryCheckTests`).
 ///
 /// Layouts (`CompositeKeySerializationUtils`, `TimerSerializer`; after the key-group prefix):
 /// ```

@@ -11,39 +11,57 @@ import SavepointMetadata
 /// they are checked side by side (`runSideBySide`), their findings kept in this order.
 extension Validator {
     mutating func checkKeyedStateDeeply() {
-        var parts: [DeepPart] = []
+        var parts: [PlannedPart] = []
         var openFiles = 0
         for op in savepoint.metadata.operatorStates {
             for (index, state) in op.presentSubtasks where checks(subtask: index) {
                 if state.rawKeyedState != nil {
-                    parts.append(DeepPart { v in
+                    parts.append(.part(DeepPart { v in
                         v.log.warning(.notChecked, "\(op.label): raw keyed state is user-defined bytes and is not decoded",
                                       at: v.location(op, subtask: index))
-                    })
+                    }))
                 }
                 guard let keyed = state.managedKeyedState, !hasBadPath(keyed) else { continue }
                 switch keyed {
                 case let .keyGroups(h):
-                    parts.append(DeepPart(cost: h.stateSize) { $0.checkKeyGroupsStream(h, op: op, subtask: index) })
+                    parts.append(.part(DeepPart(cost: h.stateSize) { $0.checkKeyGroupsStream(h, op: op, subtask: index) }))
                 case let .incrementalRemote(h):
-                    parts += lsmInstanceParts(h, op: op, subtask: index)
+                    parts.append(.lsmInstance(h, op: op, subtask: index))
                     // An open instance holds a file per table: a bounded number at a time, enough
                     // instances for every core to have tables to check.
                     openFiles += h.sharedState.count + h.privateState.count
                     if openFiles >= Self.openFilesPerRound {
-                        runSideBySide(parts)
+                        runSideBySide(opening(parts))
                         parts = []
                         openFiles = 0
                     }
                 case .changelogBackend, .changelogInMemory, .changelogStream:
-                    parts.append(DeepPart { v in
+                    parts.append(.part(DeepPart { v in
                         v.log.warning(.notChecked, "\(op.label): changelog state handles are not decoded by this version",
                                       at: v.location(op, subtask: index))
-                    })
+                    }))
                 }
             }
         }
-        runSideBySide(parts)
+        runSideBySide(opening(parts))
+    }
+
+    /// A part of the deep checks, or a RocksDB instance still to be opened into its parts.
+    enum PlannedPart {
+        case part(DeepPart)
+        case lsmInstance(IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int)
+    }
+
+    /// The parts, the instances opened side by side (opening reads each table's footer, index and
+    /// properties: done in turn, it kept the other cores idle before the checks began).
+    func opening(_ planned: [PlannedPart]) -> [DeepPart] {
+        let opened = ParallelJobs.map(count: planned.count, width: options.jobs ?? ParallelJobs.defaultWidth) { i -> [DeepPart] in
+            switch planned[i] {
+            case let .part(part): [part]
+            case let .lsmInstance(h, op, subtask): lsmInstanceParts(h, op: op, subtask: subtask)
+            }
+        }
+        return opened.flatMap { $0 }
     }
 
     /// How many files of RocksDB instances are held open at a time (far below the usual limit of
