@@ -2,7 +2,9 @@
 /// operator ids (Guava `murmur3_128` of the uid, `StreamGraphHasherV2`).
 public enum FlinkHashing {
     /// `MathUtils.murmurHash(int)`: one-block murmur3_32 of the Java hash code, made non-negative.
-    @inlinable
+    /// Always inlined: once per key of a deep validation, a call kept its chain of multiplies
+    /// from overlapping the next entry's work.
+    @inlinable @inline(__always)
     public static func murmurHash(_ code: Int32) -> Int32 {
         var c = UInt32(bitPattern: code) &* 0xCC9E_2D51
         c = (c << 15) | (c >> 17)

@@ -12,7 +12,18 @@ extension FlinkRocksDBState {
         public var value: UnsafeBufferPointer<UInt8>
         /// Which of `columnFamilies` the entry is from (for messages).
         public var familyIndex: Int
-        let keyGroupPrefixBytes: Int
+        @usableFromInline let keyGroupPrefixBytes: Int
+
+        @inlinable
+        init(stateIndex: Int, keyGroup: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
+             familyIndex: Int, keyGroupPrefixBytes: Int) {
+            self.stateIndex = stateIndex
+            self.keyGroup = keyGroup
+            self.key = key
+            self.value = value
+            self.familyIndex = familyIndex
+            self.keyGroupPrefixBytes = keyGroupPrefixBytes
+        }
 
         /// The key after its key-group prefix: what `CanonicalEntryJSON` renders.
         public var keyAfterPrefix: UnsafeBufferPointer<UInt8> {
@@ -34,17 +45,25 @@ extension FlinkRocksDBState {
 
     /// The entries of one table of a state's column family on its own, not merged with the
     /// family's other tables: each user key's newest version in this table (a put, or its merge
-    /// operands folded; a delete hides it), range deletions not applied. What the table holds is
-    /// read and checked as `forEachRawEntry` reads it (checksums, order of keys, value types), so
-    /// a check over every table of a family covers its visible entries and the shadowed ones too.
-    /// Tables are independent: they can be walked side by side.
-    public func forEachRawEntry(ofTable tableIndex: Int, inFamily familyIndex: Int,
-                                _ body: (RawEntry) throws -> Void) throws {
+    /// operands folded; a delete hides it), range deletions not applied
+    /// (`BlockBasedTable.walkNewestVersions`). What the table holds is read and checked as
+    /// `forEachRawEntry` reads it (checksums, order of keys, value types, key-group prefixes, the
+    /// same errors), so a check over every table of a family covers its visible entries and the
+    /// shadowed ones too. Tables are independent: they can be walked side by side. Inlinable, so
+    /// that the walk is specialized for the visitor: nothing per entry but the visitor's work.
+    @inlinable
+    public func forEachRawEntry<V: RawEntryVisitor>(ofTable tableIndex: Int, inFamily familyIndex: Int,
+                                                    into visitor: inout V) throws {
         let family = columnFamilies[familyIndex]
         guard let stateIndex = family.stateIndex else { return }
-        var entries = MergedColumnFamilyIterator(cursors: [family.tables[tableIndex].makeCursor()],
-                                                 name: "column family \"\(family.name)\" of \(name)")
-        try walk(&entries, stateIndex: stateIndex, familyIndex: familyIndex, body)
+        let table = family.tables[tableIndex]
+        let name = "column family \"\(family.name)\" of \(self.name)"
+        try withUnsafeMutablePointer(to: &visitor) { visitor in
+            var entries = KeyGroupEntries(visitor: visitor, stateIndex: stateIndex, familyIndex: familyIndex,
+                                          prefixBytes: keyGroupPrefixBytes, keyGroups: keyGroups,
+                                          familyName: family.name, instance: self.name)
+            try Self.naming(family.name) { try table.walkNewestVersions(&entries, name: name) }
+        }
     }
 
     private func walk(_ entries: inout MergedColumnFamilyIterator<TableCursor>, stateIndex: Int, familyIndex: Int,
@@ -57,10 +76,7 @@ extension FlinkRocksDBState {
             try entries.withCurrent { key, value in
                 guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes),
                       keyGroups.contains(keyGroup) else {
-                    if key.count < prefixBytes {
-                        throw FormatError(file: name, offset: 0,
-                                          "column family \"\(familyName)\": key \(Array(key).hexString) is shorter than the key-group prefix")
-                    }
+                    if key.count < prefixBytes { throw Self.keyShorterThanPrefix(key, family: familyName, instance: name) }
                     return
                 }
                 try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
@@ -73,5 +89,53 @@ extension FlinkRocksDBState {
     public func decode(_ entry: RawEntry) throws -> KeyedStateEntry {
         try decode(VisibleEntry(userKey: Array(entry.key), value: Array(entry.value)),
                    stateIndex: entry.stateIndex, family: columnFamilies[entry.familyIndex].name)
+    }
+
+    @usableFromInline
+    static func keyShorterThanPrefix(_ key: UnsafeBufferPointer<UInt8>, family: String, instance: String) -> FormatError {
+        FormatError(file: instance, offset: 0,
+                    "column family \"\(family)\": key \(Array(key).hexString) is shorter than the key-group prefix")
+    }
+}
+
+/// What `FlinkRocksDBState.forEachRawEntry(ofTable:inFamily:into:)` hands each entry to: a type of
+/// the caller's, for which the walk is specialized.
+public protocol RawEntryVisitor {
+    /// One entry in place (its buffers valid during the call only).
+    mutating func visit(_ entry: FlinkRocksDBState.RawEntry) throws
+}
+
+/// The table walk's entries with their key group (from the key's prefix), as `forEachRawEntry`
+/// gives them: keys of key groups outside the instance's range are skipped, a key shorter than
+/// the prefix is an error.
+@usableFromInline
+struct KeyGroupEntries<V: RawEntryVisitor>: TableEntryVisitor {
+    @usableFromInline let visitor: UnsafeMutablePointer<V>
+    @usableFromInline let stateIndex: Int, familyIndex: Int, prefixBytes: Int
+    @usableFromInline let keyGroups: ClosedRange<Int>
+    @usableFromInline let familyName: String, instance: String
+
+    @inlinable
+    init(visitor: UnsafeMutablePointer<V>, stateIndex: Int, familyIndex: Int, prefixBytes: Int,
+         keyGroups: ClosedRange<Int>, familyName: String, instance: String) {
+        self.visitor = visitor
+        self.stateIndex = stateIndex
+        self.familyIndex = familyIndex
+        self.prefixBytes = prefixBytes
+        self.keyGroups = keyGroups
+        self.familyName = familyName
+        self.instance = instance
+    }
+
+    @inlinable
+    mutating func visit(userKey key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
+        guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes), keyGroups.contains(keyGroup) else {
+            if key.count < prefixBytes {
+                throw FlinkRocksDBState.keyShorterThanPrefix(key, family: familyName, instance: instance)
+            }
+            return
+        }
+        try visitor.pointee.visit(FlinkRocksDBState.RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
+                                                             familyIndex: familyIndex, keyGroupPrefixBytes: prefixBytes))
     }
 }

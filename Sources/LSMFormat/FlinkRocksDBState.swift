@@ -103,6 +103,7 @@ public struct FlinkRocksDBState {
 
     /// Puts the column family on errors of the table reader (checksums, truncation), which name
     /// the file and block offset but not the family.
+    @usableFromInline
     static func naming<T>(_ family: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()

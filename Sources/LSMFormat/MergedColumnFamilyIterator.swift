@@ -265,9 +265,7 @@ public struct MergedColumnFamilyIterator<Cursor: InternalEntryCursor> {
     }
 
     private func unexpectedType(_ key: InternalKey, blockOffset: UInt64) -> FormatError {
-        FormatError(offset: Int(blockOffset),
-                    "\(name): key \(key) has value type \(key.typeByte), which Flink never writes "
-                        + "(expected put, merge or delete)")
+        .unexpectedValueType(key, name: name, blockOffset: blockOffset)
     }
 
     private func isCoveredByRangeTombstone(_ userKey: [UInt8], sequence: UInt64) -> Bool {

@@ -1,16 +1,22 @@
 /// The versions of one user key, newest first, folded into what a RocksDB read returns: the rules
-/// of `MergedColumnFamilyIterator`, kept in one place for its merging and its in-place walk.
+/// of `MergedColumnFamilyIterator`, kept in one place for its merging, its in-place walk and the
+/// walk of one table (`BlockBasedTable.walkNewestVersions`).
 /// Buffers are reused from key to key (`reset`), so folding allocates nothing per key.
+@usableFromInline
 struct VersionFold {
     /// The visible value once `finish` returned true.
-    private(set) var value = ByteScratch()
+    @usableFromInline private(set) var value = ByteScratch()
     /// Merge operands, newest first, end to end; `operandEnds[i]` ends operand `i`.
     private var operands = ByteScratch()
     private var operandEnds: [Int] = []
     private var hasBase = false
     /// The walk has ended (a put, a delete or a range tombstone): older versions change nothing.
-    private(set) var done = false
+    @usableFromInline private(set) var done = false
 
+    @usableFromInline
+    init() {}
+
+    @usableFromInline
     mutating func reset() {
         value.removeAll()
         operands.removeAll()
@@ -21,6 +27,7 @@ struct VersionFold {
 
     /// Adds the next older version; false for a value type Flink never writes (blob index, wide
     /// column entity, ...), which the caller reports with the entry's key.
+    @usableFromInline
     mutating func add(typeByte: UInt8, value bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         switch ValueType(rawValue: typeByte) {
         case .value?:
@@ -43,6 +50,7 @@ struct VersionFold {
 
     /// Joins the base and the operands, oldest first, with `delimiter` into `value`; false when
     /// the key is hidden (neither base nor operands).
+    @usableFromInline
     mutating func finish(delimiter: UInt8) -> Bool {
         guard hasBase || !operandEnds.isEmpty else { return false }
         for i in operandEnds.indices.reversed() {

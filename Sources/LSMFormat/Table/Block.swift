@@ -99,13 +99,21 @@ public struct BlockCursor: Sendable {
     /// An entry's header (three varints: shared key bytes, key suffix length, value length)
     /// decoded in place at `from`, with the suffix and the value inside `end` and the shared
     /// prefix inside the previous key; nil otherwise (`malformedEntry` then says what is wrong).
-    private struct EntryHeader {
-        let shared: Int, nonShared: Int, suffixStart: Int
-        let value: Range<Int>
+    @usableFromInline
+    struct EntryHeader {
+        @usableFromInline let shared: Int, nonShared: Int, suffixStart: Int
+        @usableFromInline let value: Range<Int>
+        @inlinable
+        init(shared: Int, nonShared: Int, suffixStart: Int, value: Range<Int>) {
+            self.shared = shared
+            self.nonShared = nonShared
+            self.suffixStart = suffixStart
+            self.value = value
+        }
     }
 
-    @inline(__always)
-    private static func header(_ base: UnsafePointer<UInt8>, at from: Int, end: Int, previousKeyCount: Int) -> EntryHeader? {
+    @inlinable @inline(__always)
+    static func header(_ base: UnsafePointer<UInt8>, at from: Int, end: Int, previousKeyCount: Int) -> EntryHeader? {
         var i = from
         guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
               let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
@@ -139,6 +147,7 @@ public struct BlockCursor: Sendable {
     }
 
     /// What is wrong with the entry at `from` of `block`, which `step` refused.
+    @usableFromInline
     static func malformedEntry(in block: Block, at from: Int, previousKeyCount: Int) -> FormatError {
         var cursor = BlockCursor(block: block)
         do {
@@ -152,8 +161,8 @@ public struct BlockCursor: Sendable {
     /// How the user key of `previous[0..<shared] ‖ suffix` orders against that of `previous`
     /// (both internal keys: user key ‖ 8-byte trailer): only the bytes after the shared prefix
     /// need comparing.
-    @inline(__always)
-    private static func userOrder(previous: UnsafeBufferPointer<UInt8>, shared: Int, suffix: UnsafeBufferPointer<UInt8>) -> Int {
+    @inlinable @inline(__always)
+    static func userOrder(previous: UnsafeBufferPointer<UInt8>, shared: Int, suffix: UnsafeBufferPointer<UInt8>) -> Int {
         let oldUser = previous.count - InternalKey.trailerSize
         let newUser = shared + suffix.count - InternalKey.trailerSize
         let common = min(oldUser, newUser)

@@ -152,6 +152,11 @@ public final class BlockBasedTable: Sendable {
     static func readBlock(
         _ source: any ByteSource, _ footer: Footer, _ options: Options, _ handle: BlockHandle, kind: String
     ) throws -> Block {
+        try decodeStored(try source.reader(try storedRange(source, handle, kind: kind)), footer, options, handle, kind: kind)
+    }
+
+    /// Where the block at `handle` and its trailer lie in the file, checked to be inside it.
+    static func storedRange(_ source: any ByteSource, _ handle: BlockHandle, kind: String) throws -> Range<Int> {
         let size = Int(clamping: handle.size)
         let start = Int(clamping: handle.offset)
         guard start <= source.size, size <= source.size - start - BlockHandle.trailerSize else {
@@ -159,7 +164,15 @@ public final class BlockBasedTable: Sendable {
                 offset: start,
                 "\(kind) \(handle) with its 5-byte trailer lies outside the file of \(source.size) bytes (truncated?)")
         }
-        let stored = try source.reader(start..<(start + size + BlockHandle.trailerSize))
+        return start..<(start + size + BlockHandle.trailerSize)
+    }
+
+    /// Verifies and decodes a block from its stored bytes (`stored`: the block and its trailer).
+    static func decodeStored(
+        _ stored: ByteReader, _ footer: Footer, _ options: Options, _ handle: BlockHandle, kind: String
+    ) throws -> Block {
+        let size = Int(clamping: handle.size)
+        let start = Int(clamping: handle.offset)
         var trailer = try stored.slice(from: size)
         let typeByte = try trailer.readU8("the block compression type")
         let storedChecksum = try trailer.readU32LE("the block checksum")
@@ -186,6 +199,49 @@ public final class BlockBasedTable: Sendable {
                 offset: Int(handle.offset),
                 "\(footer.checksumType) checksum mismatch in the \(kind) block at offset \(handle.offset) "
                     + "(\(handle.size) bytes): stored \(hex(storedChecksum)), computed \(hex(computed))")
+        }
+    }
+}
+
+/// The stored bytes of a table's data blocks, read ahead a window at a time: a walk over every
+/// block (`BlockBasedTable.walkNewestVersions`) reads the file in a few large reads rather than
+/// one per block, and keeps at most one window in memory.
+@usableFromInline
+struct DataBlockReadAhead {
+    var bytes: [UInt8] = []
+    /// Where `bytes` lie in the file.
+    var range: Range<Int> = 0..<0
+    static let windowSize = 1 << 20
+
+    @usableFromInline
+    init() {}
+}
+
+extension BlockBasedTable {
+    /// `readBlock(dataBlocks[index], kind: "data")`, the stored bytes taken from a window read
+    /// ahead (from this block on, up to `DataBlockReadAhead.windowSize` and the end of the file).
+    /// The same checks and errors: a block outside the file fails as it does there, and a window
+    /// that does not read leaves the block to be read on its own.
+    @usableFromInline
+    func readDataBlock(_ index: Int, readAhead: inout DataBlockReadAhead) throws -> Block {
+        let handle = dataBlocks[index]
+        do {
+            let range = try Self.storedRange(source, handle, kind: "data")
+            if range.lowerBound < readAhead.range.lowerBound || range.upperBound > readAhead.range.upperBound {
+                let window = range.lowerBound..<max(range.upperBound, min(source.size, range.lowerBound + DataBlockReadAhead.windowSize))
+                if let bytes = try? source.read(window) {
+                    readAhead.bytes = bytes
+                    readAhead.range = window
+                } else {
+                    readAhead = DataBlockReadAhead()
+                    return try Self.decodeStored(try source.reader(range), footer, options, handle, kind: "data")
+                }
+            }
+            var window = ByteReader(readAhead.bytes, baseOffset: readAhead.range.lowerBound)
+            try window.seek(to: range.lowerBound - readAhead.range.lowerBound)
+            return try Self.decodeStored(try window.readSlice(range.count), footer, options, handle, kind: "data")
+        } catch let error as FormatError {
+            throw error.located(in: source.name)
         }
     }
 }

@@ -1,10 +1,12 @@
 /// A reusable byte buffer: an array used as storage plus a separate length, so emptying and
 /// refilling it per entry is a length change and a `memcpy`, never `Array.replaceSubrange`
 /// (which `removeAll(keepingCapacity:)` calls, and which dominated a table scan).
+@usableFromInline
 struct ByteScratch: Sendable {
-    private var storage: [UInt8] = []
-    private(set) var count = 0
+    @usableFromInline var storage: [UInt8] = []
+    @usableFromInline private(set) var count = 0
 
+    @usableFromInline
     init() {}
 
     var isEmpty: Bool { count == 0 }
@@ -54,11 +56,13 @@ struct ByteScratch: Sendable {
         other.withBytes { append(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
+    @usableFromInline
     mutating func set(_ bytes: UnsafeBufferPointer<UInt8>) {
         count = 0
         append(bytes)
     }
 
+    @inlinable
     func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
     }

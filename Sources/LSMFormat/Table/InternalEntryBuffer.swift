@@ -33,7 +33,7 @@ public struct InternalEntryBuffer: Sendable {
     }
 
     /// -1, 0 or 1 as `a` sorts before, equal to or after `b` (bytewise, unsigned, a proper prefix first).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
         let n = min(a.count, b.count)
         var i = 0

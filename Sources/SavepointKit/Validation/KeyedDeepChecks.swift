@@ -11,39 +11,57 @@ import SavepointMetadata
 /// they are checked side by side (`runSideBySide`), their findings kept in this order.
 extension Validator {
     mutating func checkKeyedStateDeeply() {
-        var parts: [DeepPart] = []
+        var parts: [PlannedPart] = []
         var openFiles = 0
         for op in savepoint.metadata.operatorStates {
             for (index, state) in op.presentSubtasks where checks(subtask: index) {
                 if state.rawKeyedState != nil {
-                    parts.append(DeepPart { v in
+                    parts.append(.part(DeepPart { v in
                         v.log.warning(.notChecked, "\(op.label): raw keyed state is user-defined bytes and is not decoded",
                                       at: v.location(op, subtask: index))
-                    })
+                    }))
                 }
                 guard let keyed = state.managedKeyedState, !hasBadPath(keyed) else { continue }
                 switch keyed {
                 case let .keyGroups(h):
-                    parts.append(DeepPart(cost: h.stateSize) { $0.checkKeyGroupsStream(h, op: op, subtask: index) })
+                    parts.append(.part(DeepPart(cost: h.stateSize) { $0.checkKeyGroupsStream(h, op: op, subtask: index) }))
                 case let .incrementalRemote(h):
-                    parts += lsmInstanceParts(h, op: op, subtask: index)
+                    parts.append(.lsmInstance(h, op: op, subtask: index))
                     // An open instance holds a file per table: a bounded number at a time, enough
                     // instances for every core to have tables to check.
                     openFiles += h.sharedState.count + h.privateState.count
                     if openFiles >= Self.openFilesPerRound {
-                        runSideBySide(parts)
+                        runSideBySide(opening(parts))
                         parts = []
                         openFiles = 0
                     }
                 case .changelogBackend, .changelogInMemory, .changelogStream:
-                    parts.append(DeepPart { v in
+                    parts.append(.part(DeepPart { v in
                         v.log.warning(.notChecked, "\(op.label): changelog state handles are not decoded by this version",
                                       at: v.location(op, subtask: index))
-                    })
+                    }))
                 }
             }
         }
-        runSideBySide(parts)
+        runSideBySide(opening(parts))
+    }
+
+    /// A part of the deep checks, or a RocksDB instance still to be opened into its parts.
+    enum PlannedPart {
+        case part(DeepPart)
+        case lsmInstance(IncrementalRemoteKeyedStateHandle, op: OperatorState, subtask: Int)
+    }
+
+    /// The parts, the instances opened side by side (opening reads each table's footer, index and
+    /// properties: done in turn, it kept the other cores idle before the checks began).
+    func opening(_ planned: [PlannedPart]) -> [DeepPart] {
+        let opened = ParallelJobs.map(count: planned.count, width: options.jobs ?? ParallelJobs.defaultWidth) { i -> [DeepPart] in
+            switch planned[i] {
+            case let .part(part): [part]
+            case let .lsmInstance(h, op, subtask): lsmInstanceParts(h, op: op, subtask: subtask)
+            }
+        }
+        return opened.flatMap { $0 }
     }
 
     /// How many files of RocksDB instances are held open at a time (far below the usual limit of
@@ -149,7 +167,8 @@ extension Validator {
         } catch {
             return [DeepPart { $0.report(.unreadableLSMState, error, op: op, subtask: subtask, prefix: "the RocksDB instance does not open") }]
         }
-        let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name)
+        let context = KeyedCheckContext(schemas: instance.schemas, op: op, subtask: subtask, file: instance.name,
+                                        inPlace: inPlaceEntryChecks)
         var parts = [DeepPart { $0.checkManifestSizes(instance, h, op: op, subtask: subtask) }]
         let families = instance.columnFamilies.indices.compactMap { i in instance.columnFamilies[i].stateIndex.map { ($0, i) } }
             .sorted { $0.0 < $1.0 }
@@ -165,24 +184,18 @@ extension Validator {
         return parts
     }
 
-    /// Every entry of one table of a state's column family (`forEachRawEntry(ofTable:)`). RocksDB
-    /// keeps the canonical bytes: simple entries are checked in place, the rest decoded (which
-    /// throws what `forEachEntry` would).
+    /// Every entry of one table of a state's column family (`forEachRawEntry(ofTable:inFamily:into:)`),
+    /// checked by `LSMTableCheck`. RocksDB keeps the canonical bytes: entries are checked in place,
+    /// those that are not simple decoded (which throws what `forEachEntry` would).
     mutating func checkLSMTable(_ tableIndex: Int, inFamily familyIndex: Int, of instance: FlinkRocksDBState,
                                 _ context: KeyedCheckContext) {
         let family = instance.columnFamilies[familyIndex]
         guard let stateIndex = family.stateIndex else { return }
-        // Looked up once and held unretained (the context keeps it alive): a lookup per entry
-        // retains and releases it.
-        let renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
-        let hasher = context.hashers[stateIndex]
         do {
-            try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex) { entry in
-                if let renderer, checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
-                                                   keyGroup: entry.keyGroup, renderer: renderer, hasher: hasher, context) {
-                    return
-                }
-                try checkDecoded(entry, of: instance, context)
+            try withUnsafeMutablePointer(to: &self) { validator in
+                var check = LSMTableCheck(validator: validator, instance: instance, context: context, stateIndex: stateIndex)
+                defer { check.finish() }
+                try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex, into: &check)
             }
         } catch {
             report(.undecodableEntry, error, op: context.op, subtask: context.subtask, state: family.name,

@@ -17,11 +17,14 @@ struct KeyedCheckContext {
     /// the key starts after the key-group prefix (after the 8-byte timestamp for timers).
     let keySerializers: [any TypeSerializer]
     let keyOffsets: [Int]
+    /// The check in place of each state's entries with the commonest serializers (nil: the
+    /// renderer's, else decoding; see `InPlaceEntryCheck`).
+    let programs: [InPlaceEntryCheck?]
     let op: OperatorState
     let subtask: Int
     let file: String
 
-    init(schemas: [KeyedStateSchema], op: OperatorState, subtask: Int, file: String) {
+    init(schemas: [KeyedStateSchema], op: OperatorState, subtask: Int, file: String, inPlace: Bool = true) {
         self.schemas = schemas
         self.op = op
         self.subtask = subtask
@@ -41,6 +44,7 @@ struct KeyedCheckContext {
         self.hashers = hashers
         self.keySerializers = keySerializers
         keyOffsets = offsets
+        programs = zip(schemas, hashers).map { inPlace ? InPlaceEntryCheck(schema: $0, hasher: $1) : nil }
     }
 }
 
@@ -164,6 +168,11 @@ struct LastKeyBytes {
     var exact = true
 
     var array: [UInt8] { Array(storage[0..<count]) }
+
+    /// Copies the key's `count` bytes to `to`.
+    func copyBytes(to: UnsafeMutablePointer<UInt8>) {
+        storage.withUnsafeBufferPointer { if count > 0 { to.update(from: $0.baseAddress!, count: count) } }
+    }
 
     mutating func set(_ bytes: UnsafeBufferPointer<UInt8>) {
         if storage.count < bytes.count { storage = Array(repeating: 0, count: max(64, 2 * bytes.count)) }

@@ -37,6 +37,9 @@ public struct Validator {
     var lastKeyBytes = LastKeyBytes()
     /// Reused by the deep checks to render entries into (`checkEntry`).
     var scratch: [UInt8] = []
+    /// Whether RocksDB entries of the commonest serializers are checked by `InPlaceEntryCheck`
+    /// (false: every entry takes the general path; tests compare the two).
+    var inPlaceEntryChecks = true
 
     public init(savepoint: Savepoint, options: Options = Options()) {
         self.savepoint = savepoint

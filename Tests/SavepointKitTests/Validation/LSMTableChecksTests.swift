@@ -6,7 +6,7 @@ import Testing
 import SavepointTestSupport
 
 /// Deep validation checks each SST table of a RocksDB instance on its own
-/// (`FlinkRocksDBState.forEachRawEntry(ofTable:inFamily:)`), without merging a column family's
+/// (`FlinkRocksDBState.forEachRawEntry(ofTable:inFamily:into:)`), without merging a column family's
 /// tables: the walk must cover every visible entry (and the shadowed ones), and damage to one
 /// table must still be found and named.
 @Suite struct LSMTableChecksTests {
@@ -26,11 +26,11 @@ import SavepointTestSupport
                     var visible = Set<[UInt8]>(), inTables = Set<[UInt8]>()
                     try instance.forEachRawEntry(stateFilter: { $0 == stateIndex }) { visible.insert(Array($0.key)) }
                     for table in family.tables.indices {
-                        try instance.forEachRawEntry(ofTable: table, inFamily: familyIndex) { e in
-                            #expect(e.stateIndex == stateIndex && e.familyIndex == familyIndex)
-                            inTables.insert(Array(e.key))
-                            tableTotal += 1
-                        }
+                        var keys = Keys()
+                        try instance.forEachRawEntry(ofTable: table, inFamily: familyIndex, into: &keys)
+                        #expect(keys.entries.allSatisfy { $0.stateIndex == stateIndex && $0.familyIndex == familyIndex })
+                        inTables.formUnion(keys.entries.map(\.key))
+                        tableTotal += keys.entries.count
                     }
                     #expect(visible.isSubset(of: inTables), "\(family.name): \(visible.subtracting(inTables).count) visible keys in no table's walk")
                     visibleTotal += visible.count
@@ -41,6 +41,14 @@ import SavepointTestSupport
         #expect(visibleTotal > 100)
         #expect(tableTotal >= visibleTotal)
         #expect(familiesOfSeveralTables > 0, "the fixture has no column family of several tables: the merge is not bypassed")
+    }
+
+    /// Collects what the walk of a table hands over.
+    struct Keys: RawEntryVisitor {
+        var entries: [(key: [UInt8], stateIndex: Int, familyIndex: Int)] = []
+        mutating func visit(_ e: FlinkRocksDBState.RawEntry) {
+            entries.append((Array(e.key), e.stateIndex, e.familyIndex))
+        }
     }
 
     /// Block-based tables end with this magic number (little-endian), see table/format.cc in facebook/rocksdb.

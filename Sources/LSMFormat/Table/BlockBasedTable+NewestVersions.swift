@@ -1,0 +1,194 @@
+import Bytes
+
+/// What `BlockBasedTable.walkNewestVersions` hands each visible entry to: a type of the caller's,
+/// so that the walk is specialized for it (no closure or existential per entry).
+public protocol TableEntryVisitor {
+    /// One visible entry: its user key and value in place, valid during the call only.
+    mutating func visit(userKey: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws
+}
+
+extension BlockBasedTable {
+    /// Each user key's newest version in this table, what `MergedColumnFamilyIterator` reads from
+    /// a family of this one table without range tombstones: a put is visible with its value, a
+    /// delete (or single delete) hides the key, merge operands are folded onto the versions below
+    /// them (`VersionFold`, joined with `mergeDelimiter`); older versions after a decided key are
+    /// skipped. The same checks, with the same errors, as `TableCursor.step` and the iterator:
+    /// checksums, framing and internal-key order of every entry, and value types Flink writes
+    /// (`name` says what is read in that error).
+    ///
+    /// One loop over the data blocks (read ahead in large reads, each checksum-verified and
+    /// decompressed as `readBlock` does: `readDataBlock`) that decodes each entry in place (`table/block_based/block_builder.cc`):
+    /// ```
+    /// entry : varint32 shared ‖ varint32 non_shared ‖ varint32 value_len ‖ key[shared..] ‖ value
+    /// key   : user key ‖ fixed64 (sequence << 8 | type), little-endian
+    /// ```
+    /// The key is rebuilt in one buffer that only each entry's non-shared suffix is written into;
+    /// a put's value is lent from the decoded block. Inlinable, so that the loop is specialized
+    /// for the visitor in the caller's module.
+    @inlinable
+    public func walkNewestVersions<V: TableEntryVisitor>(_ visitor: inout V, mergeDelimiter: UInt8 = 0x2C,
+                                                         name: String) throws {
+        var walk = NewestVersionWalk()
+        defer { walk.deallocate() }
+        var readAhead = DataBlockReadAhead()
+        for index in dataBlocks.indices {
+            let block = try readDataBlock(index, readAhead: &readAhead)
+            let handle = dataBlocks[index]
+            let start = block.contents.start
+            try block.contents.storage.withUnsafeBufferPointer { bytes in
+                try walk.walk(block, bytes, from: start, end: start + block.entriesLength, blockOffset: handle.offset,
+                              into: &visitor, mergeDelimiter: mergeDelimiter, name: name, file: source.name)
+            }
+        }
+        try walk.finishFold(into: &visitor, mergeDelimiter: mergeDelimiter)
+    }
+}
+
+/// The state of `BlockBasedTable.walkNewestVersions` between entries and blocks.
+@usableFromInline
+struct NewestVersionWalk {
+    /// The current internal key (user key ‖ trailer), `keyCount` bytes of `keyCapacity`.
+    @usableFromInline var key: UnsafeMutablePointer<UInt8>
+    @usableFromInline var keyCount = 0
+    @usableFromInline var keyCapacity = 256
+    /// The current entry's `sequence << 8 | type`.
+    @usableFromInline var trailer: UInt64 = 0
+    /// The current user key's newest version is a merge operand: its versions are being folded
+    /// (into `fold`, its user key in `foldKey`) until the next user key.
+    @usableFromInline var folding = false
+    @usableFromInline var fold = VersionFold()
+    @usableFromInline var foldKey = ByteScratch()
+
+    @usableFromInline
+    init() { key = .allocate(capacity: keyCapacity) }
+
+    @usableFromInline
+    func deallocate() { key.deallocate() }
+
+    /// The entries of one decoded data block, `bytes[from..<end]`.
+    @inlinable
+    mutating func walk<V: TableEntryVisitor>(_ block: Block, _ bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int,
+                                             blockOffset: UInt64, into visitor: inout V, mergeDelimiter: UInt8,
+                                             name: String, file: String) throws {
+        guard from < end else { return }
+        guard let base = bytes.baseAddress, end <= bytes.count else {
+            throw BlockCursor.malformedEntry(in: block, at: from, previousKeyCount: keyCount)
+        }
+        var at = from
+        while at < end {
+            guard let h = BlockCursor.header(base, at: at, end: end, previousKeyCount: keyCount),
+                  h.shared + h.nonShared >= InternalKey.trailerSize
+            else { throw BlockCursor.malformedEntry(in: block, at: at, previousKeyCount: keyCount) }
+            let suffix = UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared)
+            let order = keyCount == 0
+                ? 1 : BlockCursor.userOrder(previous: UnsafeBufferPointer(start: key, count: keyCount), shared: h.shared, suffix: suffix)
+            let count = h.shared + h.nonShared
+            if count > keyCapacity { grow(to: count) }
+            Self.copy(suffix, to: key + h.shared)
+            keyCount = count
+            let previousTrailer = trailer
+            trailer = UInt64(littleEndian: UnsafeRawPointer(key + (count - 8)).loadUnaligned(as: UInt64.self))
+            guard order > 0 || (order == 0 && trailer <= previousTrailer) else {
+                throw outOfOrder(file: file, blockOffset: blockOffset)
+            }
+            at = h.value.upperBound
+            let value = UnsafeBufferPointer(start: base + h.value.lowerBound, count: h.value.count)
+            let typeByte = UInt8(truncatingIfNeeded: trailer)
+            if order == 0 {
+                // An older version of the current user key: it counts only under merge operands.
+                if folding, !fold.done, !fold.add(typeByte: typeByte, value: value) {
+                    throw unexpectedType(name: name, blockOffset: blockOffset)
+                }
+                continue
+            }
+            if folding { try finishFold(into: &visitor, mergeDelimiter: mergeDelimiter) }
+            switch typeByte {
+            case ValueType.value.rawValue:
+                try visitor.visit(userKey: UnsafeBufferPointer(start: key, count: count - InternalKey.trailerSize), value: value)
+            case ValueType.deletion.rawValue, ValueType.singleDeletion.rawValue, ValueType.deletionWithTimestamp.rawValue:
+                continue
+            case ValueType.merge.rawValue:
+                startFold(value)
+            default:
+                throw unexpectedType(name: name, blockOffset: blockOffset)
+            }
+        }
+    }
+
+    /// Hands the folded key, if it is visible, to the visitor; the walk is past its versions.
+    @inlinable
+    mutating func finishFold<V: TableEntryVisitor>(into visitor: inout V, mergeDelimiter: UInt8) throws {
+        guard folding else { return }
+        folding = false
+        guard fold.finish(delimiter: mergeDelimiter) else { return }
+        try foldKey.withBytes { k in try fold.value.withBytes { v in try visitor.visit(userKey: k, value: v) } }
+    }
+
+    /// The current key's newest version is the merge operand `value`.
+    @usableFromInline
+    mutating func startFold(_ value: UnsafeBufferPointer<UInt8>) {
+        folding = true
+        fold.reset()
+        foldKey.set(UnsafeBufferPointer(start: key, count: keyCount - InternalKey.trailerSize))
+        _ = fold.add(typeByte: ValueType.merge.rawValue, value: value)
+    }
+
+    @usableFromInline
+    mutating func grow(to count: Int) {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 2 * keyCapacity))
+        bigger.update(from: key, count: keyCount)
+        key.deallocate()
+        key = bigger
+        keyCapacity = max(count, 2 * keyCapacity)
+    }
+
+    /// Copies a key suffix: mostly 8 to 32 bytes, as overlapping words rather than a call of `memcpy`.
+    @inlinable @inline(__always)
+    static func copy(_ from: UnsafeBufferPointer<UInt8>, to: UnsafeMutablePointer<UInt8>) {
+        let n = from.count
+        guard let s = from.baseAddress else { return }
+        func word(_ at: Int) -> UInt64 { UnsafeRawPointer(s + at).loadUnaligned(as: UInt64.self) }
+        func store(_ w: UInt64, _ at: Int) { UnsafeMutableRawPointer(to + at).storeBytes(of: w, as: UInt64.self) }
+        switch n {
+        case 8...16:
+            let (a, b) = (word(0), word(n - 8))
+            store(a, 0)
+            store(b, n - 8)
+        case 17...32:
+            let (a, b, c, d) = (word(0), word(8), word(n - 16), word(n - 8))
+            store(a, 0)
+            store(b, 8)
+            store(c, n - 16)
+            store(d, n - 8)
+        default:
+            to.update(from: s, count: n)
+        }
+    }
+
+    /// The key's internal key, for messages.
+    @usableFromInline
+    var internalKey: InternalKey {
+        (try? InternalKey(encoded: UnsafeBufferPointer(start: key, count: keyCount)))
+            ?? InternalKey(userKey: [], sequence: 0, typeByte: 0)
+    }
+
+    @usableFromInline
+    func outOfOrder(file: String, blockOffset: UInt64) -> FormatError {
+        FormatError(file: file, offset: Int(blockOffset),
+                    "data block at offset \(blockOffset): entries out of order: \(internalKey) after a key that sorts after it")
+    }
+
+    @usableFromInline
+    func unexpectedType(name: String, blockOffset: UInt64) -> FormatError {
+        FormatError.unexpectedValueType(internalKey, name: name, blockOffset: blockOffset)
+    }
+}
+
+extension FormatError {
+    /// An entry of a value type Flink never writes (blob index, wide column entity, ...).
+    static func unexpectedValueType(_ key: InternalKey, name: String, blockOffset: UInt64) -> FormatError {
+        FormatError(offset: Int(blockOffset),
+                    "\(name): key \(key) has value type \(key.typeByte), which Flink never writes "
+                        + "(expected put, merge or delete)")
+    }
+}

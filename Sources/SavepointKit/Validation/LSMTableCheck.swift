@@ -1,0 +1,143 @@
+import Foundation
+import Bytes
+import CanonicalFormat
+import LSMFormat
+
+/// The deep check of one table of a state's column family (`Validator.checkLSMTable`), the visitor
+/// the table walk is specialized for: an entry the state's `InPlaceEntryCheck` accepts is checked
+/// here, its key compared by bytes with the last one and hashed (Flink's murmur hash) only when
+/// it is another; any other entry takes the general path (`checkEntryInPlace`, else decoding),
+/// with the same findings and counts as if every entry had.
+///
+/// It holds the validator it checks for by pointer (`Validator.checkLSMTable` lends it), and the
+/// last key in a buffer of its own, handed to the validator's `lastKeyBytes` around the general
+/// path: per entry, nothing is retained, released or copied but a new key.
+struct LSMTableCheck: RawEntryVisitor {
+    let validator: UnsafeMutablePointer<Validator>
+    let instance: FlinkRocksDBState
+    let context: KeyedCheckContext
+    let stateIndex: Int
+    let program: InPlaceEntryCheck?
+    let renderer: Unmanaged<CanonicalEntryJSON>?
+    let hasher: KeyHash?
+    let maxParallelism: Int
+    /// The last key checked here (`LastKeyBytes`' fields): `lastCount` bytes, of key group
+    /// `lastGroup` (-1: none).
+    private var lastKey: UnsafeMutablePointer<UInt8>
+    private var lastCapacity = 64, lastCount = 0, lastGroup = -1
+    private var lastExact = true
+    /// Counted here, added to the validator's at the end.
+    private var entries = 0, hashed = 0
+
+    init(validator: UnsafeMutablePointer<Validator>, instance: FlinkRocksDBState, context: KeyedCheckContext, stateIndex: Int) {
+        self.validator = validator
+        self.instance = instance
+        self.context = context
+        self.stateIndex = stateIndex
+        program = context.programs[stateIndex]
+        // Held unretained (the context keeps it alive): a lookup per entry retains it.
+        renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
+        hasher = context.hashers[stateIndex]
+        maxParallelism = context.op.maxParallelism
+        lastKey = .allocate(capacity: lastCapacity)
+        fromValidator()
+    }
+
+    /// Adds the counts to the validator and leaves it the last key; frees the buffer.
+    mutating func finish() {
+        validator.pointee.checked.keyedEntries += entries
+        validator.pointee.checked.keysHashChecked += hashed
+        (entries, hashed) = (0, 0)
+        toValidator()
+        lastKey.deallocate()
+    }
+
+    @inline(__always)
+    mutating func visit(_ entry: FlinkRocksDBState.RawEntry) throws {
+        guard let program else { return try general(entry) }
+        let key = entry.keyAfterPrefix
+        if let keyLength = program.check(key: key, value: entry.value),
+           checkKey(key.baseAddress! + program.keyOffset, length: keyLength, keyGroup: entry.keyGroup, program) {
+            return
+        }
+        toValidator()
+        defer { fromValidator() }
+        try general(entry)
+    }
+
+    /// `Validator.checkKeyBytes` for a key `program` accepted (ASCII or Long, so equal keys are
+    /// equal bytes); false, with nothing counted, where it cannot tell without decoding (the
+    /// last key was not one whose bytes decide).
+    @inline(__always)
+    private mutating func checkKey(_ key: UnsafePointer<UInt8>, length: Int, keyGroup: Int, _ program: InPlaceEntryCheck) -> Bool {
+        if lastGroup == keyGroup {
+            if lastCount == length, Self.equal(key, lastKey, length) {
+                entries += 1
+                return true
+            }
+            if !lastExact { return false }
+        }
+        if length > lastCapacity {
+            lastKey.deallocate()
+            lastCapacity = 2 * length
+            lastKey = .allocate(capacity: lastCapacity)
+        }
+        Self.copy(key, to: lastKey, length)
+        (lastCount, lastGroup, lastExact) = (length, keyGroup, true)
+        entries += 1
+        let maxP = maxParallelism
+        guard maxP >= 1 else { return true }
+        hashed += 1
+        // `FlinkHashing.keyGroup(forHashCode:maxParallelism:)`; the murmur hash is not negative,
+        // so a power-of-two max parallelism (Flink's default ones) takes its low bits.
+        let murmur = Int(FlinkHashing.murmurHash(program.hashCode(key, length: length)))
+        let expected = maxP & (maxP - 1) == 0 ? murmur & (maxP - 1) : murmur % maxP
+        if expected != keyGroup {
+            validator.pointee.reportKeyGroupMismatch(UnsafeBufferPointer(start: key, count: length), keyGroup: keyGroup,
+                                                     expected: expected, stateIndex: stateIndex, context)
+        }
+        return true
+    }
+
+    /// Mostly 8 to 16 bytes (a short string, a long): two overlapping words, not a call of `memcpy`.
+    @inline(__always)
+    private static func copy(_ from: UnsafePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, _ n: Int) {
+        guard (8...16).contains(n) else { return to.update(from: from, count: n) }
+        let (a, b) = (UnsafeRawPointer(from).loadUnaligned(as: UInt64.self), UnsafeRawPointer(from + n - 8).loadUnaligned(as: UInt64.self))
+        UnsafeMutableRawPointer(to).storeBytes(of: a, as: UInt64.self)
+        UnsafeMutableRawPointer(to + n - 8).storeBytes(of: b, as: UInt64.self)
+    }
+
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 { UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self) }
+        if (8...16).contains(n) { return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8) }
+        return memcmp(a, b, n) == 0
+    }
+
+    /// Today's path for an entry: the renderer in place, else decoding (which throws the error).
+    private mutating func general(_ entry: FlinkRocksDBState.RawEntry) throws {
+        if let renderer, validator.pointee.checkEntryInPlace(key: entry.keyAfterPrefix, value: entry.value, stateIndex: stateIndex,
+                                                             keyGroup: entry.keyGroup, renderer: renderer, hasher: hasher, context) {
+            return
+        }
+        try validator.pointee.checkDecoded(entry, of: instance, context)
+    }
+
+    private func toValidator() {
+        validator.pointee.lastKeyBytes.set(UnsafeBufferPointer(start: lastKey, count: lastCount))
+        validator.pointee.lastKeyBytes.group = lastGroup
+        validator.pointee.lastKeyBytes.exact = lastExact
+    }
+
+    private mutating func fromValidator() {
+        let last = validator.pointee.lastKeyBytes
+        if last.count > lastCapacity {
+            lastKey.deallocate()
+            lastCapacity = 2 * last.count
+            lastKey = .allocate(capacity: lastCapacity)
+        }
+        last.copyBytes(to: lastKey)
+        (lastCount, lastGroup, lastExact) = (last.count, last.group, last.exact)
+    }
+}
