@@ -67,11 +67,6 @@ public final class FileByteSource: ByteSource {
         guard fd >= 0 else {
             throw FormatError(file: path, offset: 0, "cannot open: \(String(cString: strerror(errno)))")
         }
-        #if os(Linux)
-        directFD = directReads ? open(path, O_RDONLY | O_CLOEXEC | directIOFlag) : -1
-        #else
-        directFD = -1
-        #endif
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             close(fd)
@@ -92,6 +87,13 @@ public final class FileByteSource: ByteSource {
         name = path
         base = offset
         size = length
+        // Opened last (the checks above close only `fd`), and only where a range can be large
+        // enough: a second descriptor per small file would count against the limit of open files.
+        #if os(Linux)
+        directFD = directReads && length >= Self.directReadMinimum ? open(path, O_RDONLY | O_CLOEXEC | directIOFlag) : -1
+        #else
+        directFD = -1
+        #endif
     }
 
     deinit {

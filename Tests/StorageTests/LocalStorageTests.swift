@@ -94,6 +94,8 @@ import Testing
         try write(bytes, to: path)
         let back = storage.readingBack
         #expect(try (back.source(path, offset: 0, length: nil) as! FileByteSource).readsDirectly == Self.takesDirectIO(dir))
+        // A file (or segment) too small for a large range keeps one descriptor.
+        #expect(try !(back.source(path, offset: 0, length: FileByteSource.directReadMinimum - 1) as! FileByteSource).readsDirectly)
         for (offset, range) in [(0, 0..<size), (0, 1..<(2 << 20) + 7), (4099, 4093..<(3 << 20)), (1000, (size - 1000 - (1 << 20))..<(size - 1000))] {
             let source = try back.source(path, offset: offset, length: nil)
             let direct = try source.reader(range)
