@@ -78,11 +78,11 @@ public struct KeyedStateStreamWriter {
     /// entries; the last entry of each run of one state carries the 0x80 flag in its first key byte
     /// (`FullSnapshotUtil.setMetaDataFollowsFlagInKey`) and is followed by the next state id or
     /// 0xFFFF (`END_OF_KEY_GROUP_MARK`).
-    /// The group holds every entry in its canonical encoding already, so a run goes out in one copy
-    /// when its entries are contiguous (appended in order), else entry by entry (after sorting).
+    /// The group holds every entry in its canonical encoding already, each run of a state's
+    /// entries contiguous: a run goes out in one copy.
     static func encodeBlock(_ group: RawKeyGroup) throws -> [UInt8] {
         let size = try blockSize(group)
-        let slots = group.slots, contiguous = group.slotsFollowStorage
+        let slots = group.slots
         return group.storage.withUnsafeBufferPointer { source in
             [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
                 let base = out.baseAddress!
@@ -99,11 +99,7 @@ public struct KeyedStateStreamWriter {
                 while i < slots.count {
                     var j = i + 1
                     while j < slots.count, slots[j].stateIndex == slots[i].stateIndex { j += 1 }
-                    if contiguous {
-                        copy(slots[i].encoded.lowerBound..<slots[j - 1].encoded.upperBound)
-                    } else {
-                        for k in i..<j { copy(slots[k].encoded) }
-                    }
+                    copy(slots[i].encoded.lowerBound..<slots[j - 1].encoded.upperBound)
                     // The run's last entry: its first key byte follows its 4-byte key length.
                     base[at - slots[j - 1].encoded.count + 4] |= CanonicalKeyGroupBlock.firstBitInByteMask
                     put16(j < slots.count ? UInt16(truncatingIfNeeded: slots[j].stateIndex) : CanonicalKeyGroupBlock.endOfKeyGroupMark)

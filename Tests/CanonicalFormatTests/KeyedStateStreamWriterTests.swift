@@ -47,16 +47,20 @@ import Testing
     @Test func keysWithTheFlagBitOrEmptyAreRefused() {
         #expect(throws: FormatError.self) { try KeyedStateStreamWriter.encodeBlock([(0, [0x85, 1], [])]) }
         #expect(throws: FormatError.self) { try KeyedStateStreamWriter.encodeBlock([(0, [], [])]) }
+        // Also once sorted (the entry moves to another slot).
+        var sorted = RawKeyGroup()
+        for key: [UInt8] in [[0x05, 9], [0x85, 1], [0x05, 1]] { sorted.append(stateIndex: 0, key: key, value: []) }
+        sorted.sortIntoCanonicalOrder()
+        #expect(throws: FormatError.self) { try KeyedStateStreamWriter.encodeBlock(sorted) }
     }
 
-    /// A group appended in order is copied run by run; one sorted into order entry by entry: the
-    /// two paths write the same block.
+    /// A group appended in order and one sorted into order (its entries gathered again) write the
+    /// same block, run by run.
     @Test func sortedAndInOrderGroupsEncodeAlike() throws {
         let inOrder = try KeyedStateStreamWriter.encodeBlock(Self.entries)
         var shuffled = RawKeyGroup()
         for e in Self.entries.reversed() { shuffled.append(stateIndex: e.stateIndex, key: e.key, value: e.value) }
         shuffled.sortIntoCanonicalOrder()
-        #expect(!shuffled.slotsFollowStorage)
         #expect(try KeyedStateStreamWriter.encodeBlock(shuffled) == inOrder)
     }
 

@@ -36,6 +36,32 @@ import Testing
         #expect(Self.contents(g) == expected)
     }
 
+    /// Sorting gathers the entries into their new order: the encodings lie back to back in slot
+    /// order, and the group refilled, sorted again and appended to after a sort stays whole.
+    @Test func sortingGathersTheEncodingsIntoSlotOrder() {
+        func encodings(_ g: RawKeyGroup) -> [UInt8] { g.withEncodedBytes { Array($0) } }
+        func expected(_ g: RawKeyGroup) -> [UInt8] {
+            (0..<g.count).flatMap { i -> [UInt8] in
+                let e = g.entry(i)
+                return withUnsafeBytes(of: UInt32(e.key.count).bigEndian, Array.init) + e.key
+                    + withUnsafeBytes(of: UInt32(e.value.count).bigEndian, Array.init) + e.value
+            }
+        }
+        var g = RawKeyGroup(keyGroup: 3)
+        for round in 0..<3 {
+            g.reset(keyGroup: 3)
+            for i in (0..<200).reversed() {
+                g.append(stateIndex: i % 3, key: [3, UInt8(i % 7), UInt8(truncatingIfNeeded: i * 31 + round)], value: Array(repeating: UInt8(i % 256), count: i % 11))
+            }
+            let before = Self.contents(g).sorted()
+            g.sortIntoCanonicalOrder()
+            #expect(g.isInCanonicalOrder && Self.contents(g).sorted() == before)
+            #expect(encodings(g) == expected(g))
+            g.append(stateIndex: 2, key: [3, 0xFF], value: [1, 2])
+            #expect(Self.contents(g).last == "2:[3, 255]:[1, 2]" && encodings(g) == expected(g))
+        }
+    }
+
     @Test func sortsByStateThenUnsignedBytesWithPrefixesFirst() {
         var g = Self.group([
             (1, [5, 0x01], [1]),
