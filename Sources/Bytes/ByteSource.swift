@@ -119,15 +119,10 @@ public final class FileByteSource: ByteSource {
         // The aligned range read into the array's storage at its first aligned address: the
         // reader starts `lead` bytes in. No zeroing, no second copy.
         let storage = [UInt8](unsafeUninitializedCapacity: alignedTo - alignedFrom + a) { buffer, count in
-            let address = Int(bitPattern: buffer.baseAddress)
-            let pad = (a - address % a) % a
-            var done = 0
-            while alignedFrom + done < to {
-                let n = pread(directFD, buffer.baseAddress! + pad + done, alignedTo - alignedFrom - done, off_t(alignedFrom + done))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { failure = n < 0 ? errno : -1; break }
-                done += n
-            }
+            let pad = (a - Int(bitPattern: buffer.baseAddress) % a) % a
+            // The file may end before `alignedTo`: enough when `to` was reached.
+            let (done, error) = Self.readFully(directFD, into: buffer.baseAddress.map { $0 + pad }, count: alignedTo - alignedFrom, at: alignedFrom)
+            if alignedFrom + done < to { failure = error == 0 ? -1 : error }
             lead = pad + from - alignedFrom
             count = pad + done
         }
@@ -141,20 +136,29 @@ public final class FileByteSource: ByteSource {
 
     public func read(_ range: Range<Int>) throws -> [UInt8] {
         try check(range)
-        var done = 0
         // Not zeroed first: every byte is read into (a short read throws).
         return try [UInt8](unsafeUninitializedCapacity: range.count) { buf, count in
-            while done < range.count {
-                let n = pread(fd, buf.baseAddress! + done, range.count - done, off_t(base + range.lowerBound + done))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    throw FormatError(file: name, offset: range.lowerBound + done,
-                                      n == 0 ? "unexpected end of file" : "read failed: \(String(cString: strerror(errno)))")
-                }
-                done += n
+            let (done, error) = Self.readFully(fd, into: buf.baseAddress, count: range.count, at: base + range.lowerBound)
+            guard done == range.count else {
+                throw FormatError(file: name, offset: range.lowerBound + done,
+                                  error == 0 ? "unexpected end of file" : "read failed: \(String(cString: strerror(error)))")
             }
             count = done
         }
+    }
+
+    /// `count` bytes at `offset` read into `buffer`, again after a short read or `EINTR`: how many
+    /// were read (fewer at the end of the file, or on an error) and the error (0: none).
+    private static func readFully(_ fd: Int32, into buffer: UnsafeMutablePointer<UInt8>?, count: Int, at offset: Int) -> (Int, Int32) {
+        var done = 0
+        while done < count {
+            let n = pread(fd, buffer! + done, count - done, off_t(offset + done))
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return (done, errno) }
+            if n == 0 { break }
+            done += n
+        }
+        return (done, 0)
     }
 }
 

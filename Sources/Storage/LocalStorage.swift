@@ -114,8 +114,7 @@ public struct LocalStorage: Storage {
     }
 }
 
-/// A new local file being written; `abandon()` removes it.
-/// Writes a file; a large one past the page cache. Its first `directAfter` bytes are written
+/// A new local file being written (`abandon()` removes it); a large one past the page cache. Its first `directAfter` bytes are written
 /// as files always were (`_metadata`, most tables and streams of small savepoints end within
 /// them). Past them (from the next page boundary) the file switches to direct I/O (`O_DIRECT`,
 /// Linux): bytes are gathered in an aligned buffer of `directChunk` and written a chunk at a time,
@@ -184,16 +183,11 @@ final class LocalFileWriter: StorageWriter {
     /// The staging buffer out: directly, or buffered once the file system refused.
     private func writeStaged() throws {
         var done = 0
-        while done < staged {
-            let n = systemWrite(fd, staging!.baseAddress! + done, staged - done)
-            if n < 0, errno == EINTR { continue }
-            if n < 0, errno == EINVAL, mode == .direct {
-                // Accepted by fcntl, refused by the file system (or an odd length after a short write).
-                leaveDirect()
-                continue
-            }
-            guard n > 0 else { throw LocalStorage.failure(path, "cannot write", errno) }
-            done += n
+        while let failure = writeFully(fd, UnsafeRawBufferPointer(rebasing: staging![done..<staged])) {
+            // EINVAL: accepted by fcntl, refused by the file system (or an odd length after a short write).
+            guard failure.code == EINVAL, mode == .direct else { throw LocalStorage.failure(path, "cannot write", failure.code) }
+            leaveDirect()
+            done += failure.written
         }
         staged = 0
     }
@@ -276,10 +270,5 @@ final class LocalFileWriter: StorageWriter {
         return nil
         #endif
     }()
-}
-
-/// The C library's `write` (inside `LocalFileWriter`, `write` names its method).
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, bytes, count)
 }
 

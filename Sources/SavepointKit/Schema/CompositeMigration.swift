@@ -174,28 +174,18 @@ final class StateValueCodec {
         if layout != .listElements, self.originalType == self.oldType, !renames.touches(self.originalType) {
             splice = Self.splice(from: self.oldType, to: self.newType, now: now)
         }
+        // A map value's null flag stays in front of the splice.
+        let keep = layout == .mapValue ? 1 : 0
         switch splice {
-        case .prepend(let bytes)?: (prepended, dropped) = (bytes, 0)
-        case .drop(let n)?: (prepended, dropped) = ([], n)
-        case nil: (prepended, dropped) = ([], 0)
+        case .prepend(let bytes)?: valueSplice = ValueSplice(keep: keep, insert: bytes, drop: 0)
+        case .drop(let n)?: valueSplice = ValueSplice(keep: keep, insert: [], drop: n)
+        case nil: valueSplice = nil
         }
-        splicesAfter = layout == .mapValue ? 1 : 0
-        splices = splice != nil
     }
 
-    /// The `Splice` taken apart for the per-value path: reading an enum with an array payload retains
-    /// and releases the array per value, and slices of the value went through generic `append`s
-    /// (metadata looked up per call): together most of a TTL migration's CPU time.
-    private let prepended: [UInt8]
-    private let dropped: Int
-    /// Bytes of the value kept in front of the splice (a map value's null flag).
-    private let splicesAfter: Int
-    private let splices: Bool
-
-    /// The splice as the pipeline's reader applies it (nil: values are decoded and encoded).
-    var valueSplice: ValueSplice? {
-        splices ? ValueSplice(keep: splicesAfter, insert: prepended, drop: dropped) : nil
-    }
+    /// The splice as the pipeline's reader applies it to the values it fits (nil: values are
+    /// decoded and encoded); `migrate` applies it to the others, or refuses them.
+    let valueSplice: ValueSplice?
 
     static func splice(from old: SchemaType, to new: SchemaType, now: Int64) -> Splice? {
         switch (old, new) {
@@ -207,17 +197,17 @@ final class StateValueCodec {
         }
     }
 
-    /// `value` (after a map value's null flag: `splicesAfter` 1) spliced, appended to `out` with
-    /// one copy per part.
-    @inline(__always)
-    private func spliced(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws {
-        let start = splicesAfter, n = dropped
-        guard value.count >= start + n, let base = value.baseAddress else {
+    /// `value` (after a map value's null flag: `keep` 1) spliced, appended to `out`.
+    private func spliced(_ value: UnsafeBufferPointer<UInt8>, _ splice: ValueSplice, into out: inout [UInt8]) throws {
+        let start = splice.keep, n = splice.drop
+        guard value.count >= start + n else {
             throw MigrationRefusal(path: "", reason: "a value of \(value.count - start) bytes, shorter than the \(n) bytes before the value of \(oldType.rendered)")
         }
-        out.append(contentsOf: UnsafeBufferPointer(start: base, count: start))
-        prepended.withUnsafeBufferPointer { out.append(contentsOf: $0) }
-        out.append(contentsOf: UnsafeBufferPointer(start: base + start + n, count: value.count - start - n))
+        // Rebased, not slices: appending a slice went through generic code (metadata per call),
+        // which shows where the reader does not splice (several value stages in one plan).
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[..<start]))
+        out.append(contentsOf: splice.insert)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: value[(start + n)...]))
     }
 
     /// One decoded old value (or element) as the new type's.
@@ -228,12 +218,12 @@ final class StateValueCodec {
 
     /// The value's bytes migrated, appended to `out` (a spliced value without an array of its own).
     func migrate(_ value: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws {
-        if splices {
-            if splicesAfter == 1 {
+        if let valueSplice {
+            if valueSplice.keep == 1 {
                 guard let flag = value.first else { throw MigrationRefusal(path: "", reason: "a map value without its null flag") }
                 if flag != 0 { return out.append(1) }
             }
-            return try spliced(value, into: &out)
+            return try spliced(value, valueSplice, into: &out)
         }
         out.append(contentsOf: try decodedAndEncoded(value))
     }
