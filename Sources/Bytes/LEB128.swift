@@ -7,6 +7,18 @@ public enum LEB128 {
     /// `end`, or more than 32 bits.
     @inlinable @inline(__always)
     public static func uint32(_ base: UnsafePointer<UInt8>, at i: inout Int, end: Int) -> UInt32? {
+        // One byte (below 128) is nearly every varint in a block or a string length: read inline,
+        // the rest out of line.
+        if i < end, base[i] < 0x80 {
+            let byte = base[i]
+            i &+= 1
+            return UInt32(byte)
+        }
+        return multiByteUInt32(base, at: &i, end: end)
+    }
+
+    @usableFromInline
+    static func multiByteUInt32(_ base: UnsafePointer<UInt8>, at i: inout Int, end: Int) -> UInt32? {
         var result: UInt32 = 0
         var shift: UInt32 = 0
         while i < end {

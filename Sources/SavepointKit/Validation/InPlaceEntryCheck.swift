@@ -75,120 +75,61 @@ struct InPlaceEntryCheck {
         return nil
     }
 
-    /// Where the key starts in the composite key after its key-group prefix.
-    var keyOffset: Int {
-        if case .timer = shape { return 8 }
-        return 0
-    }
-
-    /// Checks an entry (key after its key-group prefix, value); the length of its key (from
-    /// `keyOffset`), or nil to decline.
-    @inline(__always)
-    func check(key k: UnsafeBufferPointer<UInt8>, value v: UnsafeBufferPointer<UInt8>) -> Int? {
-        // Both in place, as the renderer requires (an empty folded value may have no address).
-        guard let kb = k.baseAddress, let vb = v.baseAddress else { return nil }
-        let kEnd = k.count
-        var i = keyOffset
-        guard i <= kEnd else { return nil }
-        let keyStart = i
+    /// Hands `consumer` this check as a layout type of its own (`InPlaceEntryLayout`), for which
+    /// the consumer's code is specialized: per entry, no switch over the shape, the key or the
+    /// fields, and a body small enough to be inlined whole into the table walk.
+    func specialize<C: InPlaceLayoutConsumer>(_ consumer: C) throws -> C.Result {
         switch key {
-        case .long:
-            guard kEnd - i >= 8 else { return nil }
-            i += 8
-        case .string:
-            // The key itself: not null (the general path says what a null key is).
-            guard let lengthPlusOne = LEB128.uint32(kb, at: &i, end: kEnd), lengthPlusOne != 0 else { return nil }
-            let count = Int(lengthPlusOne) - 1
-            guard count <= kEnd - i, Self.isASCII(kb + i, count) else { return nil }
-            i += count
+        case .string: try specialize(consumer, key: StringKey.self)
+        case .long: try specialize(consumer, key: LongKey.self)
         }
-        let keyLength = i - keyStart
-        if namespaceByte {
-            guard i < kEnd else { return nil }
-            i += 1
-        }
-        switch shape {
-        case .timer:
-            // The renderer reads no further, and a timer's value is empty by construction.
-            return keyLength
-        case let .single(field):
-            var j = 0
-            guard Self.field(field, vb, at: &j, end: v.count), j == v.count else { return nil }
-        case let .list(field):
-            var j = 0
-            while j < v.count {
-                if j > 0 {
-                    guard vb[j] == KeyedStateSchema.listDelimiter else { return nil }
-                    j += 1
-                }
-                guard Self.field(field, vb, at: &j, end: v.count) else { return nil }
-            }
-        case let .map(userKey, field):
-            guard Self.field(userKey, kb, at: &i, end: kEnd), v.count >= 1 else { return nil }
-            // A set null flag: the renderer prints null and reads no further.
-            if vb[0] == 0 {
-                var j = 1
-                guard Self.field(field, vb, at: &j, end: v.count), j == v.count else { return nil }
-            }
-        }
-        return i == kEnd ? keyLength : nil
     }
 
-    /// One Long, or one String (null allowed) of ASCII characters, at `base[at]`.
-    @inline(__always)
-    private static func field(_ f: Field, _ base: UnsafePointer<UInt8>, at i: inout Int, end: Int) -> Bool {
-        switch f {
-        case .long:
-            guard end - i >= 8 else { return false }
-            i += 8
-            return true
-        case .string:
-            guard let lengthPlusOne = LEB128.uint32(base, at: &i, end: end) else { return false }
-            if lengthPlusOne == 0 { return true }
-            let count = Int(lengthPlusOne) - 1
-            guard count <= end - i, isASCII(base + i, count) else { return false }
-            i += count
-            return true
+    private func specialize<C: InPlaceLayoutConsumer, K: InPlaceKey>(_ c: C, key: K.Type) throws -> C.Result {
+        let n = namespaceByte
+        return switch shape {
+        case .single(.long): try c.consume(InPlaceEntryLayout<K, SingleShape<LongField>>(namespaceByte: n))
+        case .single(.string): try c.consume(InPlaceEntryLayout<K, SingleShape<StringField>>(namespaceByte: n))
+        case .list(.long): try c.consume(InPlaceEntryLayout<K, ListShape<LongField>>(namespaceByte: n))
+        case .list(.string): try c.consume(InPlaceEntryLayout<K, ListShape<StringField>>(namespaceByte: n))
+        case .map(.long, .long): try c.consume(InPlaceEntryLayout<K, MapShape<LongField, LongField>>(namespaceByte: n))
+        case .map(.long, .string): try c.consume(InPlaceEntryLayout<K, MapShape<LongField, StringField>>(namespaceByte: n))
+        case .map(.string, .long): try c.consume(InPlaceEntryLayout<K, MapShape<StringField, LongField>>(namespaceByte: n))
+        case .map(.string, .string): try c.consume(InPlaceEntryLayout<K, MapShape<StringField, StringField>>(namespaceByte: n))
+        case .timer: try c.consume(InPlaceEntryLayout<K, TimerShape>(namespaceByte: n))
         }
     }
 
     /// Every byte below 0x80: one UTF-16 unit each, as `StringValue` writes ASCII. Whole words,
-    /// the last one overlapping the one before (no loop over the last bytes, whose count varies).
+    /// the last one overlapping the one before (no loop over the last bytes, whose count varies);
+    /// below 8 bytes two overlapping 4-byte words, below 4 the bytes.
     @inline(__always)
     static func isASCII(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        var high: UInt64 = 0
         if count >= 8 {
+            var high = word(p, count &- 8)
             var i = 0
-            while i + 8 < count {
+            while i &+ 8 < count {
                 high |= word(p, i)
-                i += 8
+                i &+= 8
             }
-            high |= word(p, count - 8)
-        } else {
-            for i in 0..<count { high |= UInt64(p[i]) }
+            return high & 0x8080_8080_8080_8080 == 0
         }
-        return high & 0x8080_8080_8080_8080 == 0
+        if count >= 4 {
+            return (halfWord(p, 0) | halfWord(p, count &- 4)) & 0x8080_8080 == 0
+        }
+        var high: UInt8 = 0
+        for i in 0..<count { high |= p[i] }
+        return high & 0x80 == 0
+    }
+
+    @inline(__always)
+    private static func halfWord(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt32 {
+        UnsafeRawPointer(p + at).loadUnaligned(as: UInt32.self)
     }
 
     @inline(__always)
     private static func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
         UInt64(littleEndian: UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self))
-    }
-
-    /// The Java `hashCode()` of the key `check` accepted (`KeyHash.read`'s, for these keys):
-    /// `Long.hashCode`, or `String.hashCode` over ASCII units (`31 * h + unit`, modulo 2³²).
-    @inline(__always)
-    func hashCode(_ key: UnsafePointer<UInt8>, length: Int) -> Int32 {
-        switch self.key {
-        case .long:
-            return FlinkHashing.javaHashCode(Int64(bitPattern: UInt64(bigEndian: UnsafeRawPointer(key).loadUnaligned(as: UInt64.self))))
-        case .string:
-            var i = 0
-            // The length varint (1 byte below 128 units, else more).
-            while key[i] & 0x80 != 0 { i += 1 }
-            i += 1
-            return Int32(bitPattern: Self.stringHash(key + i, length - i))
-        }
     }
 
     /// `String.hashCode` of `n` ASCII units. The commonest keys, 8 to 16 units, in two words and
@@ -198,7 +139,7 @@ struct InPlaceEntryCheck {
         if (8...16).contains(n) {
             // The last word's bytes before unit 8 are the first word's: masked out (n = 8: all).
             let tail = word(p, n - 8) & (UInt64.max << UInt64(8 * (16 - n)))
-            return powersOf31[n - 8] &* dot(word(p, 0)) &+ dot(tail)
+            return powerOf31(n - 8) &* dot(word(p, 0)) &+ dot(tail)
         }
         var h: UInt32 = 0
         for i in 0..<n { h = h &* 31 &+ UInt32(p[i]) }
@@ -215,6 +156,12 @@ struct InPlaceEntryCheck {
         return UInt32(truncatingIfNeeded: quads) &* 923_521 &+ UInt32(truncatingIfNeeded: quads >> 32)
     }
 
-    /// 31⁰ … 31⁸ modulo 2³².
-    static let powersOf31: [UInt32] = (0...8).map { k in (0..<k).reduce(UInt32(1)) { p, _ in p &* 31 } }
+    /// 31^k modulo 2³² for k in 0...8, from k's bits: selects, not a table (a lazily built global
+    /// checks its one-time initialization on every access; a `switch` becomes an indirect jump).
+    @inline(__always)
+    static func powerOf31(_ k: Int) -> UInt32 {
+        let a: UInt32 = k & 1 != 0 ? 31 : 1, b: UInt32 = k & 2 != 0 ? 961 : 1
+        let c: UInt32 = k & 4 != 0 ? 923_521 : 1, d: UInt32 = k & 8 != 0 ? 2_487_512_833 : 1
+        return (a &* b) &* (c &* d)
+    }
 }

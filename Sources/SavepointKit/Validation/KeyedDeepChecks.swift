@@ -193,14 +193,35 @@ extension Validator {
         guard let stateIndex = family.stateIndex else { return }
         do {
             try withUnsafeMutablePointer(to: &self) { validator in
-                var check = LSMTableCheck(validator: validator, instance: instance, context: context, stateIndex: stateIndex)
-                defer { check.finish() }
-                try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex, into: &check)
+                let walk = TableWalk(validator: validator, instance: instance, tableIndex: tableIndex, familyIndex: familyIndex,
+                                     stateIndex: stateIndex, context: context)
+                if let program = context.programs[stateIndex] {
+                    try program.specialize(walk)
+                } else {
+                    try walk.consume(nil as NoInPlaceLayout?)
+                }
             }
         } catch {
             report(.undecodableEntry, error, op: context.op, subtask: context.subtask, state: family.name,
                    file: family.files[tableIndex].file.fileName,
                    prefix: "table \(family.files[tableIndex].file.fileName) of the state's column family does not decode; the rest of it is skipped")
+        }
+    }
+
+    /// One table's walk with `LSMTableCheck` specialized for the state's layout.
+    private struct TableWalk: InPlaceLayoutConsumer {
+        let validator: UnsafeMutablePointer<Validator>
+        let instance: FlinkRocksDBState
+        let tableIndex: Int, familyIndex: Int, stateIndex: Int
+        let context: KeyedCheckContext
+
+        func consume<L: InPlaceLayout>(_ layout: L) throws { try consume(Optional(layout)) }
+
+        func consume<L: InPlaceLayout>(_ layout: L?) throws {
+            var check = LSMTableCheck(validator: validator, instance: instance, context: context, stateIndex: stateIndex,
+                                      program: layout)
+            defer { check.finish() }
+            try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex, into: &check)
         }
     }
 

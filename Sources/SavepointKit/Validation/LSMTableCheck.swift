@@ -4,20 +4,22 @@ import CanonicalFormat
 import LSMFormat
 
 /// The deep check of one table of a state's column family (`Validator.checkLSMTable`), the visitor
-/// the table walk is specialized for: an entry the state's `InPlaceEntryCheck` accepts is checked
-/// here, its key compared by bytes with the last one and hashed (Flink's murmur hash) only when
-/// it is another; any other entry takes the general path (`checkEntryInPlace`, else decoding),
-/// with the same findings and counts as if every entry had.
+/// the table walk is specialized for: an entry the state's `InPlaceEntryCheck` accepts (as the
+/// layout type `Layout`, for which this and the walk are specialized) is checked here, its key
+/// compared by bytes with the last one and hashed (Flink's murmur hash) only when it is another;
+/// any other entry takes the general path (`checkEntryInPlace`, else decoding), with the same
+/// findings and counts as if every entry had.
 ///
 /// It holds the validator it checks for by pointer (`Validator.checkLSMTable` lends it), and the
 /// last key in a buffer of its own, handed to the validator's `lastKeyBytes` around the general
 /// path: per entry, nothing is retained, released or copied but a new key.
-struct LSMTableCheck: RawEntryVisitor {
+struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
     let validator: UnsafeMutablePointer<Validator>
     let instance: FlinkRocksDBState
     let context: KeyedCheckContext
     let stateIndex: Int
-    let program: InPlaceEntryCheck?
+    /// The state's `InPlaceEntryCheck` (nil: none; every entry takes the general path).
+    let program: Layout?
     let renderer: Unmanaged<CanonicalEntryJSON>?
     let hasher: KeyHash?
     let maxParallelism: Int
@@ -29,12 +31,13 @@ struct LSMTableCheck: RawEntryVisitor {
     /// Counted here, added to the validator's at the end.
     private var entries = 0, hashed = 0
 
-    init(validator: UnsafeMutablePointer<Validator>, instance: FlinkRocksDBState, context: KeyedCheckContext, stateIndex: Int) {
+    init(validator: UnsafeMutablePointer<Validator>, instance: FlinkRocksDBState, context: KeyedCheckContext, stateIndex: Int,
+         program: Layout?) {
         self.validator = validator
         self.instance = instance
         self.context = context
         self.stateIndex = stateIndex
-        program = context.programs[stateIndex]
+        self.program = program
         // Held unretained (the context keeps it alive): a lookup per entry retains it.
         renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
         hasher = context.hashers[stateIndex]
@@ -54,12 +57,22 @@ struct LSMTableCheck: RawEntryVisitor {
 
     @inline(__always)
     mutating func visit(_ entry: FlinkRocksDBState.RawEntry) throws {
-        guard let program else { return try general(entry) }
-        let key = entry.keyAfterPrefix
-        if let keyLength = program.check(key: key, value: entry.value),
-           checkKey(key.baseAddress! + program.keyOffset, length: keyLength, keyGroup: entry.keyGroup, program) {
-            return
+        if let program {
+            let key = entry.keyAfterPrefix
+            if let keyLength = program.check(key: key, value: entry.value),
+               checkKey(key.baseAddress! + program.keyOffset, length: keyLength, keyGroup: entry.keyGroup, program) {
+                return
+            }
         }
+        try declined(entry)
+    }
+
+    /// An entry `program` declined (or every entry, without one): the general path, with the
+    /// last key handed over. Out of line, as are the findings: the per-entry path above is a few
+    /// dozen instructions, and inlined, this one's calls made its frame 1.5 KB of spills.
+    @inline(never)
+    private mutating func declined(_ entry: FlinkRocksDBState.RawEntry) throws {
+        guard program != nil else { return try general(entry) }
         toValidator()
         defer { fromValidator() }
         try general(entry)
@@ -69,10 +82,10 @@ struct LSMTableCheck: RawEntryVisitor {
     /// equal bytes); false, with nothing counted, where it cannot tell without decoding (the
     /// last key was not one whose bytes decide).
     @inline(__always)
-    private mutating func checkKey(_ key: UnsafePointer<UInt8>, length: Int, keyGroup: Int, _ program: InPlaceEntryCheck) -> Bool {
+    private mutating func checkKey(_ key: UnsafePointer<UInt8>, length: Int, keyGroup: Int, _ program: Layout) -> Bool {
         if lastGroup == keyGroup {
             if lastCount == length, Self.equal(key, lastKey, length) {
-                entries += 1
+                entries &+= 1
                 return true
             }
             if !lastExact { return false }
@@ -84,19 +97,23 @@ struct LSMTableCheck: RawEntryVisitor {
         }
         Self.copy(key, to: lastKey, length)
         (lastCount, lastGroup, lastExact) = (length, keyGroup, true)
-        entries += 1
+        // Counts of entries: they cannot overflow an Int.
+        entries &+= 1
         let maxP = maxParallelism
         guard maxP >= 1 else { return true }
-        hashed += 1
+        hashed &+= 1
         // `FlinkHashing.keyGroup(forHashCode:maxParallelism:)`; the murmur hash is not negative,
         // so a power-of-two max parallelism (Flink's default ones) takes its low bits.
         let murmur = Int(FlinkHashing.murmurHash(program.hashCode(key, length: length)))
         let expected = maxP & (maxP - 1) == 0 ? murmur & (maxP - 1) : murmur % maxP
-        if expected != keyGroup {
-            validator.pointee.reportKeyGroupMismatch(UnsafeBufferPointer(start: key, count: length), keyGroup: keyGroup,
-                                                     expected: expected, stateIndex: stateIndex, context)
-        }
+        if expected != keyGroup { reportMismatch(key, length: length, keyGroup: keyGroup, expected: expected) }
         return true
+    }
+
+    @inline(never)
+    private func reportMismatch(_ key: UnsafePointer<UInt8>, length: Int, keyGroup: Int, expected: Int) {
+        validator.pointee.reportKeyGroupMismatch(UnsafeBufferPointer(start: key, count: length), keyGroup: keyGroup,
+                                                 expected: expected, stateIndex: stateIndex, context)
     }
 
     /// Mostly 8 to 16 bytes (a short string, a long): two overlapping words, not a call of `memcpy`.
@@ -140,4 +157,12 @@ struct LSMTableCheck: RawEntryVisitor {
         last.copyBytes(to: lastKey)
         (lastCount, lastGroup, lastExact) = (last.count, last.group, last.exact)
     }
+}
+
+/// The state's in-place check for `LSMTableCheck`, with no layout: every entry takes the general
+/// path.
+struct NoInPlaceLayout: InPlaceLayout {
+    var keyOffset: Int { 0 }
+    func check(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Int? { nil }
+    func hashCode(_ key: UnsafePointer<UInt8>, length: Int) -> Int32 { 0 }
 }

@@ -42,16 +42,16 @@ import Testing
                         for (k, v) in Self.variants(key, value) {
                             k.withUnsafeBufferPointer { kb in
                                 v.withUnsafeBufferPointer { vb in
-                                    guard let length = program.check(key: kb, value: vb) else {
+                                    // The layout type the table walk is specialized for.
+                                    guard let (length, keyOffset, hash) = try? program.specialize(CheckOne(key: kb, value: vb)) else {
                                         declined += 1
                                         return
                                     }
                                     accepted += 1
                                     #expect(renderer.rendersSimply(key: kb, value: vb), "\(family.name): \(k) \(v)")
-                                    let rest = UnsafeBufferPointer(rebasing: kb[program.keyOffset...])
-                                    let read = hasher.read(rest)
+                                    let read = hasher.read(UnsafeBufferPointer(rebasing: kb[keyOffset...]))
                                     #expect(read?.length == length && read?.bytesDecideEquality == true, "\(family.name): \(k)")
-                                    #expect(read?.hash == program.hashCode(rest.baseAddress!, length: length), "\(family.name): \(k)")
+                                    #expect(read?.hash == hash, "\(family.name): \(k)")
                                 }
                             }
                         }
@@ -61,6 +61,17 @@ import Testing
         }
         #expect(states >= 4, "the fixtures have states of every shape the check takes")
         #expect(accepted > 1000 && declined > 1000, "accepted \(accepted), declined \(declined)")
+    }
+
+    /// One entry through a layout: its key's length, where the key starts and its hash; nil
+    /// (thrown) where the layout declines.
+    struct CheckOne: InPlaceLayoutConsumer {
+        struct Declined: Error {}
+        let key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
+        func consume<L: InPlaceLayout>(_ layout: L) throws -> (Int, Int, Int32) {
+            guard let length = layout.check(key: key, value: value) else { throw Declined() }
+            return (length, layout.keyOffset, layout.hashCode(key.baseAddress! + layout.keyOffset, length: length))
+        }
     }
 
     /// The entry, then each of its first bytes (key and value) set to bytes that matter to the
@@ -83,6 +94,22 @@ import Testing
     }
 
     /// The hash of ASCII keys (two words for 8 to 16 units, a loop otherwise) is Java's.
+    /// Every length to 40 (the word, half-word and byte paths), with a byte of 0x80 or above at
+    /// each place in turn, and none.
+    @Test func isASCIISeesEveryByte() {
+        for n in 0...40 {
+            var bytes = (0..<n).map { UInt8(truncatingIfNeeded: 0x20 + $0) } + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+            #expect(bytes.withUnsafeBufferPointer { InPlaceEntryCheck.isASCII($0.baseAddress!, n) }, "\(n)")
+            for at in 0..<n {
+                for high: UInt8 in [0x80, 0xC3, 0xFF] {
+                    bytes[at] = high
+                    #expect(!bytes.withUnsafeBufferPointer { InPlaceEntryCheck.isASCII($0.baseAddress!, n) }, "\(n) \(at)")
+                }
+                bytes[at] = 0x7F
+            }
+        }
+    }
+
     @Test func stringHashIsJavas() {
         var rng = SystemRandomNumberGenerator()
         for n in 0...40 {
