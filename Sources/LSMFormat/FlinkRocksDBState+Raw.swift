@@ -127,7 +127,10 @@ struct KeyGroupEntries<V: RawEntryVisitor>: TableEntryVisitor {
         self.instance = instance
     }
 
-    @inlinable
+    // Inlined into the walk: with the visitor's check specialized for one layout, the call per
+    // entry (arguments, saved registers, the entry spilled for its out-of-line paths) cost more
+    // than the body.
+    @inlinable @inline(__always)
     mutating func visit(userKey key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
         guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes), keyGroups.contains(keyGroup) else {
             if key.count < prefixBytes {
