@@ -10,6 +10,7 @@ extension ConvertOptions.TableCompression: ExpressibleByArgument {}
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "convert",
         abstract: "Rewrite a savepoint in another physical form, offline.",
         usage: """
             savepoint convert <input> <output> --to <form> [--force] [--skip-corrupt]

@@ -4,6 +4,7 @@ import SavepointKit
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "What changed between two savepoints or checkpoints of a job.",
         usage: """
             savepoint diff <old> <new> [--operator <uid|id> ...] [--state <name> ...]

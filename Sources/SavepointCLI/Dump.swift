@@ -4,6 +4,7 @@ import SavepointKit
 
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "dump",
         abstract: "Print every state entry as JSON Lines (dump schema v1).",
         usage: """
             savepoint dump <path> [--operator <uid|id> ...] [--state <name> ...]

@@ -4,6 +4,7 @@ import SavepointKit
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Show what a savepoint holds: operators, states, types, sizes, files.",
         usage: """
             savepoint inspect <path> [--deep] [--json]

@@ -4,6 +4,7 @@ import SavepointKit
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Where a savepoint's bytes are, and which keys make its state big.",
         usage: """
             savepoint report <path> [--top <n>] [--json] [--html <out.html>]

@@ -4,6 +4,7 @@ import SavepointKit
 
 struct Rewrite: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rewrite",
         abstract: "Change uids, operators, max parallelism, states and keys, offline.",
         usage: """
             savepoint rewrite <input> <output> [--set-uid <old=new> ...]

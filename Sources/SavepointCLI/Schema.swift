@@ -6,6 +6,7 @@ import SavepointKit
 /// job with other types restores it.
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schema",
         abstract: "Show a savepoint's state types; check and migrate them to a new job's.",
         discussion: """
             A schema document (show --json) lists per operator the key type and
@@ -48,6 +49,7 @@ struct Schema: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print the key type and each state's kind, type and namespace.",
             usage: """
                 savepoint schema show <path> [--json]
@@ -85,6 +87,7 @@ struct Schema: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Tell per state what Flink will do on restore with the target's types.",
             usage: """
                 savepoint schema check <path> --against <target.json> [--json]
@@ -163,6 +166,7 @@ struct Schema: ParsableCommand {
 
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Rewrite the changed states so that the new job restores them as is.",
             usage: """
                 savepoint schema migrate <input> <output> --to <target.json>

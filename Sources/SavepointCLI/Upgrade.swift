@@ -5,6 +5,7 @@ import SavepointKit
 /// `savepoint upgrade IN OUT`: a Flink 1.x savepoint that Flink 2 restores and reads.
 struct Upgrade: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "upgrade",
         abstract: "Rewrite a Flink 1.x savepoint so that Flink 2 restores every state.",
         usage: """
             savepoint upgrade <input> <output> [--against <target.json>]

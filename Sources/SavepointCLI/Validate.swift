@@ -4,6 +4,7 @@ import SavepointKit
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check that a savepoint is intact and complete, before a restore does.",
         usage: """
             savepoint validate <path> [--deep] [--json] [--allow-external-paths]

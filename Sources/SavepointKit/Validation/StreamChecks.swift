@@ -14,6 +14,8 @@ extension Validator {
         let inlineLimit = SavepointForm(savepoint.metadata) == .memorySnapshot
             ? Self.memoryInlineLimit : Self.filesystemInlineLimit
         var seenFiles: Set<String> = []
+        // Resolved once: resolving it per file walked its components again for every file.
+        let root = resolvedRootDirectory()
         for ref in streamReferences() where checks(subtask: ref.location.subtask) {
             let resolved: ResolvedStream
             do {
@@ -28,7 +30,7 @@ extension Validator {
                 checked.inlineStreams += 1
                 checkInline(bytes.count, ref, limit: inlineLimit)
             case let .file(range):
-                checkFile(range, ref, seenFiles: &seenFiles)
+                checkFile(range, ref, seenFiles: &seenFiles, root: root)
             }
         }
     }
@@ -45,10 +47,10 @@ extension Validator {
         }
     }
 
-    mutating func checkFile(_ range: FileRange, _ ref: StreamReference, seenFiles: inout Set<String>) {
+    mutating func checkFile(_ range: FileRange, _ ref: StreamReference, seenFiles: inout Set<String>, root: String) {
         let at = with(ref.location, file: range.path)
         guard !badPaths.contains(range.path) else { return }
-        if let outside = symlinkLeavingRoot(range.path) {
+        if let outside = symlinkLeavingRoot(range.path, root: root) {
             badPaths.insert(range.path)
             log.error(.unsafePath, "\(ref.what): the file is a symlink to \(outside), outside the savepoint directory; allow external paths to follow it", at: at)
             return
@@ -84,11 +86,16 @@ extension Validator {
         }
     }
 
-    /// The target of `path` when a symlink on the way leads outside the savepoint directory (and
-    /// external paths are not allowed). An object's URI (`s3://…`) has no symlinks.
-    func symlinkLeavingRoot(_ path: String) -> String? {
+    /// The savepoint directory with its symlinks resolved.
+    func resolvedRootDirectory() -> String {
+        URL(fileURLWithPath: savepoint.location.rootDirectory).resolvingSymlinksInPath().path
+    }
+
+    /// The target of `path` when a symlink on the way leads outside the savepoint directory
+    /// (`root`, resolved) and external paths are not allowed. An object's URI (`s3://…`) has no
+    /// symlinks.
+    func symlinkLeavingRoot(_ path: String, root: String) -> String? {
         guard !savepoint.location.allowExternalPaths, !path.contains("://") else { return nil }
-        let root = URL(fileURLWithPath: savepoint.location.rootDirectory).resolvingSymlinksInPath().path
         let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         guard real != path else { return nil }
         return real.hasPrefix(root.hasSuffix("/") ? root : root + "/") ? nil : real
