@@ -1,3 +1,4 @@
+import Bytes
 import Foundation
 
 /// One key group's entries as canonical bytes: for each entry the state's index in the
@@ -151,26 +152,9 @@ public struct RawKeyGroup {
 
     @inline(__always)
     private static func copy(_ p: inout UnsafeMutablePointer<UInt8>, _ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        let n = bytes.count
-        // Most keys and values are 4–16 bytes: two overlapping loads and stores each, not a
-        // call of `memmove` per key and per value.
-        if n >= 8, n <= 16 {
-            let first = UnsafeRawPointer(source).loadUnaligned(as: UInt64.self)
-            let last = UnsafeRawPointer(source + n - 8).loadUnaligned(as: UInt64.self)
-            UnsafeMutableRawPointer(p).storeBytes(of: first, as: UInt64.self)
-            UnsafeMutableRawPointer(p + n - 8).storeBytes(of: last, as: UInt64.self)
-        } else if n >= 4, n < 8 {
-            let first = UnsafeRawPointer(source).loadUnaligned(as: UInt32.self)
-            let last = UnsafeRawPointer(source + n - 4).loadUnaligned(as: UInt32.self)
-            UnsafeMutableRawPointer(p).storeBytes(of: first, as: UInt32.self)
-            UnsafeMutableRawPointer(p + n - 4).storeBytes(of: last, as: UInt32.self)
-        } else if n < 4 {
-            for i in 0..<n { p[i] = source[i] }
-        } else {
-            p.update(from: source, count: n)
-        }
-        p += n
+        guard let source = bytes.baseAddress else { return }
+        SmallCopy.copy(source, to: p, count: bytes.count)
+        p += bytes.count
     }
 
     /// Calls `body` with every entry in slot order. The buffers are valid only during the call.

@@ -74,11 +74,8 @@ extension FlinkRocksDBState {
         let familyName = columnFamilies[familyIndex].name
         while try Self.naming(familyName, { try entries.advance() }) {
             try entries.withCurrent { key, value in
-                guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes),
-                      keyGroups.contains(keyGroup) else {
-                    if key.count < prefixBytes { throw Self.keyShorterThanPrefix(key, family: familyName, instance: name) }
-                    return
-                }
+                guard let keyGroup = try Self.keyGroup(of: key, prefixBytes: prefixBytes, in: keyGroups,
+                                                       family: familyName, instance: name) else { return }
                 try body(RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
                                   familyIndex: familyIndex, keyGroupPrefixBytes: prefixBytes))
             }
@@ -89,6 +86,18 @@ extension FlinkRocksDBState {
     public func decode(_ entry: RawEntry) throws -> KeyedStateEntry {
         try decode(VisibleEntry(userKey: Array(entry.key), value: Array(entry.value)),
                    stateIndex: entry.stateIndex, family: columnFamilies[entry.familyIndex].name)
+    }
+
+    /// The key group a key's prefix names, nil for a key of a key group outside the instance's
+    /// range (skipped); a key shorter than the prefix is an error.
+    @inlinable @inline(__always)
+    static func keyGroup(of key: UnsafeBufferPointer<UInt8>, prefixBytes: Int, in keyGroups: ClosedRange<Int>,
+                         family: String, instance: String) throws -> Int? {
+        guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes), keyGroups.contains(keyGroup) else {
+            if key.count < prefixBytes { throw keyShorterThanPrefix(key, family: family, instance: instance) }
+            return nil
+        }
+        return keyGroup
     }
 
     @usableFromInline
@@ -132,12 +141,8 @@ struct KeyGroupEntries<V: RawEntryVisitor>: TableEntryVisitor {
     // than the body.
     @inlinable @inline(__always)
     mutating func visit(userKey key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
-        guard let keyGroup = KeyGroupPrefix.keyGroup(of: key, prefixBytes: prefixBytes), keyGroups.contains(keyGroup) else {
-            if key.count < prefixBytes {
-                throw FlinkRocksDBState.keyShorterThanPrefix(key, family: familyName, instance: instance)
-            }
-            return
-        }
+        guard let keyGroup = try FlinkRocksDBState.keyGroup(of: key, prefixBytes: prefixBytes, in: keyGroups,
+                                                            family: familyName, instance: instance) else { return }
         try visitor.pointee.visit(FlinkRocksDBState.RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
                                                              familyIndex: familyIndex, keyGroupPrefixBytes: prefixBytes))
     }

@@ -84,7 +84,7 @@ struct NewestVersionWalk {
                 ? 1 : BlockCursor.userOrder(previous: UnsafeBufferPointer(start: key, count: keyCount), shared: h.shared, suffix: suffix)
             let count = h.shared + h.nonShared
             if count > keyCapacity { grow(to: count) }
-            Self.copy(suffix, to: key + h.shared)
+            if let from = suffix.baseAddress { SmallCopy.copy(from, to: key + h.shared, count: suffix.count) }
             keyCount = count
             let previousTrailer = trailer
             trailer = UInt64(littleEndian: UnsafeRawPointer(key + (count - 8)).loadUnaligned(as: UInt64.self))
@@ -140,29 +140,6 @@ struct NewestVersionWalk {
         key.deallocate()
         key = bigger
         keyCapacity = max(count, 2 * keyCapacity)
-    }
-
-    /// Copies a key suffix: mostly 8 to 32 bytes, as overlapping words rather than a call of `memcpy`.
-    @inlinable @inline(__always)
-    static func copy(_ from: UnsafeBufferPointer<UInt8>, to: UnsafeMutablePointer<UInt8>) {
-        let n = from.count
-        guard let s = from.baseAddress else { return }
-        func word(_ at: Int) -> UInt64 { UnsafeRawPointer(s + at).loadUnaligned(as: UInt64.self) }
-        func store(_ w: UInt64, _ at: Int) { UnsafeMutableRawPointer(to + at).storeBytes(of: w, as: UInt64.self) }
-        switch n {
-        case 8...16:
-            let (a, b) = (word(0), word(n - 8))
-            store(a, 0)
-            store(b, n - 8)
-        case 17...32:
-            let (a, b, c, d) = (word(0), word(8), word(n - 16), word(n - 8))
-            store(a, 0)
-            store(b, 8)
-            store(c, n - 16)
-            store(d, n - 8)
-        default:
-            to.update(from: s, count: n)
-        }
     }
 
     /// The key's internal key, for messages.

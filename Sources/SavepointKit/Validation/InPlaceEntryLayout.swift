@@ -72,8 +72,13 @@ enum LongField: InPlaceField {
 enum StringField: InPlaceField {
     @inline(__always)
     static func skip(_ base: UnsafePointer<UInt8>, at i: inout Int, end: Int) -> Bool {
+        skip(base, at: &i, end: end, nullAllowed: true)
+    }
+
+    @inline(__always)
+    static func skip(_ base: UnsafePointer<UInt8>, at i: inout Int, end: Int, nullAllowed: Bool) -> Bool {
         guard let lengthPlusOne = LEB128.uint32(base, at: &i, end: end) else { return false }
-        if lengthPlusOne == 0 { return true }
+        if lengthPlusOne == 0 { return nullAllowed }
         let count = Int(lengthPlusOne) &- 1
         guard count <= end &- i, InPlaceEntryCheck.isASCII(base + i, count) else { return false }
         i &+= count
@@ -106,11 +111,7 @@ enum LongKey: InPlaceKey {
 enum StringKey: InPlaceKey {
     @inline(__always)
     static func skip(_ base: UnsafePointer<UInt8>, at i: inout Int, end: Int) -> Bool {
-        guard let lengthPlusOne = LEB128.uint32(base, at: &i, end: end), lengthPlusOne != 0 else { return false }
-        let count = Int(lengthPlusOne) &- 1
-        guard count <= end &- i, InPlaceEntryCheck.isASCII(base + i, count) else { return false }
-        i &+= count
-        return true
+        StringField.skip(base, at: &i, end: end, nullAllowed: false)
     }
 
     /// `String.hashCode` over ASCII units (`31 * h + unit`, modulo 2³²), after the length varint.

@@ -95,7 +95,7 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
             lastCapacity = 2 * length
             lastKey = .allocate(capacity: lastCapacity)
         }
-        Self.copy(key, to: lastKey, length)
+        SmallCopy.copy(key, to: lastKey, count: length)
         (lastCount, lastGroup, lastExact) = (length, keyGroup, true)
         // Counts of entries: they cannot overflow an Int.
         entries &+= 1
@@ -114,15 +114,6 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
     private func reportMismatch(_ key: UnsafePointer<UInt8>, length: Int, keyGroup: Int, expected: Int) {
         validator.pointee.reportKeyGroupMismatch(UnsafeBufferPointer(start: key, count: length), keyGroup: keyGroup,
                                                  expected: expected, stateIndex: stateIndex, context)
-    }
-
-    /// Mostly 8 to 16 bytes (a short string, a long): two overlapping words, not a call of `memcpy`.
-    @inline(__always)
-    private static func copy(_ from: UnsafePointer<UInt8>, to: UnsafeMutablePointer<UInt8>, _ n: Int) {
-        guard (8...16).contains(n) else { return to.update(from: from, count: n) }
-        let (a, b) = (UnsafeRawPointer(from).loadUnaligned(as: UInt64.self), UnsafeRawPointer(from + n - 8).loadUnaligned(as: UInt64.self))
-        UnsafeMutableRawPointer(to).storeBytes(of: a, as: UInt64.self)
-        UnsafeMutableRawPointer(to + n - 8).storeBytes(of: b, as: UInt64.self)
     }
 
     @inline(__always)
