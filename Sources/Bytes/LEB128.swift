@@ -31,4 +31,22 @@ public enum LEB128 {
         }
         return nil
     }
+
+    /// The unsigned varint of at most 64 bits at `base[i]`, as `ByteReader.readVarUInt64` reads
+    /// it (at most ten bytes, the tenth 0 or 1), read no further than `end`; advances `i`. Nil
+    /// where that would throw.
+    @inlinable
+    public static func uint64(_ base: UnsafePointer<UInt8>, at i: inout Int, end: Int) -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < end {
+            let byte = base[i]
+            i &+= 1
+            if shift == 63, byte > 1 { return nil }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift &+= 7
+        }
+        return nil
+    }
 }

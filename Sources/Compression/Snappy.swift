@@ -1,8 +1,9 @@
 import Bytes
 import CSnappy
 
-/// Raw Snappy blocks (no framing), through libsnappy's C API. RocksDB stores Snappy data blocks
-/// this way; the framed stream Flink uses for snapshot compression is in `SnappyFraming`.
+/// Raw Snappy blocks (no framing): compressed through libsnappy's C API, decompressed by
+/// `SnappyDecoder` (held to libsnappy by the tests). RocksDB stores Snappy data blocks this way;
+/// the framed stream Flink uses for snapshot compression is in `SnappyFraming`.
 public enum Snappy {
     /// Compresses `input` into one raw Snappy block.
     public static func compress(_ input: UnsafeRawBufferPointer) -> [UInt8] {
@@ -21,15 +22,20 @@ public enum Snappy {
         input.withUnsafeBytes { compress($0) }
     }
 
-    /// The uncompressed length a raw Snappy block declares in its varint header.
-    public static func uncompressedLength(_ input: UnsafeRawBufferPointer, at offset: Int = 0) throws -> Int {
-        var length = 0
-        let status = snappy_uncompressed_length(
-            input.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyInput, input.count, &length)
-        guard status == SNAPPY_OK else {
+    /// The uncompressed length a raw Snappy block declares in its varint header, and the
+    /// header's size.
+    static func header(_ input: UnsafeRawBufferPointer, at offset: Int) throws -> (length: Int, size: Int) {
+        var i = 0
+        guard let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self),
+              let length = LEB128.uint32(base, at: &i, end: input.count) else {
             throw FormatError(offset: offset, "expected a Snappy length header, found malformed bytes")
         }
-        return length
+        return (Int(length), i)
+    }
+
+    /// The uncompressed length a raw Snappy block declares in its varint header.
+    public static func uncompressedLength(_ input: UnsafeRawBufferPointer, at offset: Int = 0) throws -> Int {
+        try header(input, at: offset).length
     }
 
     /// Decompresses a raw Snappy block, refusing output larger than `limit` bytes.
@@ -37,20 +43,15 @@ public enum Snappy {
     public static func decompress(
         _ input: UnsafeRawBufferPointer, limit: Int, at offset: Int = 0
     ) throws -> [UInt8] {
-        let length = try uncompressedLength(input, at: offset)
+        let (length, headerSize) = try header(input, at: offset)
         try OutputLimit.check(length, limit: limit, codec: "Snappy", at: offset)
-        let source = input.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyInput
-        // No separate validation pass: snappy_uncompress bounds-checks every copy against the
-        // output size the header declared and fails on malformed input (a second pass over
-        // every block cost a tenth of reading a native savepoint).
-        return try [UInt8].filled(capacity: Swift.max(length, 1)) { out in
-            var produced = length
-            let status = snappy_uncompress(
-                source, input.count, out.baseAddress!.assumingMemoryBound(to: CChar.self), &produced)
-            guard status == SNAPPY_OK, produced == length else {
+        // One pass, every copy bounds-checked against the declared length (`SnappyDecoder`).
+        let elements = UnsafeRawBufferPointer(rebasing: input[headerSize...])
+        return try [UInt8].filled(capacity: length + SnappyDecoder.slack) { out in
+            guard SnappyDecoder.decode(elements, into: out.baseAddress!, length: length) else {
                 throw FormatError(offset: offset, "Snappy block of \(input.count) bytes is corrupt")
             }
-            return produced
+            return length
         }
     }
 

@@ -64,15 +64,16 @@ public struct Version: Sendable {
             }
             return
         }
-        guard var family = columnFamilies[id] else {
+        guard columnFamilies[id] != nil else {
             throw FormatError(offset: offset, "MANIFEST edit refers to unknown column family \(id)")
         }
-        if let v = edit.logNumber { family.logNumber = v }
-        try applyFiles(edit, to: &family, at: offset)
-        columnFamilies[id] = family
+        // In place: a copy of the family taken out and stored back shares its levels with the
+        // dictionary's, so every edit copied them (a MANIFEST has thousands of edits).
+        if let v = edit.logNumber { columnFamilies[id]!.logNumber = v }
+        try Self.applyFiles(edit, to: &columnFamilies[id]!, at: offset)
     }
 
-    private func applyFiles(_ edit: VersionEdit, to family: inout ColumnFamily, at offset: Int) throws {
+    private static func applyFiles(_ edit: VersionEdit, to family: inout ColumnFamily, at offset: Int) throws {
         for (level, number) in edit.deletedFiles {
             guard let index = family.levels[level]?.firstIndex(where: { $0.number == number }) else {
                 throw FormatError(offset: offset, "MANIFEST deletes file \(number) not live at level \(level) of \"\(family.name)\"")

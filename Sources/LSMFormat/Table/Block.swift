@@ -72,6 +72,8 @@ public struct BlockCursor: Sendable {
     /// The current key (shared prefix plus this entry's suffix).
     public private(set) var key: [UInt8] = []
     private var previousHandle: BlockHandle?
+    /// The current key's length, for `nextIndexHandle`, which follows keys without rebuilding them.
+    private var skippedKeyLength = 0
 
     init(block: Block) {
         self.block = block
@@ -226,8 +228,35 @@ public struct BlockCursor: Sendable {
         }
     }
 
+    /// The next index entry's data-block handle alone: what opening a table keeps of its index.
+    /// The separator and first keys are skipped, not rebuilt (a table's index has an entry per
+    /// data block), with the checks `nextIndexEntry` makes: the shared prefix within the previous
+    /// key's length, every byte inside the block. Not to be mixed with `next` or `nextIndexEntry`
+    /// on one cursor.
+    public mutating func nextIndexHandle(valueDeltaEncoded: Bool, hasFirstKey: Bool) throws -> BlockHandle? {
+        guard !reader.isAtEnd else { return nil }
+        do {
+            let (shared, nonShared) = try readKeyLengths()
+            let valueLength = valueDeltaEncoded ? nil : Int(try reader.readVarUInt32("an index value length"))
+            guard shared <= skippedKeyLength else {
+                throw reader.error("entry shares \(shared) key bytes but the previous key has \(skippedKeyLength)")
+            }
+            try reader.withBytes(nonShared, what: "an entry's key bytes") { _ in }
+            skippedKeyLength = shared + nonShared
+            var value = try valueLength.map { try reader.readSlice($0, what: "an index value") } ?? reader
+            let (handle, _) = try Self.decodeIndexValue(&value, delta: valueDeltaEncoded && shared != 0, previous: previousHandle,
+                                                        hasFirstKey: hasFirstKey, keepFirstKey: false)
+            if valueLength == nil { reader = value }
+            previousHandle = handle
+            return handle
+        } catch let error as FormatError {
+            throw Block.locate(error, kind: block.kind, blockOffset: block.blockOffset)
+        }
+    }
+
     private static func decodeIndexValue(
-        _ r: inout ByteReader, delta: Bool, previous previousHandle: BlockHandle?, hasFirstKey: Bool
+        _ r: inout ByteReader, delta: Bool, previous previousHandle: BlockHandle?, hasFirstKey: Bool,
+        keepFirstKey: Bool = true
     ) throws -> (handle: BlockHandle, firstKey: [UInt8]?) {
         let handle: BlockHandle
         if delta {
@@ -243,7 +272,11 @@ public struct BlockCursor: Sendable {
         var firstKey: [UInt8]?
         if hasFirstKey {
             let length = Int(try r.readVarUInt32("a first-key length"))
-            firstKey = try r.readBytes(length, what: "a block's first key")
+            if keepFirstKey {
+                firstKey = try r.readBytes(length, what: "a block's first key")
+            } else {
+                try r.withBytes(length, what: "a block's first key") { _ in }
+            }
         }
         return (handle, firstKey)
     }

@@ -140,13 +140,64 @@ public final class BlockBasedTable: Sendable {
         }
     }
 
-    private static func handles(in block: Block, delta: Bool, firstKey: Bool) throws -> [BlockHandle] {
+    static func handles(in block: Block, delta: Bool, firstKey: Bool) throws -> [BlockHandle] {
+        if let handles = wellFormedHandles(in: block, delta: delta, firstKey: firstKey) { return handles }
+        // Something is wrong: the cursor says what, where.
         var cursor = block.cursor()
         var out: [BlockHandle] = []
-        while let entry = try cursor.nextIndexEntry(valueDeltaEncoded: delta, hasFirstKey: firstKey) {
-            out.append(entry.handle)
+        while let handle = try cursor.nextIndexHandle(valueDeltaEncoded: delta, hasFirstKey: firstKey) {
+            out.append(handle)
         }
         return out
+    }
+
+    /// `handles(in:)` of a well-formed index block, read in place (a table's index has an entry
+    /// per data block: the reader-based cursor cost most of opening a table); nil at anything the
+    /// cursor would refuse (or anything unusual: a varint of more than 63 bits), which then reads
+    /// it again to report it. Entries as `BlockCursor.nextIndexHandle` reads them: keys skipped,
+    /// a non-delta value read inside its length (bytes after the handle and first key ignored).
+    private static func wellFormedHandles(in block: Block, delta: Bool, firstKey: Bool) -> [BlockHandle]? {
+        let contents = block.contents
+        let from = contents.start, end = contents.start + block.entriesLength
+        return contents.storage.withUnsafeBufferPointer { bytes -> [BlockHandle]? in
+            guard let base = bytes.baseAddress, end <= bytes.count else { return nil }
+            var out: [BlockHandle] = []
+            out.reserveCapacity(block.restartCount)
+            var i = from, keyLength = 0
+            var previous: BlockHandle?
+            while i < end {
+                guard let shared = LEB128.uint32(base, at: &i, end: end).map(Int.init),
+                      let nonShared = LEB128.uint32(base, at: &i, end: end).map(Int.init) else { return nil }
+                var valueLength: Int?
+                if !delta {
+                    guard let length = LEB128.uint32(base, at: &i, end: end) else { return nil }
+                    valueLength = Int(length)
+                }
+                guard shared <= keyLength, nonShared <= end - i else { return nil }
+                i += nonShared
+                keyLength = shared + nonShared
+                let valueEnd = valueLength.map { i + $0 } ?? end
+                guard valueEnd <= end else { return nil }
+                let handle: BlockHandle
+                if delta && shared != 0 {
+                    guard let previous, let zigzag = LEB128.uint64(base, at: &i, end: valueEnd) else { return nil }
+                    let sizeDelta = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+                    handle = BlockHandle(offset: previous.end, size: UInt64(bitPattern: Int64(bitPattern: previous.size) &+ sizeDelta))
+                } else {
+                    guard let offset = LEB128.uint64(base, at: &i, end: valueEnd),
+                          let size = LEB128.uint64(base, at: &i, end: valueEnd) else { return nil }
+                    handle = BlockHandle(offset: offset, size: size)
+                }
+                if firstKey {
+                    guard let length = LEB128.uint32(base, at: &i, end: valueEnd).map(Int.init), length <= valueEnd - i else { return nil }
+                    i += length
+                }
+                if !delta { i = valueEnd }
+                out.append(handle)
+                previous = handle
+            }
+            return out
+        }
     }
 
     static func readBlock(

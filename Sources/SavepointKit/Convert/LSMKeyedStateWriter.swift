@@ -192,7 +192,7 @@ struct LSMFamilyWriter {
     }
 
     mutating func start(number: UInt64, fileName: String, path: String, in storage: any Storage, options: TableOptions) throws {
-        let sink = try StorageTableSink(try storage.create(path), path: path)
+        let sink = StorageTableSink(try storage.create(path), path: path)
         open = OpenTable(number: number, storedName: fileName, sink: sink, builder: try TableBuilder(options: options, sink: sink))
     }
 
