@@ -55,6 +55,24 @@ public enum Snappy {
         }
     }
 
+    /// `decompress` into `buffer`, reused from block to block (replaced by a larger one when the
+    /// block and the decoder's slack do not fit): the block is its first bytes, as many as this
+    /// returns.
+    public static func decompress(
+        _ input: UnsafeRawBufferPointer, limit: Int, at offset: Int = 0, into buffer: inout [UInt8]
+    ) throws -> Int {
+        let (length, headerSize) = try header(input, at: offset)
+        try OutputLimit.check(length, limit: limit, codec: "Snappy", at: offset)
+        if buffer.count < length + SnappyDecoder.slack {
+            buffer = [UInt8](repeating: 0, count: Swift.max(length + SnappyDecoder.slack, 2 * buffer.count))
+        }
+        let elements = UnsafeRawBufferPointer(rebasing: input[headerSize...])
+        guard buffer.withUnsafeMutableBytes({ SnappyDecoder.decode(elements, into: $0.baseAddress!, length: length) }) else {
+            throw FormatError(offset: offset, "Snappy block of \(input.count) bytes is corrupt")
+        }
+        return length
+    }
+
     public static func decompress(_ input: [UInt8], limit: Int, at offset: Int = 0) throws -> [UInt8] {
         try input.withUnsafeBytes { try decompress($0, limit: limit, at: offset) }
     }

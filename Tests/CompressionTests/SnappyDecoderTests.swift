@@ -58,6 +58,21 @@ import Testing
         }
     }
 
+    /// One buffer reused for block after block (a walk over a table's data blocks): each block's
+    /// bytes are its prefix, whatever the blocks before left after them; it grows when needed.
+    @Test func decodesIntoAReusedBuffer() throws {
+        var buffer: [UInt8] = []
+        for (name, input) in Self.inputs.reversed() + Self.inputs {
+            let compressed = Snappy.compress(input)
+            let length = try compressed.withUnsafeBytes { try Snappy.decompress($0, limit: 1 << 24, into: &buffer) }
+            #expect(length == input.count && Array(buffer.prefix(length)) == input, "\(name)")
+            #expect(buffer.count >= length + SnappyDecoder.slack)
+        }
+        var damaged = Snappy.compress(TestData.text(1000))
+        damaged.removeLast()
+        #expect(throws: FormatError.self) { try damaged.withUnsafeBytes { try Snappy.decompress($0, limit: 1 << 24, into: &buffer) } }
+    }
+
     /// Copies written by hand: every offset from 1 to 20 with every length from 1 to 64 (2-byte
     /// offsets), after a literal of 20 bytes, then a literal of 120 bytes so that the copy is
     /// decoded by the fast loop or, without it, by the checked one.

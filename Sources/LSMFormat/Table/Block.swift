@@ -25,9 +25,15 @@ public struct Block: Sendable {
     static let hashIndexFlag: UInt32 = 1 << 31
 
     public init(_ bytes: [UInt8], blockOffset: UInt64, kind: String) throws {
+        try self.init(bytes, count: bytes.count, blockOffset: blockOffset, kind: kind)
+    }
+
+    /// The block in the first `count` bytes of `storage` (a reused buffer, longer than the block).
+    public init(_ storage: [UInt8], count: Int, blockOffset: UInt64, kind: String) throws {
         self.blockOffset = blockOffset
         self.kind = kind
-        contents = ByteReader(bytes)
+        var whole = ByteReader(storage)
+        contents = try whole.readSlice(count)
         do {
             (entriesLength, restartCount) = try Self.layout(contents)
         } catch let error as FormatError {

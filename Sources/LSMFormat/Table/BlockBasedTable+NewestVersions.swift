@@ -39,6 +39,8 @@ extension BlockBasedTable {
                 try walk.walk(block, bytes, from: start, end: start + block.entriesLength, blockOffset: handle.offset,
                               into: &visitor, mergeDelimiter: mergeDelimiter, name: name, file: source.name)
             }
+            // Its only holder once `block` ends, for the next block to decompress into.
+            readAhead.spare = block.contents.storage
         }
         try walk.finishFold(into: &visitor, mergeDelimiter: mergeDelimiter)
     }

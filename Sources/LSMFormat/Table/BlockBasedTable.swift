@@ -1,4 +1,5 @@
 import Bytes
+import Compression
 import Storage
 
 /// A block-based SST opened for reading (`BlockBasedTable`, `table/block_based/block_based_table_reader.cc`).
@@ -222,6 +223,35 @@ public final class BlockBasedTable: Sendable {
     static func decodeStored(
         _ stored: ByteReader, _ footer: Footer, _ options: Options, _ handle: BlockHandle, kind: String
     ) throws -> Block {
+        let (body, compression) = try verifiedBody(stored, footer, options, handle, kind: kind)
+        let decoded = try compression.decompress(body, formatVersion: footer.formatVersion, limit: options.maxBlockSize)
+        return try Block(decoded, blockOffset: handle.offset, kind: kind)
+    }
+
+    /// `decodeStored` for a walk over the data blocks: a Snappy block is decompressed into
+    /// `spare`, the buffer the block before gave back (`DataBlockReadAhead.spare`), not into a
+    /// new one per block.
+    static func decodeStoredData(
+        _ stored: ByteReader, _ footer: Footer, _ options: Options, _ handle: BlockHandle, spare: inout [UInt8]
+    ) throws -> Block {
+        let (body, compression) = try verifiedBody(stored, footer, options, handle, kind: "data")
+        guard compression == .snappy else {
+            let decoded = try compression.decompress(body, formatVersion: footer.formatVersion, limit: options.maxBlockSize)
+            return try Block(decoded, blockOffset: handle.offset, kind: "data")
+        }
+        var buffer: [UInt8] = []
+        swap(&buffer, &spare)
+        var r = body
+        let length = try r.withBytes(r.remaining) {
+            try Snappy.decompress($0, limit: options.maxBlockSize, at: body.fileOffset, into: &buffer)
+        }
+        return try Block(buffer, count: length, blockOffset: handle.offset, kind: "data")
+    }
+
+    /// The block's bytes (still compressed) once its checksum and compression type are checked.
+    private static func verifiedBody(
+        _ stored: ByteReader, _ footer: Footer, _ options: Options, _ handle: BlockHandle, kind: String
+    ) throws -> (ByteReader, BlockCompression) {
         let size = Int(clamping: handle.size)
         let start = Int(clamping: handle.offset)
         var trailer = try stored.slice(from: size)
@@ -235,8 +265,7 @@ public final class BlockBasedTable: Sendable {
         guard let compression = BlockCompression(rawValue: typeByte) else {
             throw FormatError(offset: start + size, "\(kind) block at offset \(start) has unknown compression type \(typeByte)")
         }
-        let decoded = try compression.decompress(body, formatVersion: footer.formatVersion, limit: options.maxBlockSize)
-        return try Block(decoded, blockOffset: handle.offset, kind: kind)
+        return (body, compression)
     }
 
     private static func verify(
@@ -260,6 +289,9 @@ public final class BlockBasedTable: Sendable {
 @usableFromInline
 struct DataBlockReadAhead {
     var bytes: [UInt8] = []
+    /// The buffer of the block last walked, given back once walked (`walkNewestVersions`), for
+    /// the next block to be decompressed into.
+    @usableFromInline var spare: [UInt8] = []
     /// Where `bytes` lie in the file.
     var range: Range<Int> = 0..<0
     static let windowSize = 1 << 20
@@ -284,13 +316,14 @@ extension BlockBasedTable {
                     readAhead.bytes = bytes
                     readAhead.range = window
                 } else {
-                    readAhead = DataBlockReadAhead()
-                    return try Self.decodeStored(try source.reader(range), footer, options, handle, kind: "data")
+                    readAhead.bytes = []
+                    readAhead.range = 0..<0
+                    return try Self.decodeStoredData(try source.reader(range), footer, options, handle, spare: &readAhead.spare)
                 }
             }
             var window = ByteReader(readAhead.bytes, baseOffset: readAhead.range.lowerBound)
             try window.seek(to: range.lowerBound - readAhead.range.lowerBound)
-            return try Self.decodeStored(try window.readSlice(range.count), footer, options, handle, kind: "data")
+            return try Self.decodeStoredData(try window.readSlice(range.count), footer, options, handle, spare: &readAhead.spare)
         } catch let error as FormatError {
             throw error.located(in: source.name)
         }
