@@ -16,6 +16,10 @@ public protocol ByteSource: Sendable {
     func read(_ range: Range<Int>) throws -> [UInt8]
     /// A reader over `range`, whose offsets (for errors) are those of the stream. Default: over `read(range)`.
     func reader(_ range: Range<Int>) throws -> ByteReader
+    /// The bytes in `range` into the first `range.count` bytes of `buffer` (which may be longer),
+    /// reusing its storage where it is large enough and not shared: for a walk that reads one
+    /// window after another. Default: `buffer = read(range)`.
+    func read(_ range: Range<Int>, into buffer: inout [UInt8]) throws
 }
 
 extension ByteSource {
@@ -28,6 +32,10 @@ extension ByteSource {
 
     public func reader(_ range: Range<Int>) throws -> ByteReader {
         ByteReader(try read(range), baseOffset: range.lowerBound)
+    }
+
+    public func read(_ range: Range<Int>, into buffer: inout [UInt8]) throws {
+        buffer = try read(range)
     }
 }
 
@@ -134,15 +142,31 @@ public final class FileByteSource: ByteSource {
         return ByteReader(storage: storage, start: lead, end: lead + range.count, baseOffset: range.lowerBound - lead)
     }
 
+    /// Into `buffer`'s storage when it holds `range` (no new pages to fault in per window),
+    /// else into a new array.
+    public func read(_ range: Range<Int>, into buffer: inout [UInt8]) throws {
+        guard buffer.count >= range.count else {
+            buffer = try read(range)
+            return
+        }
+        try check(range)
+        let (done, error) = buffer.withUnsafeMutableBufferPointer {
+            Self.readFully(fd, into: $0.baseAddress, count: range.count, at: base + range.lowerBound)
+        }
+        guard done == range.count else { throw readError(range, done: done, error: error) }
+    }
+
+    private func readError(_ range: Range<Int>, done: Int, error: Int32) -> FormatError {
+        FormatError(file: name, offset: range.lowerBound + done,
+                    error == 0 ? "unexpected end of file" : "read failed: \(String(cString: strerror(error)))")
+    }
+
     public func read(_ range: Range<Int>) throws -> [UInt8] {
         try check(range)
         // Not zeroed first: every byte is read into (a short read throws).
         return try [UInt8](unsafeUninitializedCapacity: range.count) { buf, count in
             let (done, error) = Self.readFully(fd, into: buf.baseAddress, count: range.count, at: base + range.lowerBound)
-            guard done == range.count else {
-                throw FormatError(file: name, offset: range.lowerBound + done,
-                                  error == 0 ? "unexpected end of file" : "read failed: \(String(cString: strerror(error)))")
-            }
+            guard done == range.count else { throw readError(range, done: done, error: error) }
             count = done
         }
     }

@@ -45,4 +45,9 @@ struct CountingByteSource: ByteSource {
         progress.add(r.remaining)
         return r
     }
+
+    func read(_ range: Range<Int>, into buffer: inout [UInt8]) throws {
+        try base.read(range, into: &buffer)
+        progress.add(range.count)
+    }
 }

@@ -288,6 +288,7 @@ public final class BlockBasedTable: Sendable {
 /// one per block, and keeps at most one window in memory.
 @usableFromInline
 struct DataBlockReadAhead {
+    /// The window's bytes, the first `range.count` of this buffer (reused from window to window).
     var bytes: [UInt8] = []
     /// The buffer of the block last walked, given back once walked (`walkNewestVersions`), for
     /// the next block to be decompressed into.
@@ -312,8 +313,7 @@ extension BlockBasedTable {
             let range = try Self.storedRange(source, handle, kind: "data")
             if range.lowerBound < readAhead.range.lowerBound || range.upperBound > readAhead.range.upperBound {
                 let window = range.lowerBound..<max(range.upperBound, min(source.size, range.lowerBound + DataBlockReadAhead.windowSize))
-                if let bytes = try? source.read(window) {
-                    readAhead.bytes = bytes
+                if (try? source.read(window, into: &readAhead.bytes)) != nil {
                     readAhead.range = window
                 } else {
                     readAhead.bytes = []
@@ -321,7 +321,9 @@ extension BlockBasedTable {
                     return try Self.decodeStoredData(try source.reader(range), footer, options, handle, spare: &readAhead.spare)
                 }
             }
-            var window = ByteReader(readAhead.bytes, baseOffset: readAhead.range.lowerBound)
+            // The buffer may be longer than the window (it held a longer one before).
+            var buffer = ByteReader(readAhead.bytes, baseOffset: readAhead.range.lowerBound)
+            var window = try buffer.readSlice(readAhead.range.count)
             try window.seek(to: range.lowerBound - readAhead.range.lowerBound)
             return try Self.decodeStoredData(try window.readSlice(range.count), footer, options, handle, spare: &readAhead.spare)
         } catch let error as FormatError {
