@@ -48,6 +48,8 @@ extension ByteReader {
 
     /// LEB128 unsigned varint, at most 5 bytes (RocksDB `GetVarint32`, Flink `StringValue` lengths).
     public mutating func readVarUInt32(_ what: StaticString = "a varint32") throws -> UInt32 {
+        // One byte, the common case, without the loop.
+        if index < end, storage[index] < 0x80 { return UInt32(try readU8(what)) }
         let at = index
         var result: UInt32 = 0
         var shift: UInt32 = 0
@@ -64,6 +66,7 @@ extension ByteReader {
 
     /// LEB128 unsigned varint, at most 10 bytes (RocksDB `GetVarint64`).
     public mutating func readVarUInt64(_ what: StaticString = "a varint64") throws -> UInt64 {
+        if index < end, storage[index] < 0x80 { return UInt64(try readU8(what)) }
         let at = index
         var result: UInt64 = 0
         var shift: UInt64 = 0

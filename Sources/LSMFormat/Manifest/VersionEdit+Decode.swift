@@ -83,24 +83,25 @@ extension VersionEdit {
             let at = r.fileOffset
             let tag = try r.readVarUInt32("a new-file field tag")
             if tag == NewFileTag.terminate { break }
-            let field = try r.readLengthPrefixed()
-            try file.apply(tag, field, at: at)
+            var field = try r.readLengthPrefixedSlice()
+            try file.apply(tag, &field, at: at)
         }
         return (level, file)
     }
 }
 
 extension FileMetaData {
-    mutating func apply(_ tag: UInt32, _ field: [UInt8], at: Int) throws {
-        var f = ByteReader(field, baseOffset: at)
+    /// One field of a NewFile4 record, `f` over its bytes (read in place: a MANIFEST has
+    /// thousands of them, most of them numbers).
+    mutating func apply(_ tag: UInt32, _ f: inout ByteReader, at: Int) throws {
         switch tag {
-        case NewFileTag.needCompaction: needsCompaction = field.first == 1
+        case NewFileTag.needCompaction: needsCompaction = f.peekU8() == 1
         case NewFileTag.oldestAncesterTime: oldestAncesterTime = try f.readVarUInt64()
         case NewFileTag.fileCreationTime: fileCreationTime = try f.readVarUInt64()
-        case NewFileTag.fileChecksum: fileChecksum = field
-        case NewFileTag.fileChecksumFunction: fileChecksumFunction = String(decoding: field, as: UTF8.self)
-        case NewFileTag.temperature: temperature = field.first
-        case NewFileTag.uniqueID: uniqueID = field
+        case NewFileTag.fileChecksum: fileChecksum = f.remainingBytes
+        case NewFileTag.fileChecksumFunction: fileChecksumFunction = try f.withBytes(f.remaining) { String(decoding: $0, as: UTF8.self) }
+        case NewFileTag.temperature: temperature = f.peekU8()
+        case NewFileTag.uniqueID: uniqueID = f.remainingBytes
         case NewFileTag.epochNumber: epochNumber = try f.readVarUInt64()
         case NewFileTag.tailSize: tailSize = try f.readVarUInt64()
         case NewFileTag.pathID: pathID = UInt32(try f.readU8("a path id"))
@@ -119,12 +120,19 @@ extension ByteReader {
         return try readBytes(length, what: "a length-prefixed field")
     }
 
+    /// `readLengthPrefixed` as a reader over the field's bytes (no copy; offsets stay the file's).
+    mutating func readLengthPrefixedSlice() throws -> ByteReader {
+        let length = Int(try readVarUInt32("a length prefix"))
+        return try readSlice(length, what: "a length-prefixed field")
+    }
+
     mutating func readLengthPrefixedString() throws -> String {
         String(decoding: try readLengthPrefixed(), as: UTF8.self)
     }
 
     mutating func readInternalKey() throws -> InternalKey {
         let at = fileOffset
-        return try InternalKey(encoded: try readLengthPrefixed(), at: at)
+        var field = try readLengthPrefixedSlice()
+        return try field.withBytes(field.remaining) { try InternalKey(encoded: $0.assumingMemoryBound(to: UInt8.self), at: at) }
     }
 }
