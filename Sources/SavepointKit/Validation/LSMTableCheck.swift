@@ -81,7 +81,7 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
     /// `Validator.checkKeyBytes` for a key `program` accepted (ASCII or Long, so equal keys are
     /// equal bytes); false, with nothing counted, where it cannot tell without decoding (the
     /// last key was not one whose bytes decide).
-    @inline(__always)
+    @_transparent
     private mutating func checkKey(_ key: UnsafePointer<UInt8>, length: Int, keyGroup: Int, _ program: Layout) -> Bool {
         if lastGroup == keyGroup {
             if lastCount == length, Self.equal(key, lastKey, length) {
