@@ -15,8 +15,8 @@ extension FlinkRocksDBState {
         @usableFromInline let keyGroupPrefixBytes: Int
 
         @inlinable
-        init(stateIndex: Int, keyGroup: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
-             familyIndex: Int, keyGroupPrefixBytes: Int) {
+        public init(stateIndex: Int, keyGroup: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>,
+                    familyIndex: Int, keyGroupPrefixBytes: Int) {
             self.stateIndex = stateIndex
             self.keyGroup = keyGroup
             self.key = key

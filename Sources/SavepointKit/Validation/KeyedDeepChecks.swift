@@ -219,7 +219,7 @@ extension Validator {
 
         func consume<L: InPlaceLayout>(_ layout: L?) throws {
             var check = LSMTableCheck(validator: validator, instance: instance, context: context, stateIndex: stateIndex,
-                                      program: layout)
+                                      familyIndex: familyIndex, program: layout)
             defer { check.finish() }
             try instance.forEachRawEntry(ofTable: tableIndex, inFamily: familyIndex, into: &check)
         }

@@ -18,6 +18,9 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
     let instance: FlinkRocksDBState
     let context: KeyedCheckContext
     let stateIndex: Int
+    /// The column family walked and the instance's key-group prefix: every entry's (for the
+    /// general path, which takes whole entries).
+    let familyIndex: Int, keyGroupPrefixBytes: Int
     /// The state's `InPlaceEntryCheck` (nil: none; every entry takes the general path).
     let program: Layout?
     let renderer: Unmanaged<CanonicalEntryJSON>?
@@ -32,11 +35,13 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
     private var entries = 0, hashed = 0
 
     init(validator: UnsafeMutablePointer<Validator>, instance: FlinkRocksDBState, context: KeyedCheckContext, stateIndex: Int,
-         program: Layout?) {
+         familyIndex: Int, program: Layout?) {
         self.validator = validator
         self.instance = instance
         self.context = context
         self.stateIndex = stateIndex
+        self.familyIndex = familyIndex
+        keyGroupPrefixBytes = instance.keyGroupPrefixBytes
         self.program = program
         // Held unretained (the context keeps it alive): a lookup per entry retains it.
         renderer = context.renderers[stateIndex].map(Unmanaged.passUnretained)
@@ -64,14 +69,18 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
                 return
             }
         }
-        try declined(entry)
+        try declined(keyGroup: entry.keyGroup, key: entry.key, value: entry.value)
     }
 
     /// An entry `program` declined (or every entry, without one): the general path, with the
     /// last key handed over. Out of line, as are the findings: the per-entry path above is a few
-    /// dozen instructions, and inlined, this one's calls made its frame 1.5 KB of spills.
+    /// dozen instructions, and inlined, this one's calls made its frame 1.5 KB of spills. Given
+    /// the entry's parts, not the entry: passed whole (by address), it was stored to memory for
+    /// every entry.
     @inline(never)
-    private mutating func declined(_ entry: FlinkRocksDBState.RawEntry) throws {
+    private mutating func declined(keyGroup: Int, key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
+        let entry = FlinkRocksDBState.RawEntry(stateIndex: stateIndex, keyGroup: keyGroup, key: key, value: value,
+                                               familyIndex: familyIndex, keyGroupPrefixBytes: keyGroupPrefixBytes)
         guard program != nil else { return try general(entry) }
         toValidator()
         defer { fromValidator() }
