@@ -67,7 +67,12 @@ struct NewestVersionWalk {
     @usableFromInline
     func deallocate() { key.deallocate() }
 
-    /// The entries of one decoded data block, `bytes[from..<end]`.
+    /// The entries of one decoded data block, `bytes[from..<end]`. The key, its length and the
+    /// trailer live in locals for the loop (fields of an inout `self`, they were loaded and stored
+    /// for every entry) and go back to `self` wherever something else reads them: growing the
+    /// buffer, the general step, an error. An entry whose header is three one-byte varints (keys
+    /// and values under 128 bytes, nearly all of Flink's) is read without a loop; a put of a new
+    /// user key with no fold under way goes to the visitor straight away.
     @inlinable
     mutating func walk<V: TableEntryVisitor>(_ block: Block, _ bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int,
                                              blockOffset: UInt64, into visitor: inout V, mergeDelimiter: UInt8,
@@ -76,44 +81,79 @@ struct NewestVersionWalk {
         guard let base = bytes.baseAddress, end <= bytes.count else {
             throw BlockCursor.malformedEntry(in: block, at: from, previousKeyCount: keyCount)
         }
+        var key = self.key, keyCount = self.keyCount, trailer = self.trailer
+        defer { (self.keyCount, self.trailer) = (keyCount, trailer) }
         var at = from
         while at < end {
-            guard let h = BlockCursor.header(base, at: at, end: end, previousKeyCount: keyCount),
-                  h.shared + h.nonShared >= InternalKey.trailerSize
+            var i = at
+            var shared: Int, nonShared: Int, valueLength: Int
+            if end &- i >= 3, base[i] | base[i &+ 1] | base[i &+ 2] < 0x80 {
+                (shared, nonShared, valueLength) = (Int(base[i]), Int(base[i &+ 1]), Int(base[i &+ 2]))
+                i &+= 3
+            } else if let h = BlockCursor.header(base, at: at, end: end, previousKeyCount: keyCount) {
+                (shared, nonShared, valueLength) = (h.shared, h.nonShared, h.value.count)
+                i = h.suffixStart
+            } else {
+                throw BlockCursor.malformedEntry(in: block, at: at, previousKeyCount: keyCount)
+            }
+            // Offsets inside the block: the sums cannot overflow.
+            let count = shared &+ nonShared
+            guard shared <= keyCount, nonShared <= end &- i, valueLength <= end &- i &- nonShared,
+                  count >= InternalKey.trailerSize
             else { throw BlockCursor.malformedEntry(in: block, at: at, previousKeyCount: keyCount) }
-            let suffix = UnsafeBufferPointer(start: base + h.suffixStart, count: h.nonShared)
+            let suffix = base + i
             let order = keyCount == 0
-                ? 1 : BlockCursor.userOrder(previous: UnsafeBufferPointer(start: key, count: keyCount), shared: h.shared, suffix: suffix)
-            let count = h.shared + h.nonShared
-            if count > keyCapacity { grow(to: count) }
-            if let from = suffix.baseAddress { SmallCopy.copy(from, to: key + h.shared, count: suffix.count) }
+                ? 1 : BlockCursor.userOrder(previous: UnsafeBufferPointer(start: key, count: keyCount), shared: shared,
+                                            suffix: UnsafeBufferPointer(start: suffix, count: nonShared))
+            if count > keyCapacity {
+                self.keyCount = keyCount
+                grow(to: count)
+                key = self.key
+            }
+            SmallCopy.copy(suffix, to: key + shared, count: nonShared)
             keyCount = count
             let previousTrailer = trailer
-            trailer = UInt64(littleEndian: UnsafeRawPointer(key + (count - 8)).loadUnaligned(as: UInt64.self))
+            trailer = UInt64(littleEndian: UnsafeRawPointer(key + (count &- 8)).loadUnaligned(as: UInt64.self))
             guard order > 0 || (order == 0 && trailer <= previousTrailer) else {
+                (self.keyCount, self.trailer) = (keyCount, trailer)
                 throw outOfOrder(file: file, blockOffset: blockOffset)
             }
-            at = h.value.upperBound
-            let value = UnsafeBufferPointer(start: base + h.value.lowerBound, count: h.value.count)
+            let value = UnsafeBufferPointer(start: base + (i &+ nonShared), count: valueLength)
+            at = i &+ nonShared &+ valueLength
             let typeByte = UInt8(truncatingIfNeeded: trailer)
-            if order == 0 {
-                // An older version of the current user key: it counts only under merge operands.
-                if folding, !fold.done, !fold.add(typeByte: typeByte, value: value) {
-                    throw unexpectedType(name: name, blockOffset: blockOffset)
-                }
+            if order > 0, !folding, typeByte == ValueType.value.rawValue {
+                try visitor.visit(userKey: UnsafeBufferPointer(start: key, count: count &- InternalKey.trailerSize), value: value)
                 continue
             }
-            if folding { try finishFold(into: &visitor, mergeDelimiter: mergeDelimiter) }
-            switch typeByte {
-            case ValueType.value.rawValue:
-                try visitor.visit(userKey: UnsafeBufferPointer(start: key, count: count - InternalKey.trailerSize), value: value)
-            case ValueType.deletion.rawValue, ValueType.singleDeletion.rawValue, ValueType.deletionWithTimestamp.rawValue:
-                continue
-            case ValueType.merge.rawValue:
-                startFold(value)
-            default:
+            (self.keyCount, self.trailer) = (keyCount, trailer)
+            try step(order: order, typeByte: typeByte, value: value, into: &visitor, mergeDelimiter: mergeDelimiter,
+                     name: name, blockOffset: blockOffset)
+        }
+    }
+
+    /// Every other entry: an older version of the current user key (it counts only under merge
+    /// operands), a fold to finish, a delete (hides the key), a merge operand (starts a fold), a
+    /// value type Flink never writes.
+    @inlinable
+    mutating func step<V: TableEntryVisitor>(order: Int, typeByte: UInt8, value: UnsafeBufferPointer<UInt8>,
+                                             into visitor: inout V, mergeDelimiter: UInt8, name: String,
+                                             blockOffset: UInt64) throws {
+        if order == 0 {
+            if folding, !fold.done, !fold.add(typeByte: typeByte, value: value) {
                 throw unexpectedType(name: name, blockOffset: blockOffset)
             }
+            return
+        }
+        if folding { try finishFold(into: &visitor, mergeDelimiter: mergeDelimiter) }
+        switch typeByte {
+        case ValueType.value.rawValue:
+            try visitor.visit(userKey: UnsafeBufferPointer(start: key, count: keyCount - InternalKey.trailerSize), value: value)
+        case ValueType.deletion.rawValue, ValueType.singleDeletion.rawValue, ValueType.deletionWithTimestamp.rawValue:
+            return
+        case ValueType.merge.rawValue:
+            startFold(value)
+        default:
+            throw unexpectedType(name: name, blockOffset: blockOffset)
         }
     }
 
