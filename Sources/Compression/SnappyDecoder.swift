@@ -38,7 +38,8 @@ enum SnappyDecoder {
                 if tag & 3 == 0 {
                     let code = Int(tag >> 2)
                     guard code < 60 else {
-                        guard longLiteral(code, &ip, inEnd, &op, outEnd) else { return false }
+                        guard let next = longLiteral(code, ip, inEnd, op, outEnd) else { return false }
+                        (ip, op) = next
                         continue
                     }
                     let len = code + 1
@@ -70,7 +71,8 @@ enum SnappyDecoder {
         }
         // The last elements, every read checked.
         while ip < inEnd {
-            guard element(&ip, inEnd, &op, out, outEnd) else { return false }
+            guard let next = element(ip, inEnd, op, out, outEnd) else { return false }
+            (ip, op) = next
         }
         return op == outEnd
     }
@@ -78,39 +80,39 @@ enum SnappyDecoder {
     /// The fast loop's margin: a tag, four bytes and a literal read as 64 bytes.
     private static let fastMargin = 70
 
+    /// Where an element leaves the input and the output; nil for a malformed one. Returned, not
+    /// `inout`: pointers passed by address live in memory for the whole loop.
+    typealias Next = (ip: UnsafeRawPointer, op: UnsafeMutableRawPointer)
+
     /// A literal of 61 or more bytes (its length in 1…4 bytes after the tag), copied exactly.
     @inline(never)
-    private static func longLiteral(_ code: Int, _ ip: inout UnsafeRawPointer, _ inEnd: UnsafeRawPointer,
-                                    _ op: inout UnsafeMutableRawPointer, _ outEnd: UnsafeMutableRawPointer) -> Bool {
+    private static func longLiteral(_ code: Int, _ ip: UnsafeRawPointer, _ inEnd: UnsafeRawPointer,
+                                    _ op: UnsafeMutableRawPointer, _ outEnd: UnsafeMutableRawPointer) -> Next? {
         let lengthBytes = code - 59
-        guard lengthBytes < inEnd - ip else { return false }
+        guard lengthBytes < inEnd - ip else { return nil }
         var lenMinusOne = 0
         for i in 0..<lengthBytes { lenMinusOne |= Int((ip + 1 + i).load(as: UInt8.self)) << (8 * i) }
         let data = ip + 1 + lengthBytes
         let len = lenMinusOne + 1
-        guard len <= inEnd - data, len <= outEnd - op else { return false }
+        guard len <= inEnd - data, len <= outEnd - op else { return nil }
         op.copyMemory(from: data, byteCount: len)
-        ip = data + len
-        op += len
-        return true
+        return (data + len, op + len)
     }
 
     /// One element of any kind with every read checked (the input's last bytes).
-    private static func element(_ ip: inout UnsafeRawPointer, _ inEnd: UnsafeRawPointer, _ op: inout UnsafeMutableRawPointer,
-                                _ out: UnsafeMutableRawPointer, _ outEnd: UnsafeMutableRawPointer) -> Bool {
+    private static func element(_ ip: UnsafeRawPointer, _ inEnd: UnsafeRawPointer, _ op: UnsafeMutableRawPointer,
+                                _ out: UnsafeMutableRawPointer, _ outEnd: UnsafeMutableRawPointer) -> Next? {
         let tag = ip.load(as: UInt8.self)
         if tag & 3 == 0 {
             let code = Int(tag >> 2)
-            if code >= 60 { return longLiteral(code, &ip, inEnd, &op, outEnd) }
+            if code >= 60 { return longLiteral(code, ip, inEnd, op, outEnd) }
             let len = code + 1
-            guard len < inEnd - ip, len <= outEnd - op else { return false }
+            guard len < inEnd - ip, len <= outEnd - op else { return nil }
             op.copyMemory(from: ip + 1, byteCount: len)
-            ip += 1 + len
-            op += len
-            return true
+            return (ip + 1 + len, op + len)
         }
         let offsetBytes = tag & 3 == 3 ? 4 : Int(tag & 3)
-        guard offsetBytes < inEnd - ip else { return false }
+        guard offsetBytes < inEnd - ip else { return nil }
         var offset = 0
         for i in 0..<offsetBytes { offset |= Int((ip + 1 + i).load(as: UInt8.self)) << (8 * i) }
         let len: Int
@@ -120,11 +122,9 @@ enum SnappyDecoder {
         } else {
             len = 1 + Int(tag >> 2)
         }
-        guard validOffset(offset, op - out), len <= outEnd - op else { return false }
+        guard validOffset(offset, op - out), len <= outEnd - op else { return nil }
         copyBack(op, offset: offset, len)
-        ip += 1 + offsetBytes
-        op += len
-        return true
+        return (ip + 1 + offsetBytes, op + len)
     }
 
     /// A copy's offset is in 1…`written`: one unsigned comparison.
@@ -133,17 +133,16 @@ enum SnappyDecoder {
         UInt(bitPattern: offset &- 1) < UInt(bitPattern: written)
     }
 
-    /// `len` (at most 64) bytes from `src`, as 16-byte moves: up to 15 bytes more are written and
+    /// `len` (at most 64) bytes from `src`, as 16-byte moves: up to 31 bytes more are written and
     /// read (the fast loop's input margin, the output's slack).
     @inline(__always)
     private static func copyUpTo64(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ len: Int) {
+        // The first 32 bytes whatever the length (a branch on 16 went either way).
         copy16(dst, src)
-        if len > 16 {
-            copy16(dst + 16, src + 16)
-            if len > 32 {
-                copy16(dst + 32, src + 32)
-                if len > 48 { copy16(dst + 48, src + 48) }
-            }
+        copy16(dst + 16, src + 16)
+        if len > 32 {
+            copy16(dst + 32, src + 32)
+            if len > 48 { copy16(dst + 48, src + 48) }
         }
     }
 
