@@ -14,6 +14,15 @@ import Foundation
 enum ParallelJobs {
     static var defaultWidth: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// Starts the thread pool `run` draws on, for a caller with serial work to do before its
+    /// first run: the pool's threads start on first use, and a first run with as many jobs as
+    /// threads (deep validation's opening of RocksDB instances) could otherwise see the calling
+    /// thread take them all before another thread was up.
+    static func startThreads() {
+        guard defaultWidth > 1 else { return }
+        DispatchQueue.global().async {}
+    }
+
     static func run<T>(count: Int, width: Int = defaultWidth, startOrder: [Int]? = nil,
                        _ job: (Int) throws -> T) throws -> [T] {
         guard count > 1, width > 1 else { return try (0..<count).map(job) }

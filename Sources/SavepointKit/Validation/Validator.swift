@@ -53,6 +53,7 @@ public struct Validator {
     /// Runs the quick checks, then the deep ones if asked.
     public func run() -> ValidationReport {
         var v = self
+        if options.deep { ParallelJobs.startThreads() }
         v.checkOperators()
         v.checkKeyGroupCoverage()
         v.checkHandleTypes()
