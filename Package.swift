@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "S3Read", dependencies: ["S3Storage", "Storage", "Bytes"], path: "bench/S3Read"),
         // libFuzzer targets over every reader (scripts/fuzz); a corpus replayer when built normally.
         .executableTarget(name: "SavepointFuzz", dependencies: [
-            "Bytes", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat", "LSMFormat",
+            "Bytes", "Compression", "FlinkSerialization", "SavepointMetadata", "CanonicalFormat", "LSMFormat",
         ]),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),

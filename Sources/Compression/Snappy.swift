@@ -78,6 +78,26 @@ public enum Snappy {
     }
 }
 
+extension Snappy {
+    /// libsnappy's own decompression of a raw block (nil where it refuses the block or the block
+    /// declares more than `limit` bytes): the reference `SnappyDecoder` is held to, by the tests
+    /// and the `snappy` fuzz target.
+    public static func libsnappyDecompress(_ block: [UInt8], limit: Int) -> [UInt8]? {
+        block.withUnsafeBytes { input -> [UInt8]? in
+            let source = input.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyInput
+            var length = 0
+            guard snappy_uncompressed_length(source, input.count, &length) == SNAPPY_OK, length <= limit else { return nil }
+            var produced = length
+            var status = SNAPPY_OK
+            let out = [UInt8].filled(capacity: Swift.max(length, 1)) { out in
+                status = snappy_uncompress(source, input.count, out.baseAddress!.assumingMemoryBound(to: CChar.self), &produced)
+                return status == SNAPPY_OK ? produced : 0
+            }
+            return status == SNAPPY_OK && produced == length ? out : nil
+        }
+    }
+}
+
 /// A valid pointer for empty inputs (C APIs dislike NULL even with length 0).
 nonisolated(unsafe) private let emptyByte = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
 private var emptyInput: UnsafePointer<CChar> { UnsafePointer(emptyByte) }

@@ -1,5 +1,6 @@
 import Bytes
 import CanonicalFormat
+import Compression
 import FlinkSerialization
 import LSMFormat
 import SavepointMetadata
@@ -8,7 +9,7 @@ import SavepointMetadata
 /// a `FormatError`: a crash, a hang or a huge allocation is a bug.
 enum FuzzTarget: String, CaseIterable {
     case metadata, keyedStream = "keyed-stream", operatorStream = "operator-stream"
-    case serializerSnapshot = "serializer-snapshot", sstTable = "sst-table", manifest, kryo
+    case serializerSnapshot = "serializer-snapshot", sstTable = "sst-table", manifest, kryo, snappy
 
     func run(_ bytes: [UInt8]) {
         do {
@@ -20,12 +21,23 @@ enum FuzzTarget: String, CaseIterable {
             case .sstTable: try Self.sstTable(bytes)
             case .manifest: _ = try Manifest.read(bytes)
             case .kryo: try Self.kryo(bytes)
+            case .snappy: Self.snappy(bytes)
             }
         } catch is FormatError {
         } catch {
             // Readers promise FormatError for bad input; anything else is a finding.
             fatalError("\(rawValue): unexpected error type \(type(of: error)): \(error)")
         }
+    }
+
+    /// `SnappyDecoder` against libsnappy: the input as a raw block (first byte odd), or as data that
+    /// libsnappy compresses first (even): the same verdict, the same bytes.
+    static func snappy(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let block = first & 1 == 1 ? Array(bytes.dropFirst()) : Snappy.compress(Array(bytes.dropFirst()))
+        let ours = try? Snappy.decompress(block, limit: 1 << 20)
+        precondition(ours == Snappy.libsnappyDecompress(block, limit: 1 << 20), "SnappyDecoder and libsnappy disagree")
+        if first & 1 == 0 { precondition(ours == Array(bytes.dropFirst()), "Snappy round trip changed the bytes") }
     }
 
     /// Whatever reads must also write back to the same bytes.

@@ -1,27 +1,11 @@
 import Bytes
-import CSnappy
 import Testing
 @testable import Compression
 
 /// `SnappyDecoder` (through `Snappy.decompress`) against libsnappy's own `snappy_uncompress`: the
 /// same output for whatever libsnappy compresses, the same verdict and output on damaged blocks.
 @Suite struct SnappyDecoderTests {
-    /// libsnappy's decompression, nil where it refuses the block.
-    static func libsnappy(_ block: [UInt8]) -> [UInt8]? {
-        var padded = block
-        padded.append(0)  // a valid pointer for the empty block, past the bytes given
-        return padded.withUnsafeBufferPointer { input -> [UInt8]? in
-            let source = UnsafeRawPointer(input.baseAddress!).assumingMemoryBound(to: CChar.self)
-            var length = 0
-            guard snappy_uncompressed_length(source, block.count, &length) == SNAPPY_OK, length <= 1 << 24 else { return nil }
-            var out = [UInt8](repeating: 0, count: length + 1)
-            var produced = length
-            let status = out.withUnsafeMutableBytes {
-                snappy_uncompress(source, block.count, $0.baseAddress!.assumingMemoryBound(to: CChar.self), &produced)
-            }
-            return status == SNAPPY_OK && produced == length ? Array(out.prefix(length)) : nil
-        }
-    }
+    static func libsnappy(_ block: [UInt8]) -> [UInt8]? { Snappy.libsnappyDecompress(block, limit: 1 << 24) }
 
     static func ours(_ block: [UInt8]) -> [UInt8]? { try? Snappy.decompress(block, limit: 1 << 24) }
 
