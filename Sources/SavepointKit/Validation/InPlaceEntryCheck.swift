@@ -156,12 +156,20 @@ struct InPlaceEntryCheck {
         return UInt32(truncatingIfNeeded: quads) &* 923_521 &+ UInt32(truncatingIfNeeded: quads >> 32)
     }
 
-    /// 31^k modulo 2³² for k in 0...8, from k's bits: selects, not a table (a lazily built global
-    /// checks its one-time initialization on every access; a `switch` becomes an indirect jump).
+    /// 31^k modulo 2³² for k in 0...8: a switch of constants, which the compiler makes a table
+    /// lookup (a lazily built global array checks its one-time initialization on every access).
     @inline(__always)
     static func powerOf31(_ k: Int) -> UInt32 {
-        let a: UInt32 = k & 1 != 0 ? 31 : 1, b: UInt32 = k & 2 != 0 ? 961 : 1
-        let c: UInt32 = k & 4 != 0 ? 923_521 : 1, d: UInt32 = k & 8 != 0 ? 2_487_512_833 : 1
-        return (a &* b) &* (c &* d)
+        switch k {
+        case 0: 1
+        case 1: 31
+        case 2: 961
+        case 3: 29_791
+        case 4: 923_521
+        case 5: 28_629_151
+        case 6: 887_503_681
+        case 7: 1_742_810_335
+        default: 2_487_512_833
+        }
     }
 }
