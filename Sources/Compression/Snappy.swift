@@ -33,11 +33,6 @@ public enum Snappy {
         return (Int(length), i)
     }
 
-    /// The uncompressed length a raw Snappy block declares in its varint header.
-    public static func uncompressedLength(_ input: UnsafeRawBufferPointer, at offset: Int = 0) throws -> Int {
-        try header(input, at: offset).length
-    }
-
     /// Decompresses a raw Snappy block, refusing output larger than `limit` bytes.
     /// `offset` is where the block starts in its file, for error messages.
     public static func decompress(

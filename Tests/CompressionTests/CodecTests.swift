@@ -17,8 +17,8 @@ import Testing
     /// The varint length header is `e4 1f` = 4068 for the first block of the doc's example SST.
     @Test func declaredLengthComesFromVarintHeader() throws {
         let header: [UInt8] = [0xE4, 0x1F, 0x00]
-        let length = try header.withUnsafeBytes { try Snappy.uncompressedLength($0) }
-        #expect(length == 4068)
+        let (length, size) = try header.withUnsafeBytes { try Snappy.header($0, at: 0) }
+        #expect(length == 4068 && size == 2)
     }
 
     @Test func refusesOutputOverLimit() throws {

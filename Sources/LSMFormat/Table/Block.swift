@@ -206,7 +206,9 @@ public struct BlockCursor: Sendable {
     /// The next entry of an index block: separator key, the data block's handle and, for
     /// `kBinarySearchWithFirstKey`, that block's first key. With value delta encoding an entry
     /// that shares key bytes stores only `size − previous size` (zigzag varint); its offset
-    /// follows the previous block and its trailer.
+    /// follows the previous block and its trailer. Opening a table keeps only the handles
+    /// (`BlockBasedTable.handles(in:)`); the keys are for checking what `TableBuilder` wrote and
+    /// for holding the handle readers to the whole entry (the LSMFormat tests).
     public mutating func nextIndexEntry(
         valueDeltaEncoded: Bool, hasFirstKey: Bool
     ) throws -> (key: [UInt8], handle: BlockHandle, firstKey: [UInt8]?)? {

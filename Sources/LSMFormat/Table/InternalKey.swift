@@ -61,16 +61,13 @@ public struct InternalKey: Sendable, Hashable, CustomStringConvertible {
 
     /// Splits an encoded internal key held in an array (the fast path for table scans).
     public init(encoded: [UInt8], at offset: Int = 0) throws {
-        self = try encoded.withUnsafeBufferPointer { try InternalKey(encoded: $0, at: offset) }
-    }
-
-    /// The same from bytes in place (a MANIFEST's file boundaries).
-    public init(encoded: UnsafeBufferPointer<UInt8>, at offset: Int = 0) throws {
         let n = encoded.count
         guard n >= Self.trailerSize else {
             throw FormatError(offset: offset, "expected an internal key of at least 8 bytes, found \(n) bytes")
         }
-        let trailer = UInt64(littleEndian: UnsafeRawBufferPointer(encoded).loadUnaligned(fromByteOffset: n - Self.trailerSize, as: UInt64.self))
+        let trailer = encoded.withUnsafeBytes {
+            UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: n - Self.trailerSize, as: UInt64.self))
+        }
         userKey = Array(encoded[..<(n - Self.trailerSize)])
         sequence = trailer >> 8
         typeByte = UInt8(truncatingIfNeeded: trailer)
