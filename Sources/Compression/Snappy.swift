@@ -38,14 +38,9 @@ public enum Snappy {
     public static func decompress(
         _ input: UnsafeRawBufferPointer, limit: Int, at offset: Int = 0
     ) throws -> [UInt8] {
-        let (length, headerSize) = try header(input, at: offset)
-        try OutputLimit.check(length, limit: limit, codec: "Snappy", at: offset)
-        // One pass, every copy bounds-checked against the declared length (`SnappyDecoder`).
-        let elements = UnsafeRawBufferPointer(rebasing: input[headerSize...])
+        let (length, headerSize) = try checkedHeader(input, limit: limit, at: offset)
         return try [UInt8].filled(capacity: length + SnappyDecoder.slack) { out in
-            guard SnappyDecoder.decode(elements, into: out.baseAddress!, length: length) else {
-                throw FormatError(offset: offset, "Snappy block of \(input.count) bytes is corrupt")
-            }
+            try decodeElements(input, after: headerSize, into: out.baseAddress!, length: length, at: offset)
             return length
         }
     }
@@ -56,16 +51,30 @@ public enum Snappy {
     public static func decompress(
         _ input: UnsafeRawBufferPointer, limit: Int, at offset: Int = 0, into buffer: inout [UInt8]
     ) throws -> Int {
-        let (length, headerSize) = try header(input, at: offset)
-        try OutputLimit.check(length, limit: limit, codec: "Snappy", at: offset)
+        let (length, headerSize) = try checkedHeader(input, limit: limit, at: offset)
         if buffer.count < length + SnappyDecoder.slack {
             buffer = [UInt8](repeating: 0, count: Swift.max(length + SnappyDecoder.slack, 2 * buffer.count))
         }
-        let elements = UnsafeRawBufferPointer(rebasing: input[headerSize...])
-        guard buffer.withUnsafeMutableBytes({ SnappyDecoder.decode(elements, into: $0.baseAddress!, length: length) }) else {
-            throw FormatError(offset: offset, "Snappy block of \(input.count) bytes is corrupt")
+        try buffer.withUnsafeMutableBytes {
+            try decodeElements(input, after: headerSize, into: $0.baseAddress!, length: length, at: offset)
         }
         return length
+    }
+
+    /// The declared length, refused over `limit` before anything is allocated, and the header's size.
+    private static func checkedHeader(_ input: UnsafeRawBufferPointer, limit: Int, at offset: Int) throws -> (Int, Int) {
+        let (length, headerSize) = try header(input, at: offset)
+        try OutputLimit.check(length, limit: limit, codec: "Snappy", at: offset)
+        return (length, headerSize)
+    }
+
+    /// The elements after the header into `out` (room for `length` and the decoder's slack): one
+    /// pass, every copy bounds-checked against the declared length (`SnappyDecoder`).
+    private static func decodeElements(_ input: UnsafeRawBufferPointer, after headerSize: Int, into out: UnsafeMutableRawPointer,
+                                       length: Int, at offset: Int) throws {
+        guard SnappyDecoder.decode(UnsafeRawBufferPointer(rebasing: input[headerSize...]), into: out, length: length) else {
+            throw FormatError(offset: offset, "Snappy block of \(input.count) bytes is corrupt")
+        }
     }
 
     public static func decompress(_ input: [UInt8], limit: Int, at offset: Int = 0) throws -> [UInt8] {

@@ -81,7 +81,7 @@ struct SavepointCommand: ParsableCommand {
 
 /// Every command names itself in its configuration: without a name, ArgumentParser derives it
 /// from the type's name by reflection at every start (a scan of every protocol conformance in
-/// the binary, ~2 ms of each command's start-up).
+/// the binary, ~1 ms of each command's start-up).
 func commandName(_ command: any ParsableCommand.Type) -> String {
     command.configuration.commandName ?? String(describing: command).lowercased()
 }

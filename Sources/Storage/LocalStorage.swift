@@ -114,15 +114,15 @@ public struct LocalStorage: Storage {
     }
 }
 
-/// A new local file being written (`abandon()` removes it); a large one past the page cache.
-/// Its first `directAfter` bytes are written as files always were (`_metadata`, most tables and
-/// streams of small savepoints end within them). Past them (from the next page boundary) the file switches to direct I/O (`O_DIRECT`,
-/// Linux): bytes are gathered in an aligned buffer of `directChunk` and written a chunk at a time,
-/// the tail buffered at the end. Copying a gigabyte-sized output into the page cache cost more CPU
-/// than producing it (`copy_folio_from_iter_atomic` was 40 % of a `schema migrate` of 1 GB, on a
-/// VM where each new page cache page is also a fault in the host), and evicted the user's cached
-/// files for bytes read once, by the verification. Where the file system refuses direct I/O
-/// (tmpfs, some network file systems), the file is written buffered.
+/// A new local file being written (`abandon()` removes it); a large one past the page cache. Its
+/// first `directAfter` bytes are written as files always were (`_metadata`, most tables and streams
+/// of small savepoints end within them). Past them (from the next page boundary) the file switches
+/// to direct I/O (`O_DIRECT`, Linux): bytes are gathered in an aligned buffer of `directChunk` and
+/// written a chunk at a time, the tail buffered at the end. Copying a gigabyte-sized output into
+/// the page cache cost more CPU than producing it (`copy_folio_from_iter_atomic` was 40 % of a
+/// `schema migrate` of 1 GB, on a VM where each new page cache page is also a fault in the host),
+/// and evicted the user's cached files for bytes read once, by the verification. Where the file
+/// system refuses direct I/O (tmpfs, some network file systems), the file is written buffered.
 final class LocalFileWriter: StorageWriter {
     let path: String
     private var fd: Int32

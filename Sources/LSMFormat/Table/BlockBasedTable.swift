@@ -1,5 +1,4 @@
 import Bytes
-import Compression
 import Storage
 
 /// A block-based SST opened for reading (`BlockBasedTable`, `table/block_based/block_based_table_reader.cc`).
@@ -228,23 +227,16 @@ public final class BlockBasedTable: Sendable {
         return try Block(decoded, blockOffset: handle.offset, kind: kind)
     }
 
-    /// `decodeStored` for a walk over the data blocks: a Snappy block is decompressed into
-    /// `spare`, the buffer the block before gave back (`DataBlockReadAhead.spare`), not into a
-    /// new one per block.
+    /// `decodeStored` for a walk over the data blocks: decompressed into `spare`, the buffer the
+    /// block before gave back (`DataBlockReadAhead.spare`), not into a new one per block.
     static func decodeStoredData(
         _ stored: ByteReader, _ footer: Footer, _ options: Options, _ handle: BlockHandle, spare: inout [UInt8]
     ) throws -> Block {
         let (body, compression) = try verifiedBody(stored, footer, options, handle, kind: "data")
-        guard compression == .snappy else {
-            let decoded = try compression.decompress(body, formatVersion: footer.formatVersion, limit: options.maxBlockSize)
-            return try Block(decoded, blockOffset: handle.offset, kind: "data")
-        }
         var buffer: [UInt8] = []
         swap(&buffer, &spare)
-        var r = body
-        let length = try r.withBytes(r.remaining) {
-            try Snappy.decompress($0, limit: options.maxBlockSize, at: body.fileOffset, into: &buffer)
-        }
+        let length = try compression.decompress(body, formatVersion: footer.formatVersion, limit: options.maxBlockSize,
+                                                into: &buffer)
         return try Block(buffer, count: length, blockOffset: handle.offset, kind: "data")
     }
 

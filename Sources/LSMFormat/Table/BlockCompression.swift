@@ -59,6 +59,19 @@ public enum BlockCompression: UInt8, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `decompress` into `buffer`, reused from block to block where the codec allows (Snappy,
+    /// the commonest, decodes in place); others hand back their new array. The block is the
+    /// buffer's first bytes, as many as this returns.
+    func decompress(_ stored: ByteReader, formatVersion: UInt32, limit: Int, into buffer: inout [UInt8]) throws -> Int {
+        guard self == .snappy else {
+            buffer = try decompress(stored, formatVersion: formatVersion, limit: limit)
+            return buffer.count
+        }
+        var r = stored
+        let at = r.fileOffset
+        return try r.withBytes(r.remaining) { try Snappy.decompress($0, limit: limit, at: at, into: &buffer) }
+    }
+
     private func rawSize(_ r: inout ByteReader, formatVersion: UInt32) throws -> Int? {
         guard formatVersion >= 2 else { return nil }
         return Int(try r.readVarUInt32("the uncompressed block size"))

@@ -21,7 +21,8 @@ struct LSMTableCheck<Layout: InPlaceLayout>: RawEntryVisitor {
     /// The column family walked and the instance's key-group prefix: every entry's (for the
     /// general path, which takes whole entries).
     let familyIndex: Int, keyGroupPrefixBytes: Int
-    /// The state's `InPlaceEntryCheck` (nil: none; every entry takes the general path).
+    /// The state's in-place layout (`InPlaceEntryCheck.specialize`; nil: none, every entry takes
+    /// the general path).
     let program: Layout?
     let renderer: Unmanaged<CanonicalEntryJSON>?
     let hasher: KeyHash?
